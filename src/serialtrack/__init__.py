@@ -1,0 +1,3 @@
+"""serialtrack: serial-number inventory tracking."""
+
+__version__ = "0.1.0"

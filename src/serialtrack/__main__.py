@@ -1,0 +1,3 @@
+from serialtrack.cli.app import main
+
+main()

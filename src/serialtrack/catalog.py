@@ -1,0 +1,205 @@
+"""Master data: products, warehouses and bins, parties. Lookups by the codes people type."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from serialtrack.inventory.models import (
+    DEFAULT_BIN,
+    Document,
+    Location,
+    Party,
+    Product,
+    StockQuantity,
+    Tracking,
+    Unit,
+    Warehouse,
+)
+from serialtrack.posting.errors import (
+    InvalidInput,
+    NotFound,
+    Problem,
+    TrackingLocked,
+    refuse,
+)
+
+
+def gtin_problem(gtin: str) -> Problem | None:
+    if not re.fullmatch(r"\d{8}|\d{12}|\d{13}|\d{14}", gtin):
+        return Problem("invalid_gtin", f"GTIN {gtin!r} must be 8, 12, 13 or 14 digits", field="gtin")
+    digits = [int(c) for c in gtin]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    expected = (10 - total % 10) % 10
+    if expected != check:
+        return Problem("invalid_gtin", f"GTIN {gtin!r} has check digit {check}, expected {expected}",
+                       field="gtin")
+    return None
+
+
+def normalize_gtin(gtin: str) -> str:
+    """GTIN-8/12/13/14 -> the 14-digit form a GS1 (01) element carries."""
+    return gtin.zfill(14)
+
+
+def create_product(
+    sku: str,
+    name: str,
+    tracking: str,
+    *,
+    serial_pattern: str = "",
+    warranty_days: int = 0,
+    gtin: str | None = None,
+) -> Product:
+    sku = sku.strip()
+    problems: list[Problem] = []
+    if not sku:
+        problems.append(Problem("invalid", "SKU is empty", field="sku"))
+    elif Product.objects.filter(sku=sku).exists():
+        problems.append(Problem("duplicate", f"product {sku!r} already exists", field="sku"))
+    if tracking not in Tracking.values:
+        problems.append(Problem("invalid", f"tracking {tracking!r} is not one of "
+                                f"{', '.join(Tracking.values)}", field="tracking"))
+    if serial_pattern:
+        try:
+            re.compile(serial_pattern)
+        except re.error as exc:
+            problems.append(Problem("invalid", f"serial pattern {serial_pattern!r}: {exc}",
+                                    field="serial_pattern"))
+        if tracking != Tracking.SERIAL:
+            problems.append(Problem("invalid", "a serial pattern needs --tracking serial",
+                                    field="serial_pattern"))
+    if warranty_days < 0:
+        problems.append(Problem("invalid", "warranty days cannot be negative", field="warranty_days"))
+    if gtin:
+        gtin = gtin.strip()
+        bad = gtin_problem(gtin)
+        if bad:
+            problems.append(bad)
+        else:
+            gtin = normalize_gtin(gtin)
+            other = Product.objects.filter(gtin=gtin).first()
+            if other:
+                problems.append(Problem("duplicate", f"GTIN {gtin} already belongs to {other.sku}",
+                                        field="gtin"))
+    refuse(problems)
+    return Product.objects.create(
+        sku=sku, name=name.strip() or sku, tracking=tracking, serial_pattern=serial_pattern,
+        warranty_days=warranty_days, gtin=gtin or None,
+    )
+
+
+def set_tracking(sku: str, tracking: str) -> Product:
+    """Tracking mode is a one-way door (DESIGN invariant 8): a product becomes serial-tracked only
+    with no stock on hand, and once it has serialized units it stays serial-tracked."""
+    if tracking not in Tracking.values:
+        raise InvalidInput([Problem("invalid", f"tracking {tracking!r} is not one of "
+                                    f"{', '.join(Tracking.values)}", field="tracking")])
+    with transaction.atomic():
+        product = get_product(sku)
+        if product.tracking == tracking:
+            return product
+        if product.tracking == Tracking.SERIAL and Unit.objects.filter(product=product).exists():
+            raise TrackingLocked([Problem(
+                "tracking_locked",
+                f"product {sku!r} has serialized units; it must stay serial-tracked",
+                field="tracking")])
+        if tracking == Tracking.SERIAL and StockQuantity.objects.filter(
+            product=product, quantity__gt=0
+        ).exists():
+            raise TrackingLocked([Problem(
+                "tracking_locked",
+                f"product {sku!r} has stock on hand; it can become serial-tracked only at zero stock",
+                field="tracking")])
+        product.tracking = tracking
+        product.save(update_fields=["tracking"])
+        return product
+
+
+def create_warehouse(code: str, name: str = "") -> Warehouse:
+    code = code.strip()
+    if not code or "/" in code:
+        raise InvalidInput([Problem("invalid", f"warehouse code {code!r} must be non-empty "
+                                    "without '/'", field="code")])
+    with transaction.atomic():
+        if Warehouse.objects.filter(code=code).exists():
+            raise InvalidInput([Problem("duplicate", f"warehouse {code!r} already exists",
+                                        field="code")])
+        warehouse = Warehouse.objects.create(code=code, name=name or code)
+        Location.objects.create(warehouse=warehouse, code=DEFAULT_BIN, is_default=True)
+    return warehouse
+
+
+def create_bin(warehouse_code: str, bin_code: str) -> Location:
+    bin_code = bin_code.strip()
+    warehouse = get_warehouse(warehouse_code)
+    if not bin_code or "/" in bin_code:
+        raise InvalidInput([Problem("invalid", f"bin code {bin_code!r} must be non-empty "
+                                    "without '/'", field="bin")])
+    if Location.objects.filter(warehouse=warehouse, code=bin_code).exists():
+        raise InvalidInput([Problem("duplicate", f"bin {warehouse.code}/{bin_code} already exists",
+                                    field="bin")])
+    return Location.objects.create(warehouse=warehouse, code=bin_code)
+
+
+def create_party(name: str, *, customer: bool = False, supplier: bool = False) -> Party:
+    name = name.strip()
+    if not name:
+        raise InvalidInput([Problem("invalid", "party name is empty", field="name")])
+    if not (customer or supplier):
+        customer = True
+    party, created = Party.objects.get_or_create(
+        name=name, defaults={"is_customer": customer, "is_supplier": supplier}
+    )
+    if not created:
+        party.is_customer |= customer
+        party.is_supplier |= supplier
+        party.save(update_fields=["is_customer", "is_supplier"])
+    return party
+
+
+# -- lookups -----------------------------------------------------------------------------------
+
+def get_product(sku: str) -> Product:
+    product = Product.objects.filter(sku=sku.strip()).first()
+    if product is None:
+        raise NotFound([Problem("not_found", f"unknown product {sku!r}", field="product")])
+    return product
+
+
+def get_warehouse(code: str) -> Warehouse:
+    warehouse = Warehouse.objects.filter(code=code.strip()).first()
+    if warehouse is None:
+        raise NotFound([Problem("not_found", f"unknown warehouse {code!r}", field="warehouse")])
+    return warehouse
+
+
+def get_location(ref: str, field: str = "warehouse") -> Location:
+    """`CODE` -> the warehouse's default bin; `CODE/BIN` -> that bin."""
+    code, _, bin_code = ref.strip().partition("/")
+    qs = Location.objects.select_related("warehouse").filter(warehouse__code=code)
+    location = (qs.filter(code=bin_code) if bin_code else qs.filter(is_default=True)).first()
+    if location is None:
+        if not Warehouse.objects.filter(code=code).exists():
+            raise NotFound([Problem("not_found", f"unknown warehouse {code!r}", field=field)])
+        raise NotFound([Problem("not_found", f"unknown bin {ref!r}", field=field)])
+    return location
+
+
+def get_party(name: str, role: str) -> Party:
+    """`role` is "customer" or "supplier"; a party of the other role only is refused."""
+    party = Party.objects.filter(name=name.strip()).first()
+    if party is None:
+        raise NotFound([Problem("not_found", f"unknown {role} {name!r}", field=role)])
+    if not getattr(party, f"is_{role}"):
+        raise InvalidInput([Problem("invalid", f"{name!r} is not a {role}", field=role)])
+    return party
+
+
+def get_document(number: str, field: str = "document") -> Document:
+    doc = Document.objects.filter(number=number.strip()).first()
+    if doc is None:
+        raise NotFound([Problem("not_found", f"unknown document {number!r}", field=field)])
+    return doc

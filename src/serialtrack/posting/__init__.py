@@ -1,0 +1,30 @@
+"""The posting engine: the only code that changes stock. One entry per document kind; every
+interface (CLI, API, web, import) goes through these, so all enforce the same rules with the
+same typed errors (`serialtrack.posting.errors`)."""
+
+from serialtrack.posting.adjustments import hold, release, scrap, transfer
+from serialtrack.posting.corrections import correct_serial, reverse
+from serialtrack.posting.engine import system_user
+from serialtrack.posting.receipts import add_found, receive
+from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
+from serialtrack.posting.returns import receive_quantity_return, receive_return
+from serialtrack.posting.shipments import ship
+
+__all__ = [
+    "add_found",
+    "correct_serial",
+    "hold",
+    "receive",
+    "receive_quantity_return",
+    "receive_return",
+    "release",
+    "repair_done",
+    "replace",
+    "reverse",
+    "scrap",
+    "ship",
+    "ship_back",
+    "start_repair",
+    "system_user",
+    "transfer",
+]

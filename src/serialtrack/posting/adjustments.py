@@ -1,0 +1,210 @@
+"""Moves inside our own storage: transfers between warehouses and bins, and adjustments —
+hold (quarantine), release, write-off (scrap). Found stock is in `receipts.add_found`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from serialtrack import catalog
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    Location,
+    Lot,
+    Product,
+    Tracking,
+)
+from serialtrack.posting.engine import (
+    KEEP,
+    LockedUnit,
+    check_units,
+    posting,
+    take_units,
+    where,
+)
+from serialtrack.posting.errors import (
+    CountMismatch,
+    InvalidInput,
+    NotFound,
+    Problem,
+    refuse,
+)
+from serialtrack.posting.quantities import add_stock, take_stock
+from serialtrack.posting.serials import check_serials
+
+
+def _serials_for(item: Product, serials: Iterable[str], quantity: int | None,
+                 problems: list[Problem]) -> list[str]:
+    clean, found, given = check_serials(serials)
+    problems += found
+    if quantity is not None and quantity != given:
+        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
+                                field="quantity", extra={"quantity": quantity, "serials": given}))
+    if given == 0:
+        problems.append(Problem("count_mismatch", f"{item.sku} is serial-tracked: list the serials",
+                                field="serials"))
+    if problems and all(p.code == "count_mismatch" for p in problems):
+        raise CountMismatch(problems)
+    return clean
+
+
+def _lot(item: Product, lot: str | None) -> Lot | None:
+    if not lot:
+        return None
+    row = Lot.objects.filter(product=item, code=lot).first()
+    if row is None:
+        raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}", field="lot")])
+    return row
+
+
+def move_serials(
+    *,
+    kind: str,
+    item: Product,
+    serials: Iterable[str],
+    user: Any,
+    allowed: Callable[[LockedUnit], str | None],
+    to_status: Any = KEEP,
+    to_location: Location | Any | None = KEEP,
+    to_party_id: Any = KEEP,
+    quantity: int | None = None,
+    reason: str = "",
+    note: str = "",
+    doc_fields: dict[str, Any] | None = None,
+    line_fields: dict[str, Any] | None = None,
+    start_warranty_days: int | None = None,
+) -> Document:
+    """The shape every serial adjustment shares: validate the list, lock the units, check each
+    against `allowed`, refuse with every problem or move them all in one go."""
+    problems: list[Problem] = []
+    clean = _serials_for(item, serials, quantity, problems)
+    with posting(kind, user) as p:
+        units = take_units(p, item, clean, problems)
+        check_units(p, units, allowed, problems)
+        refuse(problems)
+        p.open_document(reason=reason, **(doc_fields or {}))
+        line = p.add_line(item, len(clean), **(line_fields or {}))
+        loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
+        p.move_units(line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
+                     note=note or reason, start_warranty_days=start_warranty_days)
+        return p.finish()
+
+
+def transfer(
+    *,
+    source: str,
+    destination: str,
+    product: str,
+    user: Any,
+    serials: Iterable[str] = (),
+    quantity: int | None = None,
+    lot: str | None = None,
+    reason: str = "",
+) -> Document:
+    """Move stock between warehouses or bins. Units keep their status (a held unit stays held)."""
+    item = catalog.get_product(product)
+    src = catalog.get_location(source, field="from")
+    dst = catalog.get_location(destination, field="to")
+    src_bin = "/" in source
+    if item.tracking != Tracking.SERIAL:
+        return _transfer_quantity(item, src, dst, src_bin, quantity, lot, user, reason)
+
+    def allowed(unit: LockedUnit) -> str | None:
+        if unit.status not in ("in_stock", "on_hold"):
+            return where(unit)
+        if (src_bin and unit.location_id != src.pk) or unit.warehouse_id != src.warehouse_id:
+            return f"{where(unit)}, not in {source}"
+        if unit.location_id == dst.pk:
+            return f"is already in {dst.warehouse.code}/{dst.code}"
+        return None
+
+    return move_serials(
+        kind=DocumentKind.TRANSFER, item=item, serials=serials, user=user, allowed=allowed,
+        to_location=dst, quantity=quantity, reason=reason,
+        doc_fields={"warehouse": dst.warehouse},
+        line_fields={"from_location": src if src_bin else None, "to_location": dst},
+    )
+
+
+def _transfer_quantity(item: Product, src: Location, dst: Location, src_bin: bool,
+                       quantity: int | None, lot: str | None, user: Any, reason: str) -> Document:
+    if not quantity or quantity <= 0:
+        raise InvalidInput([Problem("invalid", "quantity must be a positive number",
+                                    field="quantity")])
+    lot_row = _lot(item, lot)
+    problems: list[Problem] = []
+    with posting(DocumentKind.TRANSFER, user) as p:
+        p.open_document(warehouse=dst.warehouse, reason=reason)
+        line = p.add_line(item, quantity, lot=lot_row, from_location=src if src_bin else None,
+                          to_location=dst)
+        taken = take_stock(p, line, item, quantity, problems, lot=lot_row,
+                           location=src if src_bin else None,
+                           warehouse=None if src_bin else src.warehouse,
+                           to_status="in_stock", to_location=dst, note="transfer out")
+        refuse(problems)
+        for row, n in taken:
+            add_stock(p, line, item, row.lot, dst, n, from_location=row.location,
+                      from_status="in_stock", note="transfer in")
+        return p.finish()
+
+
+def hold(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
+    """Quarantine units in stock: they stay where they are but cannot ship."""
+    item = catalog.get_product(product)
+    return move_serials(
+        kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
+        allowed=lambda u: None if u.status == "in_stock" else where(u),
+        to_status="on_hold", note=f"hold: {reason}" if reason else "hold",
+    )
+
+
+def release(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
+    item = catalog.get_product(product)
+    return move_serials(
+        kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
+        allowed=lambda u: None if u.status == "on_hold" else where(u),
+        to_status="in_stock", note=f"release: {reason}" if reason else "release",
+    )
+
+
+def scrap(
+    *,
+    product: str,
+    user: Any,
+    reason: str,
+    serials: Iterable[str] = (),
+    quantity: int | None = None,
+    warehouse: str | None = None,
+    lot: str | None = None,
+) -> Document:
+    """Write-off: units (in stock, on hold or in repair) leave our storage for good."""
+    if not reason or not reason.strip():
+        raise InvalidInput([Problem("invalid", "a write-off needs a reason", field="reason")])
+    item = catalog.get_product(product)
+    if item.tracking != Tracking.SERIAL:
+        if not warehouse:
+            raise InvalidInput([Problem("invalid", "give the warehouse to write off from",
+                                        field="warehouse")])
+        if not quantity or quantity <= 0:
+            raise InvalidInput([Problem("invalid", "quantity must be a positive number",
+                                        field="quantity")])
+        location = catalog.get_location(warehouse)
+        lot_row = _lot(item, lot)
+        problems: list[Problem] = []
+        with posting(DocumentKind.ADJUSTMENT, user) as p:
+            p.open_document(warehouse=location.warehouse, reason=reason)
+            line = p.add_line(item, quantity, lot=lot_row, note="write-off")
+            bin_given = "/" in warehouse
+            take_stock(p, line, item, quantity, problems, lot=lot_row,
+                       location=location if bin_given else None,
+                       warehouse=None if bin_given else location.warehouse,
+                       to_status="scrapped", note=f"write-off: {reason}")
+            refuse(problems)
+            return p.finish()
+    return move_serials(
+        kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
+        quantity=quantity,
+        allowed=lambda u: None if u.status in ("in_stock", "on_hold", "in_repair") else where(u),
+        to_status="scrapped", to_location=None, note=f"write-off: {reason}",
+    )

@@ -1,0 +1,370 @@
+"""The mechanics every document kind shares: one transaction per document, a staging table for
+serial lists, locked reads in a stable order, set-based ledger and unit writes, gap-free numbers.
+
+Hot paths write through the database cursor (executemany / COPY, INSERT … SELECT); the ORM is used
+for the handful of header rows (document, line, lot)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from serialtrack.inventory.models import (
+    DOCUMENT_PREFIX,
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentStatus,
+    Location,
+    Lot,
+    Product,
+)
+from serialtrack.posting.errors import Conflict, Problem
+
+UNIT = "inventory_unit"
+MOVEMENT = "inventory_movement"
+MOVEMENT_COLUMNS = (
+    "document_id, line_id, unit_id, product_id, lot_id, quantity, from_location_id, "
+    "to_location_id, from_status, to_status, from_party_id, to_party_id, cost, created_at, "
+    "user_id, note"
+)
+KEEP = object()  # "leave this column as it is" in a unit move
+
+
+def system_user(username: str):
+    """The user a posting is recorded under (created on first use, cannot log in)."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+@dataclass
+class LockedUnit:
+    id: int
+    serial: str
+    status: str
+    location_id: int | None
+    warehouse_id: int | None
+    holder_id: int | None
+    last_number: str | None
+    last_posted_at: dt.datetime | None
+    product_id: int
+    pos: int
+
+
+class Posting:
+    """One document being posted: created by `posting()`, inside its transaction."""
+
+    def __init__(self, kind: str, user: Any, started_at: dt.datetime) -> None:
+        self.kind = kind
+        self.user = user
+        self.started_at = started_at
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.cursor = connection.cursor()
+        self.pg = connection.vendor == "postgresql"
+        self.ops = connection.ops
+        self.document: Document | None = None
+        self._line_no = 0
+
+    # -- values for raw SQL -------------------------------------------------------------------
+    def ts(self, value: dt.datetime | None = None) -> Any:
+        return self.ops.adapt_datetimefield_value(value or self.now)
+
+    def date(self, value: dt.date | None) -> Any:
+        return self.ops.adapt_datefield_value(value)
+
+    def money(self, value: Decimal | None) -> Any:
+        return self.ops.adapt_decimalfield_value(value, 14, 4) if value is not None else None
+
+    # -- header rows ----------------------------------------------------------------------------
+    def open_document(self, **fields: Any) -> Document:
+        self.document = Document.objects.create(
+            kind=self.kind, status=DocumentStatus.DRAFT, created_by=self.user, **fields
+        )
+        return self.document
+
+    def add_line(self, product: Product, quantity: int, **fields: Any) -> DocumentLine:
+        assert self.document is not None
+        self._line_no += 1
+        return DocumentLine.objects.create(
+            document=self.document, line_no=self._line_no, product=product, quantity=quantity,
+            **fields,
+        )
+
+    def finish(self) -> Document:
+        """Give the document its number and mark it posted. Runs last, so the per-kind counter
+        row is locked only for the moment before commit."""
+        doc = self.document
+        assert doc is not None
+        prefix = DOCUMENT_PREFIX[DocumentKind(self.kind)]
+        self.cursor.execute(
+            "INSERT INTO inventory_counter (name, value) VALUES (%s, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = inventory_counter.value + 1 RETURNING value",
+            [f"document:{self.kind}"],
+        )
+        (value,) = self.cursor.fetchone()
+        doc.number = f"{prefix}-{value:06d}"
+        doc.status = DocumentStatus.POSTED
+        doc.posted_by = self.user
+        doc.posted_at = timezone.now()
+        doc.save(update_fields=["number", "status", "posted_by", "posted_at"])
+        return doc
+
+    # -- staging --------------------------------------------------------------------------------
+    def stage_serials(self, serials: Sequence[str]) -> None:
+        """Load a serial list into the session's temporary table `st_serials(pos, serial)`."""
+        self._temp_table("st_serials", "pos integer NOT NULL, serial varchar(128) NOT NULL")
+        self._load("st_serials", ("pos", "serial"), enumerate(serials))
+
+    def stage_units(self, rows: Iterable[tuple[int, int]]) -> None:
+        """Load `(pos, unit_id)` pairs into `st_units`: the units a move applies to."""
+        self._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
+        self._load("st_units", ("pos", "unit_id"), rows)
+
+    def _temp_table(self, name: str, columns: str) -> None:
+        self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
+        self.cursor.execute(f"TRUNCATE {name}" if self.pg else f"DELETE FROM {name}")
+
+    def _load(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        if self.pg:
+            raw = self.cursor.cursor
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            self.cursor.execute(f"ANALYZE {table}")
+        else:
+            marks = ", ".join(["?"] * len(columns))
+            self.cursor.cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
+    # -- units ----------------------------------------------------------------------------------
+    def resolve_staged_serials(self, product: Product) -> tuple[list[tuple[int, int]], list[str]]:
+        """Map staged serials of `product` to `(pos, unit id)`; also return the unknown ones."""
+        self.cursor.execute(
+            f"SELECT s.pos, s.serial, u.id FROM st_serials s LEFT JOIN {UNIT} u "
+            "ON u.product_id = %s AND u.serial = s.serial ORDER BY s.pos",
+            [product.pk],
+        )
+        found: list[tuple[int, int]] = []
+        unknown: list[str] = []
+        for pos, serial, unit_id in self.cursor.fetchall():
+            if unit_id is None:
+                unknown.append(serial)
+            else:
+                found.append((pos, unit_id))
+        return found, unknown
+
+    def lock_units(self) -> list[LockedUnit]:
+        """Lock the staged units in id order (never deadlocks against another posting doing the
+        same) and return their current state."""
+        lock = " FOR UPDATE OF u" if self.pg else ""
+        self.cursor.execute(
+            "SELECT u.id, u.serial, u.status, u.location_id, l.warehouse_id, u.holder_id, "
+            "d.number, d.posted_at, u.product_id, s.pos "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+            "LEFT JOIN inventory_location l ON l.id = u.location_id "
+            "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+            f"ORDER BY u.id{lock}"
+        )
+        rows = [LockedUnit(*row) for row in self.cursor.fetchall()]
+        if not self.pg:
+            for row in rows:
+                if isinstance(row.last_posted_at, str):
+                    row.last_posted_at = dt.datetime.fromisoformat(row.last_posted_at)
+        for row in rows:
+            if row.last_posted_at is not None and timezone.is_naive(row.last_posted_at):
+                row.last_posted_at = timezone.make_aware(row.last_posted_at, dt.UTC)
+        rows.sort(key=lambda r: r.pos)
+        return rows
+
+    def unavailable(self, unit: LockedUnit, why: str, code: str = "not_in_stock") -> Problem:
+        """A unit in the wrong state: a conflict if another posting moved it while this one was
+        under way, otherwise a plain refusal naming where the unit is."""
+        by = f" (last moved by {unit.last_number})" if unit.last_number else ""
+        if unit.last_posted_at is not None and unit.last_posted_at >= self.started_at:
+            return Problem(
+                "conflict",
+                f"serial {unit.serial!r} was just taken by another posting: it {why}{by}",
+                serial=unit.serial,
+                extra={"document": unit.last_number},
+            )
+        return Problem(
+            code, f"serial {unit.serial!r} {why}{by}", serial=unit.serial,
+            extra={"status": unit.status, "document": unit.last_number},
+        )
+
+    def move_units(
+        self,
+        line: DocumentLine,
+        *,
+        to_status: Any = KEEP,
+        to_location_id: Any = KEEP,
+        to_party_id: Any = KEEP,
+        note: str = "",
+        start_warranty_days: int | None = None,
+        extra_set: dict[str, Any] | None = None,
+    ) -> int:
+        """Move every staged unit: one ledger row each (from = the unit's current state), then the
+        unit rows themselves, in two set-based statements."""
+        assert self.document is not None
+        params_sel: list[Any] = []
+
+        def expr(value: Any, column: str, params: list[Any]) -> str:
+            if value is KEEP:
+                return f"u.{column}"
+            params.append(value)
+            return "%s"
+
+        loc_e = expr(to_location_id, "location_id", params_sel)  # in the order of the SQL
+        status_e = expr(to_status, "status", params_sel)
+        party_e = expr(to_party_id, "holder_id", params_sel)
+        self.cursor.execute(
+            f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+            f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
+            f"{status_e}, u.holder_id, {party_e}, u.cost, %s, %s, %s "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
+            [self.document.pk, line.pk, *params_sel, self.ts(), self.user.pk, note],
+        )
+        moved = self.cursor.rowcount
+        sets: list[str] = []
+        params_upd: list[Any] = []
+        for column, value in (("status", to_status), ("location_id", to_location_id),
+                              ("holder_id", to_party_id)):
+            if value is not KEEP:
+                sets.append(f"{column} = %s")
+                params_upd.append(value)
+        for column, value in (extra_set or {}).items():
+            sets.append(f"{column} = %s")
+            params_upd.append(value)
+        if start_warranty_days is not None:
+            # Warranty starts the first time a unit ships to a customer and is never restarted
+            # by a later shipment of the same unit.
+            end = self.today + dt.timedelta(days=start_warranty_days)
+            sets.append("warranty_end = CASE WHEN warranty_start IS NULL THEN %s "
+                        "ELSE warranty_end END")
+            sets.append("warranty_start = COALESCE(warranty_start, %s)")
+            params_upd += [self.date(end), self.date(self.today)]
+        sets += ["last_document_id = %s", "moved_at = %s"]
+        params_upd += [self.document.pk, self.ts()]
+        self.cursor.execute(
+            f"UPDATE {UNIT} SET {', '.join(sets)} "
+            "WHERE id IN (SELECT unit_id FROM st_units)",
+            params_upd,
+        )
+        return moved
+
+
+def location_of(code: str | None) -> tuple[str, str | None]:
+    if not code:
+        return "", None
+    warehouse, _, bin_code = code.partition("/")
+    return warehouse.strip(), (bin_code.strip() or None)
+
+
+def get_lot(product: Product, code: str, expiry: dt.date | None = None) -> Lot:
+    lot, created = Lot.objects.get_or_create(product=product, code=code,
+                                             defaults={"expiry": expiry})
+    if not created and expiry and lot.expiry is None:
+        lot.expiry = expiry
+        lot.save(update_fields=["expiry"])
+    return lot
+
+
+@contextlib.contextmanager
+def posting(kind: str, user: Any) -> Iterator[Posting]:
+    """One document, one transaction. A refusal raised inside rolls everything back. A clash with
+    another clerk's concurrent posting that the database detects (unique serial taken meanwhile,
+    lock timeout, deadlock) becomes a `Conflict`, never a crash."""
+    started_at = timezone.now()
+    try:
+        with transaction.atomic():
+            yield Posting(kind, user, started_at)
+    except IntegrityError as exc:
+        if "unique" in str(exc).lower():
+            raise Conflict([Problem("conflict", "another posting stored the same serial(s) "
+                                    f"meanwhile; nothing was posted ({_first_line(exc)})")]) from exc
+        raise
+    except DatabaseError as exc:
+        text = str(exc).lower()
+        if any(s in text for s in ("deadlock", "could not serialize", "database is locked",
+                                   "lock timeout", "could not obtain lock")):
+            raise Conflict([Problem("conflict", f"busy with another posting: {_first_line(exc)}; "
+                                    "nothing was posted, try again")]) from exc
+        raise
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def location_label(location: Location | None) -> str:
+    return f"{location.warehouse.code}/{location.code}" if location else ""
+
+
+# -- shared steps of the document kinds ---------------------------------------------------------
+
+STATE_WORDS = {
+    "in_stock": "is in stock",
+    "on_hold": "is on hold",
+    "in_repair": "is in repair",
+    "shipped": "is shipped",
+    "returned_to_supplier": "was returned to the supplier",
+    "scrapped": "is scrapped",
+    "installed": "is installed in an assembly",
+    "voided": "was never received (its receipt was reversed)",
+}
+
+
+def where(unit: LockedUnit) -> str:
+    """Plain words for where a unit is: 'is on hold at WH1/MAIN', 'is shipped to Acme'."""
+    from serialtrack.inventory.models import Location, Party
+
+    text = STATE_WORDS.get(unit.status, unit.status)
+    if unit.location_id:
+        loc = Location.objects.select_related("warehouse").get(pk=unit.location_id)
+        text += f" at {loc.warehouse.code}/{loc.code}"
+    elif unit.holder_id:
+        party = Party.objects.get(pk=unit.holder_id)
+        text += f" to {party.name}" if unit.status == "shipped" else f" ({party.name})"
+    return text
+
+
+def check_units(
+    p: Posting,
+    units: list[LockedUnit],
+    allowed: Any,
+    problems: list[Problem],
+    code: str = "not_in_stock",
+) -> None:
+    """`allowed(unit)` returns None when the unit may move, else the reason (appended as a
+    problem naming the serial; a conflict when another posting just moved it)."""
+    for unit in units:
+        why = allowed(unit)
+        if why is not None:
+            problems.append(p.unavailable(unit, why, code))
+
+
+def take_units(
+    p: Posting, product: Product, serials: Sequence[str], problems: list[Problem]
+) -> list[LockedUnit]:
+    """Stage `serials` of `product`, name the unknown ones, lock the known ones in id order."""
+    p.stage_serials(serials)
+    found, unknown = p.resolve_staged_serials(product)
+    for serial in unknown:
+        problems.append(Problem("not_found", f"serial {serial!r} is not a unit of {product.sku}",
+                                serial=serial))
+    p.stage_units(found)
+    return p.lock_units()

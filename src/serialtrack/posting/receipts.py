@@ -1,0 +1,172 @@
+"""Receipts (goods in from a supplier) and found-stock / opening-balance adjustments: the two ways
+units come into existence. A 1,000,000-serial receipt is a handful of set-based statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from serialtrack import catalog
+from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
+from serialtrack.posting.engine import (
+    MOVEMENT,
+    MOVEMENT_COLUMNS,
+    UNIT,
+    Posting,
+    get_lot,
+    posting,
+)
+from serialtrack.posting.errors import CountMismatch, InvalidInput, Problem, refuse
+from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.serials import check_serials
+
+
+def receive(
+    *,
+    warehouse: str,
+    product: str,
+    user: Any,
+    serials: Iterable[str] = (),
+    quantity: int | None = None,
+    supplier: str | None = None,
+    lot: str | None = None,
+    expiry: dt.date | None = None,
+    cost: Decimal | None = None,
+    reference: str = "",
+    kind: str = DocumentKind.RECEIPT,
+    reason: str = "",
+) -> Document:
+    """Post a receipt: new units in stock (serial products) or added quantity (lot/none)."""
+    item = catalog.get_product(product)
+    location = catalog.get_location(warehouse)
+    party = catalog.get_party(supplier, "supplier") if supplier else None
+    problems: list[Problem] = []
+    if cost is not None and cost < 0:
+        problems.append(Problem("invalid", f"cost {cost} cannot be negative", field="cost"))
+    if item.tracking == Tracking.LOT and not lot:
+        problems.append(Problem("invalid", f"{item.sku} is lot-tracked: give --lot", field="lot"))
+    if item.tracking == Tracking.NONE and lot:
+        problems.append(Problem("invalid", f"{item.sku} is not lot-tracked: no --lot", field="lot"))
+    if item.tracking != Tracking.SERIAL:
+        if any(True for _ in serials):
+            problems.append(Problem("invalid", f"{item.sku} is not serial-tracked: give --qty, "
+                                    "no serials", field="serials"))
+        if not quantity or quantity <= 0:
+            problems.append(Problem("invalid", "quantity must be a positive number",
+                                    field="quantity"))
+        refuse(problems)
+        with posting(kind, user) as p:
+            p.open_document(party=party, warehouse=location.warehouse, reference=reference,
+                            reason=reason)
+            lot_row = get_lot(item, lot, expiry) if lot else None
+            line = p.add_line(item, quantity, lot=lot_row, to_location=location, unit_cost=cost)
+            add_stock(p, line, item, lot_row, location, quantity, from_party=party)
+            return p.finish()
+
+    clean, serial_problems, given = check_serials(serials, item.serial_pattern)
+    problems += serial_problems
+    if quantity is not None and quantity != given:
+        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
+                                field="quantity", extra={"quantity": quantity, "serials": given}))
+    if given == 0:
+        problems.append(Problem("count_mismatch", f"{item.sku} is serial-tracked: list the "
+                                "serials received", field="serials"))
+    if problems and all(pr.code == "count_mismatch" for pr in problems):
+        raise CountMismatch(problems)
+    with posting(kind, user) as p:
+        p.stage_serials(clean)
+        revive = _existing_serials(p, item, problems)
+        refuse(problems)
+        p.open_document(party=party, warehouse=location.warehouse, reference=reference,
+                        reason=reason)
+        lot_row = get_lot(item, lot, expiry) if lot else None
+        line = p.add_line(item, len(clean), lot=lot_row, to_location=location, unit_cost=cost)
+        _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
+                      party.pk if party else None, cost, skip_existing=bool(revive))
+        if revive:
+            p.stage_units(revive)
+            p.move_units(line, to_status="in_stock", to_location_id=location.pk, to_party_id=None,
+                         extra_set={"lot_id": lot_row.pk if lot_row else None,
+                                    "cost": p.money(cost), "received_at": p.ts()})
+        return p.finish()
+
+
+def _existing_serials(p: Posting, product: Product, problems: list[Problem]) -> list[tuple[int, int]]:
+    """Staged serials the product already has: refused, except units whose receipt was reversed
+    (voided), which this receipt brings back. One indexed join for the whole batch."""
+    p.cursor.execute(
+        "SELECT s.pos, s.serial, u.id, u.status, d.number FROM st_serials s "
+        f"JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
+        "LEFT JOIN inventory_document d ON d.id = u.last_document_id ORDER BY s.pos",
+        [product.pk],
+    )
+    revive: list[tuple[int, int]] = []
+    for pos, serial, unit_id, status, number in p.cursor.fetchall():
+        if status == "voided":
+            revive.append((pos, unit_id))
+        else:
+            problems.append(Problem(
+                "duplicate_serial",
+                f"serial {serial!r} of {product.sku} already exists ({status.replace('_', ' ')}"
+                + (f", {number})" if number else ")"),
+                serial=serial, extra={"status": status, "document": number},
+            ))
+    return revive
+
+
+def _insert_units(
+    p: Posting,
+    product: Product,
+    line_id: int,
+    lot_id: int | None,
+    location_id: int,
+    supplier_id: int | None,
+    cost: Decimal | None,
+    *,
+    skip_existing: bool,
+) -> None:
+    assert p.document is not None
+    order = 's.serial COLLATE "C"' if p.pg else "s.serial"  # one order for all: no deadlocks
+    where = (f"WHERE NOT EXISTS (SELECT 1 FROM {UNIT} x WHERE x.product_id = %s "
+             "AND x.serial = s.serial) ") if skip_existing else ""
+    now, money = p.ts(), p.money(cost)
+    p.cursor.execute(
+        f"INSERT INTO {UNIT} (product_id, serial, lot_id, status, location_id, holder_id, cost, "
+        "received_at, attributes, last_document_id, moved_at) "
+        f"SELECT %s, s.serial, %s, 'in_stock', %s, NULL, %s, %s, '{{}}', %s, %s FROM st_serials s "
+        f"{where}ORDER BY {order}",
+        [product.pk, lot_id, location_id, money, now, p.document.pk, now]
+        + ([product.pk] if skip_existing else []),
+    )
+    p.cursor.execute(
+        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+        "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
+        "%s, NULL, u.cost, %s, %s, '' "
+        f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
+        "WHERE u.last_document_id = %s ORDER BY s.pos",
+        [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
+    )
+
+
+def add_found(
+    *,
+    warehouse: str,
+    product: str,
+    user: Any,
+    reason: str,
+    serials: Iterable[str] = (),
+    quantity: int | None = None,
+    lot: str | None = None,
+    expiry: dt.date | None = None,
+    cost: Decimal | None = None,
+) -> Document:
+    """Found stock or an opening balance: an adjustment that brings units in without a supplier."""
+    if not reason.strip():
+        raise InvalidInput([Problem("invalid", "an adjustment needs a reason "
+                                    "(e.g. 'opening balance', 'found in stock count')",
+                                    field="reason")])
+    return receive(warehouse=warehouse, product=product, user=user, serials=serials,
+                   quantity=quantity, lot=lot, expiry=expiry, cost=cost,
+                   kind=DocumentKind.ADJUSTMENT, reason=reason)

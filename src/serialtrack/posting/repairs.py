@@ -1,0 +1,105 @@
+"""Repairs: a unit goes into repair (from a customer return with disposition `repair`, or from
+stock), then is repaired and put back in stock, shipped back to the customer, or scrapped and a
+replacement unit shipped in its place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from serialtrack import catalog
+from serialtrack.inventory.models import Document, DocumentKind, Movement, Party, Unit
+from serialtrack.posting.adjustments import move_serials
+from serialtrack.posting.engine import LockedUnit, check_units, posting, take_units, where
+from serialtrack.posting.errors import InvalidInput, Problem, refuse
+
+
+def _in_repair(unit: LockedUnit) -> str | None:
+    return None if unit.status == "in_repair" else f"{where(unit)}, not in repair"
+
+
+def start_repair(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
+    item = catalog.get_product(product)
+    return move_serials(
+        kind=DocumentKind.REPAIR, item=item, serials=serials, user=user, reason=reason,
+        allowed=lambda u: None if u.status in ("in_stock", "on_hold") else where(u),
+        to_status="in_repair", note=f"into repair: {reason}" if reason else "into repair",
+    )
+
+
+def repair_done(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
+    """Repaired and back in stock where it is."""
+    item = catalog.get_product(product)
+    return move_serials(
+        kind=DocumentKind.REPAIR, item=item, serials=serials, user=user, reason=reason,
+        allowed=_in_repair, to_status="in_stock",
+        note=f"repaired: {reason}" if reason else "repaired",
+    )
+
+
+def _customer_for(unit_ids: list[int], customer: str | None) -> Party:
+    """The customer a repaired unit goes back to: named, or the one who returned it."""
+    if customer:
+        return catalog.get_party(customer, "customer")
+    latest: dict[int, int | None] = {}
+    for unit_id, party_id in (Movement.objects.filter(unit_id__in=unit_ids, to_status="in_repair")
+                              .order_by("id").values_list("unit_id", "from_party_id")):
+        latest[unit_id] = party_id
+    owners = set(latest.values())
+    if len(owners) == 1 and None not in owners:
+        return Party.objects.get(pk=owners.pop())
+    raise InvalidInput([Problem("invalid", "name the customer to ship back to (--customer): "
+                                "the units did not all come from one customer's return",
+                                field="customer")])
+
+
+def ship_back(
+    *, product: str, serials: Iterable[str], user: Any, customer: str | None = None,
+    reason: str = "",
+) -> Document:
+    """Repaired and shipped back to the customer. The warranty is not restarted."""
+    item = catalog.get_product(product)
+    serial_list = list(serials)
+    ids = list(Unit.objects.filter(product=item, serial__in=[s.strip() for s in serial_list])
+               .values_list("id", flat=True))
+    party = _customer_for(ids, customer)
+    return move_serials(
+        kind=DocumentKind.REPAIR, item=item, serials=serial_list, user=user, reason=reason,
+        allowed=_in_repair, to_status="shipped", to_location=None, to_party_id=party.pk,
+        note="repaired, shipped back", doc_fields={"party": party},
+        start_warranty_days=item.warranty_days,
+    )
+
+
+def replace(
+    *, product: str, old: str, new: str, user: Any, customer: str | None = None,
+    replacement_product: str | None = None, reason: str = "",
+) -> Document:
+    """Scrap the unit in repair and ship a replacement from stock in its place. The replacement
+    carries the remaining warranty of the unit it replaces (and the standard one if that had
+    none)."""
+    item = catalog.get_product(product)
+    new_item = catalog.get_product(replacement_product) if replacement_product else item
+    old_unit = Unit.objects.filter(product=item, serial=old.strip()).first()
+    party = _customer_for([old_unit.pk] if old_unit else [], customer)
+    problems: list[Problem] = []
+    with posting(DocumentKind.REPAIR, user) as p:
+        olds = take_units(p, item, [old.strip()], problems)
+        check_units(p, olds, _in_repair, problems)
+        p.open_document(party=party, reason=reason)
+        old_line = p.add_line(item, 1, note="replaced: scrapped")
+        if not problems:
+            p.move_units(old_line, to_status="scrapped", to_location_id=None, to_party_id=None,
+                         note=f"replaced by {new.strip()}")
+        news = take_units(p, new_item, [new.strip()], problems)
+        check_units(p, news, lambda u: None if u.status == "in_stock" else where(u), problems)
+        refuse(problems)
+        new_line = p.add_line(new_item, 1, note=f"replacement for {old.strip()}")
+        warranty = {}
+        if old_unit and old_unit.warranty_end:
+            warranty = {"warranty_start": p.date(old_unit.warranty_start),
+                        "warranty_end": p.date(old_unit.warranty_end)}
+        p.move_units(new_line, to_status="shipped", to_location_id=None, to_party_id=party.pk,
+                     note=f"replacement for {old.strip()}", extra_set=warranty or None,
+                     start_warranty_days=None if warranty else new_item.warranty_days)
+        return p.finish()

@@ -1,0 +1,209 @@
+"""Customer returns: a return names the shipment the goods went out on, and may carry only units
+that shipment carried and that have not come back since (DESIGN invariant 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Sum
+
+from serialtrack import catalog
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Lot,
+    Movement,
+    Product,
+    Tracking,
+)
+from serialtrack.posting.engine import (
+    MOVEMENT,
+    LockedUnit,
+    Posting,
+    check_units,
+    posting,
+    where,
+)
+from serialtrack.posting.errors import InvalidInput, NotFound, Problem, refuse
+from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.serials import check_serials
+
+DISPOSITIONS = {
+    "restock": "in_stock",
+    "hold": "on_hold",
+    "repair": "in_repair",
+    "scrap": "scrapped",
+}
+SHIPPING_KINDS = (DocumentKind.SHIPMENT, DocumentKind.REPAIR)
+
+
+def get_shipment(number: str) -> Document:
+    doc = catalog.get_document(number, field="shipment")
+    if doc.kind not in SHIPPING_KINDS or doc.status != DocumentStatus.POSTED or not (
+        Movement.objects.filter(document=doc, to_status="shipped").exists()
+    ):
+        raise NotFound([Problem("not_found", f"{number} is not a posted shipment",
+                                field="shipment")])
+    return doc
+
+
+def receive_return(
+    *,
+    shipment: str,
+    user: Any,
+    serials: Iterable[str] = (),
+    disposition: str = "restock",
+    dispositions: Mapping[str, str] | None = None,
+    warehouse: str | None = None,
+    reason: str = "",
+) -> Document:
+    """Post a return of serials from `shipment`. `dispositions` may set one per serial
+    (restock / hold / repair / scrap); the others get `disposition`."""
+    origin = get_shipment(shipment)
+    location = catalog.get_location(warehouse or origin.warehouse.code)
+    clean, problems, _given = check_serials(serials)
+    if not clean and not problems:
+        problems.append(Problem("invalid", "list the serials that came back", field="serials"))
+    chosen = {s: (dispositions or {}).get(s, disposition) for s in clean}
+    for serial, disp in chosen.items():
+        if disp not in DISPOSITIONS:
+            problems.append(Problem("invalid", f"disposition {disp!r} for {serial!r} is not one of "
+                                    f"{', '.join(DISPOSITIONS)}", serial=serial,
+                                    field="disposition"))
+    refuse(problems)
+    with posting(DocumentKind.RETURN, user) as p:
+        units = _units_on_shipment(p, origin, clean, problems)
+        returned = _returned_from(p, origin)
+        last_shipping = _last_shipping_document(p)
+
+        def allowed(unit: LockedUnit) -> str | None:
+            if unit.id in returned:
+                return f"already came back from {origin.number} on {returned[unit.id]}"
+            if unit.status != "shipped" or last_shipping.get(unit.id) != origin.pk:
+                return f"{where(unit)}; it is not out with the customer on {origin.number}"
+            return None
+
+        check_units(p, units, allowed, problems, code="not_on_shipment")
+        refuse(problems)
+        p.open_document(party=origin.party, warehouse=location.warehouse, related=origin,
+                        reason=reason)
+        by_unit = {u.id: u for u in units}
+        for disp in DISPOSITIONS:
+            group = [(u.pos, u.id) for u in by_unit.values() if chosen[u.serial] == disp]
+            if not group:
+                continue
+            to_status = DISPOSITIONS[disp]
+            stored = to_status != "scrapped"
+            product_ids = {by_unit[uid].product_id for _pos, uid in group}
+            for product_id in sorted(product_ids):
+                subset = [(pos, uid) for pos, uid in group
+                          if by_unit[uid].product_id == product_id]
+                line = p.add_line(Product.objects.get(pk=product_id), len(subset),
+                                  to_location=location if stored else None,
+                                  note=f"disposition: {disp}")
+                p.stage_units(subset)
+                p.move_units(line, to_status=to_status,
+                             to_location_id=location.pk if stored else None, to_party_id=None,
+                             note=f"returned: {disp}")
+        return p.finish()
+
+
+def _units_on_shipment(
+    p: Posting, origin: Document, serials: list[str], problems: list[Problem]
+) -> list[LockedUnit]:
+    p.stage_serials(serials)
+    p.cursor.execute(
+        "SELECT s.pos, s.serial, x.unit_id FROM st_serials s LEFT JOIN ("
+        f"SELECT m.unit_id, u.serial FROM {MOVEMENT} m JOIN inventory_unit u ON u.id = m.unit_id "
+        "WHERE m.document_id = %s AND m.to_status = 'shipped') x ON x.serial = s.serial "
+        "ORDER BY s.pos",
+        [origin.pk],
+    )
+    found: list[tuple[int, int]] = []
+    for pos, serial, unit_id in p.cursor.fetchall():
+        if unit_id is None:
+            problems.append(Problem("not_on_shipment",
+                                    f"serial {serial!r} was not shipped on {origin.number}",
+                                    serial=serial, extra={"shipment": origin.number}))
+        else:
+            found.append((pos, unit_id))
+    p.stage_units(found)
+    return p.lock_units()
+
+
+def _returned_from(p: Posting, origin: Document) -> dict[int, str]:
+    """Staged units that already came back on a return against `origin`."""
+    p.cursor.execute(
+        f"SELECT m.unit_id, d.number FROM st_units s JOIN {MOVEMENT} m ON m.unit_id = s.unit_id "
+        "JOIN inventory_document d ON d.id = m.document_id "
+        "WHERE d.kind = 'return' AND d.related_id = %s "
+        "AND NOT EXISTS (SELECT 1 FROM inventory_document r WHERE r.kind = 'reversal' "
+        "AND r.related_id = d.id)",
+        [origin.pk],
+    )
+    return dict(p.cursor.fetchall())
+
+
+def _last_shipping_document(p: Posting) -> dict[int, int]:
+    """For each staged unit, the document that last shipped it (an index seek per unit)."""
+    p.cursor.execute(
+        "SELECT s.unit_id, (SELECT m.document_id FROM inventory_movement m "
+        "JOIN inventory_document d ON d.id = m.document_id "
+        "WHERE m.unit_id = s.unit_id AND m.to_status = 'shipped' "
+        "AND d.kind IN ('shipment', 'repair') ORDER BY m.id DESC LIMIT 1) "
+        "FROM st_units s"
+    )
+    return dict(p.cursor.fetchall())
+
+
+def receive_quantity_return(
+    *,
+    shipment: str,
+    product: str,
+    quantity: int,
+    user: Any,
+    lot: str | None = None,
+    warehouse: str | None = None,
+    reason: str = "",
+) -> Document:
+    """Return of a lot- or quantity-tracked product: at most what the shipment carried of it,
+    less what already came back against it."""
+    origin = get_shipment(shipment)
+    item = catalog.get_product(product)
+    location = catalog.get_location(warehouse or origin.warehouse.code)
+    if item.tracking == Tracking.SERIAL:
+        raise InvalidInput([Problem("invalid", f"{item.sku} is serial-tracked: list the serials",
+                                    field="serials")])
+    if quantity <= 0:
+        raise InvalidInput([Problem("invalid", "quantity must be a positive number",
+                                    field="quantity")])
+    lot_row = Lot.objects.filter(product=item, code=lot).first() if lot else None
+    if lot and lot_row is None:
+        raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}", field="lot")])
+    with posting(DocumentKind.RETURN, user) as p:
+        shipped = Movement.objects.filter(document=origin, product=item, to_status="shipped")
+        back = Movement.objects.filter(document__kind=DocumentKind.RETURN,
+                                       document__related=origin, product=item)
+        if lot_row:
+            shipped, back = shipped.filter(lot=lot_row), back.filter(lot=lot_row)
+        out = (shipped.aggregate(n=Sum("quantity"))["n"] or 0) - (
+            back.aggregate(n=Sum("quantity"))["n"] or 0)
+        if quantity > out:
+            refuse([Problem("not_on_shipment",
+                            f"{item.sku}{' lot ' + lot if lot else ''}: {quantity} returned but "
+                            f"only {out} of {origin.number} is still out",
+                            field="quantity", extra={"shipment": origin.number})])
+        p.open_document(party=origin.party, warehouse=location.warehouse, related=origin,
+                        reason=reason)
+        if lot_row is None and item.tracking == Tracking.LOT:
+            lots = shipped.values_list("lot_id", flat=True).distinct()
+            if len(lots) > 1:
+                refuse([Problem("invalid", f"{origin.number} carried several lots of {item.sku}: "
+                                "name the lot", field="lot")])
+            lot_row = Lot.objects.get(pk=lots[0])
+        line = p.add_line(item, quantity, lot=lot_row, to_location=location)
+        add_stock(p, line, item, lot_row, location, quantity, from_status="shipped",
+                  from_party=origin.party)
+        return p.finish()

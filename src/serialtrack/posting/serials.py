@@ -1,0 +1,165 @@
+"""Serial text rules (DESIGN invariant 1) and serial list input: ranges and files."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from serialtrack.posting.errors import InvalidInput, InvalidSerial, Problem, refuse
+
+MAX_SERIAL_LENGTH = 128
+# C0/C1 control characters (tab, CR, LF, GS included), format characters such as zero-width
+# space and the Unicode line/paragraph separators: invisible, so never part of a serial.
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_RANGE = re.compile(r"^(?P<a>.*?)(?P<na>\d+)\.\.(?P<b>.*?)(?P<nb>\d+)$")
+MAX_RANGE = 10_000_000
+
+
+def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[str, Problem | None]:
+    """Return the stored form of `raw` (trimmed, never re-cased) and what is wrong with it."""
+    serial = raw.strip()
+    if not serial:
+        return serial, Problem("invalid_serial", "empty serial", serial=raw, field="serial")
+    bad = _FORBIDDEN.search(serial)
+    if bad:
+        return serial, Problem(
+            "invalid_serial",
+            f"serial {serial!r} contains control character U+{ord(bad.group()):04X}",
+            serial=serial,
+            field="serial",
+        )
+    if len(serial) > MAX_SERIAL_LENGTH:
+        return serial, Problem(
+            "invalid_serial",
+            f"serial {serial[:20]!r}… is {len(serial)} characters; at most {MAX_SERIAL_LENGTH}",
+            serial=serial,
+            field="serial",
+        )
+    if pattern is not None and not pattern.fullmatch(serial):
+        return serial, Problem(
+            "invalid_serial",
+            f"serial {serial!r} does not match the product's pattern {pattern.pattern!r}",
+            serial=serial,
+            field="serial",
+        )
+    return serial, None
+
+
+def clean_serials(raw: Iterable[str], pattern: str = "") -> list[str]:
+    """Validate a document's serial list: every bad or repeated serial is named, none stored."""
+    serials, problems, _count = check_serials(raw, pattern)
+    refuse(problems)
+    return serials
+
+
+def check_serials(raw: Iterable[str], pattern: str = "") -> tuple[list[str], list[Problem], int]:
+    """The distinct valid serials of `raw`, the problems found, and how many were given."""
+    compiled = re.compile(pattern) if pattern else None
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    reported: set[str] = set()
+    out: list[str] = []
+    count = 0
+    for serial_raw in raw:
+        count += 1
+        serial, problem = serial_problem(serial_raw, compiled)
+        if problem:
+            problems.append(problem)
+            continue
+        if serial in seen:
+            if serial not in reported:
+                reported.add(serial)
+                problems.append(
+                    Problem("duplicate_serial", f"serial {serial!r} is listed twice in this document",
+                            serial=serial, field="serial")
+                )
+            continue
+        seen.add(serial)
+        out.append(serial)
+    return out, problems, count
+
+
+def expand_range(token: str) -> list[str] | None:
+    """`device-00121..device-00125` -> the five serials (same prefix, padding kept); None if
+    `token` is not a range."""
+    if ".." not in token:
+        return None
+    m = _RANGE.match(token.strip())
+    if not m:
+        raise InvalidSerial([Problem("invalid_range", f"{token!r} is not a range like A-001..A-010",
+                                     serial=token, field="serials")])
+    a, na, b, nb = m.group("a", "na", "b", "nb")
+    if a != b:
+        raise InvalidSerial([Problem("invalid_range",
+                                     f"range {token!r}: both ends need the same prefix ({a!r} ≠ {b!r})",
+                                     serial=token, field="serials")])
+    start, end = int(na), int(nb)
+    if end < start:
+        raise InvalidSerial([Problem("invalid_range", f"range {token!r} runs backwards",
+                                     serial=token, field="serials")])
+    if end - start + 1 > MAX_RANGE:
+        raise InvalidSerial([Problem("invalid_range", f"range {token!r} is over {MAX_RANGE:,} serials",
+                                     serial=token, field="serials")])
+    width = len(na) if na.startswith("0") or len(na) == len(nb) else 0
+    return [f"{a}{n:0{width}d}" for n in range(start, end + 1)]
+
+
+def expand_tokens(tokens: Iterable[str]) -> Iterator[str]:
+    for token in tokens:
+        expanded = expand_range(token)
+        if expanded is None:
+            yield token
+        else:
+            yield from expanded
+
+
+def read_serials_file(path: Path, column: str | None = None) -> Iterator[str]:
+    """Serials from a file: one per line, or the named column (default `serial`) of a CSV or
+    XLSX file. Blank lines are skipped; a blank cell in the serial column is an error."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        yield from _xlsx_column(path, column or "serial")
+    elif suffix == ".csv" or column:
+        yield from _csv_column(path, column or "serial")
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for line in fh:
+                text = line.rstrip("\r\n")
+                if text.strip():
+                    yield text
+
+
+def _csv_column(path: Path, column: str) -> Iterator[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None) or []
+        index = _column_index(path, header, column)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield row[index] if index < len(row) else ""
+
+
+def _xlsx_column(path: Path, column: str) -> Iterator[str]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.active.iter_rows(values_only=True)
+        header = [str(c or "") for c in next(rows, ())]
+        index = _column_index(path, header, column)
+        for row in rows:
+            if row and any(c not in (None, "") for c in row):
+                value = row[index] if index < len(row) else None
+                yield "" if value is None else str(value)
+    finally:
+        workbook.close()
+
+
+def _column_index(path: Path, header: list[str], column: str) -> int:
+    names = [h.strip().lower() for h in header]
+    if column.lower() not in names:
+        raise InvalidInput([Problem("invalid", f"{path.name}: no column {column!r} (columns: "
+                                    f"{', '.join(header) or 'none'})", field="serials-file")])
+    return names.index(column.lower())

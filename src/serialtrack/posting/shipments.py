@@ -1,0 +1,73 @@
+"""Shipments to customers: exact serials for serial products; for lots and plain quantities the
+named lot, else earliest expiry first, then first in, first out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from serialtrack import catalog
+from serialtrack.inventory.models import Document, DocumentKind, Lot, Tracking
+from serialtrack.posting.adjustments import move_serials
+from serialtrack.posting.engine import LockedUnit, posting, where
+from serialtrack.posting.errors import NotFound, Problem, refuse
+from serialtrack.posting.quantities import take_stock
+
+
+def ship(
+    *,
+    warehouse: str,
+    customer: str,
+    product: str,
+    user: Any,
+    serials: Iterable[str] = (),
+    quantity: int | None = None,
+    lot: str | None = None,
+    reference: str = "",
+) -> Document:
+    item = catalog.get_product(product)
+    location = catalog.get_location(warehouse)
+    bin_given = "/" in warehouse
+    party = catalog.get_party(customer, "customer")
+    problems: list[Problem] = []
+    if item.tracking != Tracking.SERIAL:
+        if any(True for _ in serials):
+            problems.append(Problem("invalid", f"{item.sku} is not serial-tracked: give --qty, "
+                                    "no serials", field="serials"))
+        if not quantity or quantity <= 0:
+            problems.append(Problem("invalid", "quantity must be a positive number",
+                                    field="quantity"))
+        lot_row = None
+        if lot:
+            lot_row = Lot.objects.filter(product=item, code=lot).first()
+            if lot_row is None:
+                raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}",
+                                        field="lot")])
+        refuse(problems)
+        with posting(DocumentKind.SHIPMENT, user) as p:
+            p.open_document(party=party, warehouse=location.warehouse, reference=reference)
+            line = p.add_line(item, quantity, lot=lot_row,
+                              from_location=location if bin_given else None)
+            take_stock(p, line, item, quantity, problems,
+                       warehouse=None if bin_given else location.warehouse,
+                       location=location if bin_given else None, lot=lot_row,
+                       to_status="shipped", to_party=party)
+            refuse(problems)
+            return p.finish()
+
+    def allowed(unit: LockedUnit) -> str | None:
+        if unit.status != "in_stock":
+            return where(unit)
+        if bin_given and unit.location_id != location.pk:
+            return f"{where(unit)}, not in {warehouse}"
+        if unit.warehouse_id != location.warehouse_id:
+            return f"{where(unit)}, not in warehouse {location.warehouse.code}"
+        return None
+
+    return move_serials(
+        kind=DocumentKind.SHIPMENT, item=item, serials=serials, user=user, allowed=allowed,
+        to_status="shipped", to_location=None, to_party_id=party.pk, quantity=quantity,
+        doc_fields={"party": party, "warehouse": location.warehouse, "reference": reference},
+        line_fields={"from_location": location if bin_given else None},
+        start_warranty_days=item.warranty_days,
+    )

@@ -1,0 +1,100 @@
+"""Stock on hand by warehouse, bin and product (with the serial lists), units out of storage and
+where they went, lot and plain quantities on hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+
+from serialtrack.inventory.models import IN_STORAGE, OUT_OF_STORAGE, StockQuantity
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values) + ")"
+
+
+def stock_on_hand(warehouse: str | None = None, product: str | None = None) -> list[dict[str, Any]]:
+    """Serialized units in storage grouped by warehouse, bin, product and status; each group with
+    its count and its serials (in serial order)."""
+    where = [f"u.status IN {_in(IN_STORAGE)}"]
+    params: list[Any] = []
+    if warehouse:
+        where.append("w.code = %s")
+        params.append(warehouse)
+    if product:
+        where.append("p.sku = %s")
+        params.append(product)
+    sql = (
+        "SELECT w.code, l.code, p.sku, p.name, u.status, u.serial FROM inventory_unit u "
+        "JOIN inventory_location l ON l.id = u.location_id "
+        "JOIN inventory_warehouse w ON w.id = l.warehouse_id "
+        "JOIN inventory_product p ON p.id = u.product_id "
+        f"WHERE {' AND '.join(where)} ORDER BY w.code, l.code, p.sku, u.status, u.serial"
+    )
+    groups: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for wh, bin_code, sku, name, status, serial in _rows(sql, params):
+        key = (wh, bin_code, sku, status)
+        if current is None or current["_key"] != key:
+            current = {"_key": key, "warehouse": wh, "bin": bin_code, "product": sku,
+                       "product_name": name, "status": status, "count": 0, "serials": []}
+            groups.append(current)
+        current["count"] += 1
+        current["serials"].append(serial)
+    for g in groups:
+        del g["_key"]
+    return groups
+
+
+def out_of_storage(product: str | None = None, holder: str | None = None) -> list[dict[str, Any]]:
+    """Units that have left our storage (shipped, scrapped, returned to supplier, installed),
+    with who holds them and the document that took them out."""
+    where = [f"u.status IN {_in(OUT_OF_STORAGE)}"]
+    params: list[Any] = []
+    if product:
+        where.append("p.sku = %s")
+        params.append(product)
+    if holder:
+        where.append("h.name = %s")
+        params.append(holder)
+    sql = (
+        "SELECT p.sku, u.serial, u.status, h.name, d.number, d.posted_at, u.warranty_end "
+        "FROM inventory_unit u JOIN inventory_product p ON p.id = u.product_id "
+        "LEFT JOIN inventory_party h ON h.id = u.holder_id "
+        "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+        f"WHERE {' AND '.join(where)} ORDER BY p.sku, u.serial"
+    )
+    return [
+        {"product": sku, "serial": serial, "status": status, "holder": holder_name,
+         "document": number, "date": str(posted)[:10] if posted else None,
+         "warranty_end": str(wend) if wend else None}
+        for sku, serial, status, holder_name, number, posted, wend in _rows(sql, params)
+    ]
+
+
+def quantities_on_hand(warehouse: str | None = None, product: str | None = None
+                       ) -> list[dict[str, Any]]:
+    rows = (StockQuantity.objects.filter(quantity__gt=0)
+            .select_related("product", "lot", "location__warehouse")
+            .order_by("location__warehouse__code", "location__code", "product__sku",
+                      "lot__expiry", "lot__code"))
+    if warehouse:
+        rows = rows.filter(location__warehouse__code=warehouse)
+    if product:
+        rows = rows.filter(product__sku=product)
+    return [
+        {"warehouse": r.location.warehouse.code, "bin": r.location.code, "product": r.product.sku,
+         "product_name": r.product.name, "lot": r.lot.code if r.lot else None,
+         "expiry": r.lot.expiry.isoformat() if r.lot and r.lot.expiry else None,
+         "quantity": r.quantity}
+        for r in rows
+    ]
+
+
+def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(5000):
+            yield from batch

@@ -1,0 +1,167 @@
+"""Every test runs against the database `SERIALTRACK_DATABASE_URL` selects: `make test` runs the
+suite once on SQLite and once on PostgreSQL. When PostgreSQL is selected but unreachable, the
+PostgreSQL run is skipped with the reason shown — except under CI=true, where it fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_PROBLEM: str | None = None
+
+
+def _pg_reachable(url: str) -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(_admin_url(url), connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+
+
+def _admin_url(url: str) -> str:
+    """The same server, database `postgres` (to create and drop test databases)."""
+    base, _, _name = url.rpartition("/")
+    return f"{base}/postgres"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global PG_PROBLEM
+    url = os.environ.get("SERIALTRACK_DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        PG_PROBLEM = _pg_reachable(url)
+        if PG_PROBLEM and os.environ.get("CI", "").lower() == "true":
+            raise pytest.UsageError(f"CI=true but PostgreSQL is not reachable at {url}: "
+                                    f"{PG_PROBLEM}")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("SERIALTRACK_DATABASE_URL") or "sqlite (default)"
+    return f"serialtrack database: {url}" + (f" — SKIPPED: {PG_PROBLEM}" if PG_PROBLEM else "")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PG_PROBLEM:
+        skip = pytest.mark.skip(reason=f"PostgreSQL not reachable: {PG_PROBLEM}")
+        for item in items:
+            item.add_marker(skip)
+
+
+def backend() -> str:
+    url = os.environ.get("SERIALTRACK_DATABASE_URL", "")
+    return "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+# -- in-process fixtures ----------------------------------------------------------------------
+
+@pytest.fixture
+def user(db: Any) -> Any:
+    from serialtrack.posting import system_user
+
+    return system_user("clerk")
+
+
+@pytest.fixture
+def shop(db: Any, user: Any) -> dict[str, Any]:
+    """A small business: a serial product, a lot product, a plain product, two warehouses with
+    a bin, a supplier and two customers."""
+    from serialtrack import catalog
+
+    return {
+        "ht": catalog.create_product("HT-1", "Handheld terminal", "serial", warranty_days=365),
+        "med": catalog.create_product("SAL-1", "Saline 500 ml", "lot"),
+        "cable": catalog.create_product("CBL-1", "USB cable", "none"),
+        "wh1": catalog.create_warehouse("WH1"),
+        "wh2": catalog.create_warehouse("WH2"),
+        "bin": catalog.create_bin("WH1", "A-01"),
+        "supplier": catalog.create_party("Supplier S", supplier=True),
+        "a": catalog.create_party("Customer A", customer=True),
+        "b": catalog.create_party("Customer B", customer=True),
+    }
+
+
+def table_counts() -> dict[str, int]:
+    """Row count of every serialtrack table and the user table: "nothing changed" means equal."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    models = [*list(apps.get_app_config("inventory").get_models()), get_user_model()]
+    return {m._meta.db_table: m.objects.count() for m in models}
+
+
+def snapshot() -> dict[str, Any]:
+    """Counts plus the full state of every unit and quantity row."""
+    from serialtrack.inventory.models import StockQuantity, Unit
+
+    return {
+        "counts": table_counts(),
+        "units": list(Unit.objects.order_by("id").values_list(
+            "id", "serial", "status", "location_id", "holder_id", "warranty_start",
+            "last_document_id")),
+        "quantities": list(StockQuantity.objects.order_by("id").values_list(
+            "id", "lot_id", "location_id", "quantity")),
+    }
+
+
+# -- out-of-process fixtures: a fresh database and the real `serialtrack` command ---------------
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the backend under test, for subprocesses."""
+    if backend() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'serialtrack.sqlite3'}"
+        return
+    import psycopg
+
+    url = os.environ["SERIALTRACK_DATABASE_URL"]
+    name = f"st_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{url.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Cli:
+    def __init__(self, url: str, cwd: Path) -> None:
+        self.url = url
+        self.cwd = cwd
+
+    def env(self, user: str = "clerk") -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(SERIALTRACK_DATABASE_URL=self.url, SERIALTRACK_USER=user, COLUMNS="200")
+        env.pop("SERIALTRACK_DEBUG", None)
+        return env
+
+    def __call__(self, *args: str, user: str = "clerk", check: int | None = 0
+                 ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "serialtrack", *args], cwd=self.cwd, env=self.env(user),
+            capture_output=True, text=True, timeout=600,
+        )
+        if check is not None and proc.returncode != check:
+            raise AssertionError(
+                f"serialtrack {' '.join(args)} exited {proc.returncode}, expected {check}\n"
+                f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        return proc
+
+    def json(self, *args: str, check: int | None = 0, user: str = "clerk") -> Any:
+        import json
+
+        proc = self(*args, "--json", check=check, user=user)
+        return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def cli(fresh_db_url: str, tmp_path: Path) -> Cli:
+    return Cli(fresh_db_url, tmp_path)
