@@ -9,7 +9,8 @@ from serialtrack.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = os.environ.get("SERIALTRACK_SECRET_KEY", "serialtrack-insecure-dev-key-set-SERIALTRACK_SECRET_KEY")
+# Only signs sessions (web, later); set SERIALTRACK_SECRET_KEY in production.
+SECRET_KEY = os.environ.get("SERIALTRACK_SECRET_KEY", "serialtrack-dev-only-set-SERIALTRACK_SECRET_KEY")
 DEBUG = os.environ.get("SERIALTRACK_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("SERIALTRACK_ALLOWED_HOSTS", "*").split(",") if h]
 
