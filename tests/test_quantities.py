@@ -14,7 +14,7 @@ import pytest
 from serialtrack import catalog, posting, queries
 from serialtrack.inventory.models import Document, Lot, Movement, StockQuantity
 from serialtrack.posting import errors
-from tests.conftest import backend, snapshot
+from tests.conftest import snapshot
 
 EARLY = dt.date(2026, 12, 31)
 LATE = dt.date(2027, 6, 30)
@@ -147,8 +147,6 @@ def test_refusal_names_every_bad_field(shop: dict, user: Any) -> None:
     assert sorted(fields(exc)) == ["lot", "quantity", "serials"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a receipt naming an existing lot with a different "
-                   "expiry is posted and the stated expiry silently dropped (engine.get_lot)")
 def test_receipt_with_conflicting_expiry_for_existing_lot_refused(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-100", expiry=LATE)
     exc = refused(errors.Refused, receive, user, 10, lot="L-100", expiry=EARLY)
@@ -317,8 +315,6 @@ def test_transfer_of_too_much_refused(shop: dict, user: Any) -> None:
     assert fields(exc) == ["quantity"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quantity transfer writes two ledger rows per lot "
-                   "chunk, both source->destination (take_stock + add_stock in _transfer_quantity)")
 def test_transfer_ledger_records_each_quantity_once(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-EARLY", expiry=EARLY)
     doc = posting.transfer(source="WH1", destination="WH2", product="SAL-1", quantity=4,
@@ -326,9 +322,6 @@ def test_transfer_ledger_records_each_quantity_once(shop: dict, user: Any) -> No
     assert moves(doc) == [("L-EARLY", 4, "WH1/MAIN", "WH2/MAIN", "in_stock")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quantity transfer from a warehouse into one of its "
-                   "own bins takes stock out of the destination bin itself (_transfer_quantity "
-                   "does not exclude the destination)")
 def test_transfer_into_a_bin_takes_from_the_other_bins(shop: dict, user: Any) -> None:
     receive(user, 3, product="CBL-1", warehouse="WH1/A-01")
     receive(user, 5, product="CBL-1")
@@ -461,8 +454,6 @@ def test_return_needs_a_positive_quantity(shop: dict, user: Any, quantity: int) 
     assert fields(exc) == ["quantity"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reversed quantity return still counts as 'came "
-                   "back' (receive_quantity_return's `back` does not exclude reversed returns)")
 def test_a_reversed_return_can_be_returned_again(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-EARLY", expiry=EARLY)
     shp = ship(user, 5)
@@ -474,8 +465,6 @@ def test_a_reversed_return_can_be_returned_again(shop: dict, user: Any) -> None:
     assert stock("SAL-1", "WH1", "L-EARLY") == 10
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quantity return is accepted against a shipment "
-                   "that was reversed, creating stock from nothing (receive_quantity_return)")
 def test_return_against_a_reversed_shipment_refused(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-EARLY", expiry=EARLY)
     shp = ship(user, 5)
@@ -532,9 +521,6 @@ def test_a_document_cannot_be_reversed_twice(shop: dict, user: Any) -> None:
     assert stock("SAL-1", "WH1", "L-EARLY") == 10
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reversing a quantity shipment after part of it came "
-                   "back on a return puts the whole shipment back, counting the returned goods "
-                   "twice (corrections._reverse_quantity never checks returns)")
 def test_reversing_a_partly_returned_shipment_refused(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-EARLY", expiry=EARLY)
     shp = ship(user, 5)
@@ -543,8 +529,6 @@ def test_reversing_a_partly_returned_shipment_refused(shop: dict, user: Any) -> 
     assert stock("SAL-1", "WH1", "L-EARLY") == 7
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reversing a quantity transfer undoes each chunk "
-                   "twice (two ledger rows per chunk), so it is refused or moves double")
 def test_reversing_a_transfer_moves_the_quantity_back(shop: dict, user: Any) -> None:
     receive(user, 10, lot="L-EARLY", expiry=EARLY)
     trf = posting.transfer(source="WH1", destination="WH2", product="SAL-1", quantity=4,
@@ -574,9 +558,6 @@ def test_quantities_on_hand_reports_every_column(shop: dict, user: Any) -> None:
     assert [r["product"] for r in queries.quantities_on_hand(product="CBL-1")] == ["CBL-1"]
 
 
-@pytest.mark.xfail(backend() == "sqlite", strict=True,
-                   reason="BUG: lots without expiry sort first on SQLite, last on PostgreSQL "
-                   "(quantities_on_hand orders by lot__expiry without nulls_last)")
 def test_quantities_on_hand_lists_lots_by_expiry_on_every_database(shop: dict, user: Any) -> None:
     receive(user, 1, lot="A-NOEXP")
     receive(user, 1, lot="Z-LATE", expiry=LATE)

@@ -141,11 +141,10 @@ def _transfer_quantity(item: Product, src: Location, dst: Location, src_bin: boo
         taken = take_stock(p, line, item, quantity, problems, lot=lot_row,
                            location=src if src_bin else None,
                            warehouse=None if src_bin else src.warehouse,
-                           to_status="in_stock", to_location=dst, note="transfer out")
+                           to_status="in_stock", to_location=dst, note="transfer")
         refuse(problems)
         for row, n in taken:
-            add_stock(p, line, item, row.lot, dst, n, from_location=row.location,
-                      from_status="in_stock", note="transfer in")
+            add_stock(p, line, item, row.lot, dst, n, record=False)
         return p.finish()
 
 

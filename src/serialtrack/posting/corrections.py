@@ -46,6 +46,13 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         if earlier:
             refuse([Problem("not_reversible", f"{number} was already reversed by {earlier.number}",
                             field="document", extra={"document": earlier.number})])
+        returns = (Document.objects.filter(kind=DocumentKind.RETURN, related=original)
+                   .exclude(dependents__kind=DocumentKind.REVERSAL)
+                   .values_list("number", flat=True))
+        if returns:
+            refuse([Problem("not_reversible", f"{number} has returns posted against it "
+                            f"({', '.join(returns)}): reverse those first", field="document",
+                            extra={"documents": list(returns)})])
         p._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
         p.cursor.execute(
             f"INSERT INTO st_units (pos, unit_id) SELECT m.id, m.unit_id FROM {MOVEMENT} m "

@@ -7,11 +7,15 @@ for the handful of header rows (document, line, lot)."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -27,7 +31,7 @@ from serialtrack.inventory.models import (
     Lot,
     Product,
 )
-from serialtrack.posting.errors import Conflict, Problem
+from serialtrack.posting.errors import Conflict, InvalidInput, Problem
 
 UNIT = "inventory_unit"
 MOVEMENT = "inventory_movement"
@@ -36,7 +40,9 @@ MOVEMENT_COLUMNS = (
     "to_location_id, from_status, to_status, from_party_id, to_party_id, cost, created_at, "
     "user_id, note"
 )
-KEEP = object()  # "leave this column as it is" in a unit move
+KEEP = object()
+P = ParamSpec("P")
+R = TypeVar("R")  # "leave this column as it is" in a unit move
 
 
 def system_user(username: str):
@@ -58,7 +64,7 @@ class LockedUnit:
     warehouse_id: int | None
     holder_id: int | None
     last_number: str | None
-    last_posted_at: dt.datetime | None
+    last_posted_at: dt.datetime | str | None
     product_id: int
     pos: int
 
@@ -170,31 +176,40 @@ class Posting:
     def lock_units(self) -> list[LockedUnit]:
         """Lock the staged units in id order (never deadlocks against another posting doing the
         same) and return their current state."""
-        lock = " FOR UPDATE OF u" if self.pg else ""
+        if self.pg:
+            # Lock first, read second: a row lock waited for re-reads the unit row but not the
+            # rows joined to it, so the state (and who last moved it) is read by a new statement
+            # after every lock is held. SQLite needs neither: BEGIN IMMEDIATE already serializes.
+            self.cursor.execute(
+                f"SELECT u.id FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+                "ORDER BY u.id FOR UPDATE OF u"
+            )
         self.cursor.execute(
             "SELECT u.id, u.serial, u.status, u.location_id, l.warehouse_id, u.holder_id, "
             "d.number, d.posted_at, u.product_id, s.pos "
             f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
             "LEFT JOIN inventory_location l ON l.id = u.location_id "
-            "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-            f"ORDER BY u.id{lock}"
+            "LEFT JOIN inventory_document d ON d.id = u.last_document_id"
         )
         rows = [LockedUnit(*row) for row in self.cursor.fetchall()]
-        if not self.pg:
-            for row in rows:
-                if isinstance(row.last_posted_at, str):
-                    row.last_posted_at = dt.datetime.fromisoformat(row.last_posted_at)
-        for row in rows:
-            if row.last_posted_at is not None and timezone.is_naive(row.last_posted_at):
-                row.last_posted_at = timezone.make_aware(row.last_posted_at, dt.UTC)
         rows.sort(key=lambda r: r.pos)
         return rows
+
+    def is_recent(self, posted_at: dt.datetime | str | None) -> bool:
+        """Was a document posted after this posting was asked for (by another clerk)?"""
+        if posted_at is None:
+            return False
+        if isinstance(posted_at, str):
+            posted_at = dt.datetime.fromisoformat(posted_at)
+        if timezone.is_naive(posted_at):
+            posted_at = timezone.make_aware(posted_at, dt.UTC)
+        return posted_at >= self.started_at
 
     def unavailable(self, unit: LockedUnit, why: str, code: str = "not_in_stock") -> Problem:
         """A unit in the wrong state: a conflict if another posting moved it while this one was
         under way, otherwise a plain refusal naming where the unit is."""
         by = f" (last moved by {unit.last_number})" if unit.last_number else ""
-        if unit.last_posted_at is not None and unit.last_posted_at >= self.started_at:
+        if self.is_recent(unit.last_posted_at):
             return Problem(
                 "conflict",
                 f"serial {unit.serial!r} was just taken by another posting: it {why}{by}",
@@ -275,34 +290,73 @@ def location_of(code: str | None) -> tuple[str, str | None]:
 
 
 def get_lot(product: Product, code: str, expiry: dt.date | None = None) -> Lot:
+    """The product's lot `code`, created on first receipt. A lot has one expiry (shipping order
+    depends on it): a receipt stating another expiry for a known lot is refused."""
     lot, created = Lot.objects.get_or_create(product=product, code=code,
                                              defaults={"expiry": expiry})
-    if not created and expiry and lot.expiry is None:
+    if not created and expiry and lot.expiry != expiry:
+        if lot.expiry is not None:
+            raise InvalidInput([Problem(
+                "invalid", f"lot {code} of {product.sku} expires {lot.expiry.isoformat()}, "
+                f"not {expiry.isoformat()}", field="expiry")])
         lot.expiry = expiry
         lot.save(update_fields=["expiry"])
     return lot
+
+
+class RaceLost(Exception):
+    """The database caught two postings racing (a serial stored meanwhile, a deadlock): the
+    whole document is retried; a retry names the units the other posting took."""
+
+
+_started_at: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "posting_started_at", default=None)
+RETRIES = 4
+
+
+def retrying(entry: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a posting entry: a lost race is retried after a short random backoff, keeping the
+    time the clerk first asked, so the retry reports the other posting's units as a conflict."""
+
+    @functools.wraps(entry)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _started_at.set(timezone.now()) if _started_at.get() is None else None
+        try:
+            for attempt in range(RETRIES):
+                try:
+                    return entry(*args, **kwargs)
+                except RaceLost as exc:
+                    if attempt == RETRIES - 1:
+                        raise Conflict([Problem("conflict", "busy with other postings of the same "
+                                                f"units ({exc}); nothing was posted, try again")]
+                                       ) from exc
+                    time.sleep(random.uniform(0.01, 0.05) * (2**attempt))
+            raise AssertionError("unreachable")
+        finally:
+            if token is not None:
+                _started_at.reset(token)
+
+    return run
 
 
 @contextlib.contextmanager
 def posting(kind: str, user: Any) -> Iterator[Posting]:
     """One document, one transaction. A refusal raised inside rolls everything back. A clash with
     another clerk's concurrent posting that the database detects (unique serial taken meanwhile,
-    lock timeout, deadlock) becomes a `Conflict`, never a crash."""
-    started_at = timezone.now()
+    deadlock, serialization failure) becomes `RaceLost` (retried by `retrying`), never a crash."""
+    started_at = _started_at.get() or timezone.now()
     try:
         with transaction.atomic():
             yield Posting(kind, user, started_at)
     except IntegrityError as exc:
         if "unique" in str(exc).lower():
-            raise Conflict([Problem("conflict", "another posting stored the same serial(s) "
-                                    f"meanwhile; nothing was posted ({_first_line(exc)})")]) from exc
+            raise RaceLost(_first_line(exc)) from exc
         raise
     except DatabaseError as exc:
         text = str(exc).lower()
         if any(s in text for s in ("deadlock", "could not serialize", "database is locked",
                                    "lock timeout", "could not obtain lock")):
-            raise Conflict([Problem("conflict", f"busy with another posting: {_first_line(exc)}; "
-                                    "nothing was posted, try again")]) from exc
+            raise RaceLost(_first_line(exc)) from exc
         raise
 
 

@@ -30,11 +30,16 @@ def add_stock(
     from_status: str | None = None,
     from_party: Party | None = None,
     note: str = "",
+    record: bool = True,
 ) -> None:
+    """Add to on-hand; `record=False` when the ledger row was already written by `take_stock`
+    (a transfer is one movement from bin to bin)."""
     row, _ = StockQuantity.objects.select_for_update().get_or_create(
         product=product, lot=lot, location=location, defaults={"quantity": 0}
     )
     StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
+    if not record:
+        return
     Movement.objects.create(
         document=p.document, line=line, product=product, lot=lot, quantity=quantity,
         from_location=from_location, to_location=location, from_status=from_status,
@@ -66,6 +71,8 @@ def take_stock(
         rows = rows.filter(location__warehouse=warehouse)
     if lot is not None:
         rows = rows.filter(lot=lot)
+    if to_location is not None:
+        rows = rows.exclude(location=to_location)  # into a bin of the same warehouse
     locked = list(rows.order_by("id"))
     lots = Lot.objects.in_bulk({r.lot_id for r in locked if r.lot_id})
 

@@ -97,15 +97,19 @@ def _existing_serials(p: Posting, product: Product, problems: list[Problem]) -> 
     """Staged serials the product already has: refused, except units whose receipt was reversed
     (voided), which this receipt brings back. One indexed join for the whole batch."""
     p.cursor.execute(
-        "SELECT s.pos, s.serial, u.id, u.status, d.number FROM st_serials s "
+        "SELECT s.pos, s.serial, u.id, u.status, d.number, d.posted_at FROM st_serials s "
         f"JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
         "LEFT JOIN inventory_document d ON d.id = u.last_document_id ORDER BY s.pos",
         [product.pk],
     )
     revive: list[tuple[int, int]] = []
-    for pos, serial, unit_id, status, number in p.cursor.fetchall():
+    for pos, serial, unit_id, status, number, posted_at in p.cursor.fetchall():
         if status == "voided":
             revive.append((pos, unit_id))
+        elif p.is_recent(posted_at):
+            problems.append(Problem(
+                "conflict", f"serial {serial!r} of {product.sku} was just received by {number} "
+                "in another posting", serial=serial, extra={"document": number}))
         else:
             problems.append(Problem(
                 "duplicate_serial",

@@ -26,7 +26,7 @@ from serialtrack.posting.engine import (
     posting,
     where,
 )
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem, refuse
+from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.serials import check_serials
 
@@ -46,6 +46,10 @@ def get_shipment(number: str) -> Document:
     ):
         raise NotFound([Problem("not_found", f"{number} is not a posted shipment",
                                 field="shipment")])
+    reversal = Document.objects.filter(kind=DocumentKind.REVERSAL, related=doc).first()
+    if reversal:
+        raise NotOnShipment([Problem("not_on_shipment", f"{number} was reversed by "
+                                     f"{reversal.number}: nothing of it is out", field="shipment")])
     return doc
 
 
@@ -185,7 +189,8 @@ def receive_quantity_return(
     with posting(DocumentKind.RETURN, user) as p:
         shipped = Movement.objects.filter(document=origin, product=item, to_status="shipped")
         back = Movement.objects.filter(document__kind=DocumentKind.RETURN,
-                                       document__related=origin, product=item)
+                                       document__related=origin, product=item).exclude(
+            document__dependents__kind=DocumentKind.REVERSAL)
         if lot_row:
             shipped, back = shipped.filter(lot=lot_row), back.filter(lot=lot_row)
         out = (shipped.aggregate(n=Sum("quantity"))["n"] or 0) - (

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 
 from serialtrack.inventory.models import IN_STORAGE, OUT_OF_STORAGE, StockQuantity
 
@@ -79,7 +80,7 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None
     rows = (StockQuantity.objects.filter(quantity__gt=0)
             .select_related("product", "lot", "location__warehouse")
             .order_by("location__warehouse__code", "location__code", "product__sku",
-                      "lot__expiry", "lot__code"))
+                      F("lot__expiry").asc(nulls_last=True), "lot__code"))
     if warehouse:
         rows = rows.filter(location__warehouse__code=warehouse)
     if product:

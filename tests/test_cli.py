@@ -1,0 +1,160 @@
+"""The command line is the contract scripts use: the real `serialtrack` process on a fresh
+database, its exit codes, its JSON, its serial inputs, and the trade's walkthrough end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.slow
+
+
+def setup_shop(cli: Cli) -> None:
+    cli("init")
+    cli("product", "add", "HT-200", "--name", "Handheld terminal", "--tracking", "serial",
+        "--warranty-days", "365", "--serial-pattern", r"device-\d{5}")
+    cli("warehouse", "add", "WH1", "--name", "Main")
+    cli("party", "add", "Scanners Wholesale", "--supplier")
+    cli("party", "add", "Customer A", "--customer")
+
+
+def test_walkthrough(cli: Cli) -> None:
+    """Receive five handheld terminals; ship device-00123 to Customer A; it comes back for
+    repair; it is repaired and shipped back; history, warranty and stock tell the story."""
+    setup_shop(cli)
+    rcv = cli.json("receive", "--warehouse", "WH1", "--product", "HT-200", "--supplier",
+                   "Scanners Wholesale", "device-00121..device-00125")
+    assert rcv["lines"][0]["quantity"] == 5
+    shp = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                   "HT-200", "device-00123")
+    ret = cli.json("return", "--shipment", shp["document"], "--disposition", "repair",
+                   "device-00123")
+    assert ret["related"] == shp["document"]
+    rpr = cli.json("repair", "ship-back", "--product", "HT-200", "device-00123")
+    assert rpr["party"] == "Customer A"
+
+    history = cli.json("history", "device-00123")
+    steps = [(m["document"], m["kind"], m["to_status"]) for m in history["movements"]]
+    assert steps == [
+        (rcv["document"], "receipt", "in_stock"),
+        (shp["document"], "shipment", "shipped"),
+        (ret["document"], "return", "in_repair"),
+        (rpr["document"], "repair", "shipped"),
+    ]
+    text = cli("history", "device-00123").stdout
+    for number in (rcv["document"], shp["document"], ret["document"], rpr["document"]):
+        assert number in text
+
+    warranty = cli.json("warranty", "device-00123")
+    assert warranty["sold_to"] == "Customer A" and warranty["under_warranty"] is True
+    assert "Customer A" in cli("warranty", "device-00123").stdout
+
+    stock = cli.json("stock")
+    assert [(g["warehouse"], g["count"], g["serials"]) for g in stock["units"]] == [
+        ("WH1", 4, ["device-00121", "device-00122", "device-00124", "device-00125"])]
+    out = cli.json("stock", "--out-of-storage")["out_of_storage"]
+    assert [(r["serial"], r["holder"]) for r in out] == [("device-00123", "Customer A")]
+
+
+def test_posting_prints_the_document_number(cli: Cli) -> None:
+    setup_shop(cli)
+    proc = cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001")
+    assert "RCV-000001" in proc.stdout
+
+
+def test_exit_codes(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001", "device-00002")
+    assert cli("ship", "--nonsense", check=2).returncode == 2
+    assert cli("ship", "-w", "WH1", "-p", "HT-200", "device-00001", check=2).returncode == 2
+    refused = cli("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200",
+                  "device-00009", check=3)
+    assert "device-00009" in refused.stderr and "nothing was changed" in refused.stderr
+    # An unexpected failure (the database cannot be opened) is exit 1, without a traceback.
+    broken = Cli(f"sqlite:///{cli.cwd / 'missing-dir' / 'x.sqlite3'}", cli.cwd)
+    proc = broken("stock", check=1)
+    assert "Traceback" not in proc.stderr and "failed" in proc.stderr
+
+
+def test_refusal_lists_every_offender_as_json(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001..device-00003")
+    body = cli.json("receive", "-w", "WH1", "-p", "HT-200", "device-00003", "device-00004",
+                    "device-00004", "devic-00005", "", check=3)
+    assert body["status"] == 422
+    assert sorted((e["code"], e.get("serial")) for e in body["errors"]) == [
+        ("duplicate_serial", "device-00003"),
+        ("duplicate_serial", "device-00004"),
+        ("invalid_serial", ""),
+        ("invalid_serial", "devic-00005"),
+    ]
+    assert cli.json("stock")["units"][0]["count"] == 3  # nothing changed
+
+
+def test_every_command_speaks_json(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001")
+    for args in (["init"], ["product", "list"], ["warehouse", "list"], ["party", "list"],
+                 ["stock"], ["stock", "--out-of-storage"], ["history", "device-00001"],
+                 ["warranty", "device-00001"], ["show", "RCV-000001"]):
+        proc = cli(*args, "--json")
+        json.loads(proc.stdout)  # exactly one JSON document
+
+
+def test_serials_file_and_quantity(cli: Cli, tmp_path: Path) -> None:
+    setup_shop(cli)
+    listing = tmp_path / "serials.txt"
+    listing.write_text("\n".join(f"device-{n:05d}" for n in range(1, 1001)) + "\n")
+    cli("receive", "-w", "WH1", "-p", "HT-200", "--serials-file", str(listing), "--qty", "1000")
+    packing = tmp_path / "packing.csv"
+    packing.write_text("order,serial\nSO-1,device-00007\nSO-1,device-00008\n")
+    shp = cli.json("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200",
+                   "--serials-file", str(packing))
+    assert shp["lines"][0]["quantity"] == 2
+    mismatch = cli.json("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200",
+                        "--qty", "3", "device-00010", "device-00011", check=3)
+    assert mismatch["errors"][0]["code"] == "count_mismatch"
+    assert cli.json("stock")["units"][0]["count"] == 998
+
+
+def test_serial_on_two_products_needs_the_product(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "HT-300", "--tracking", "serial")
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001")
+    cli("receive", "-w", "WH1", "-p", "HT-300", "device-00001")
+    proc = cli("history", "device-00001", check=3)
+    assert "HT-200" in proc.stderr and "HT-300" in proc.stderr
+    assert cli.json("history", "device-00001", "--product", "HT-300")["unit"]["product"] == "HT-300"
+
+
+def test_reverse_and_correct_serial(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001", "device-00002")
+    shp = cli.json("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200", "device-00001")
+    rev = cli.json("reverse", shp["document"])
+    assert rev["document"].startswith("REV-") and rev["related"] == shp["document"]
+    cli("correct-serial", "--product", "HT-200", "device-00002", "device-00020", "--reason",
+        "typo")
+    history = cli.json("history", "device-00002")  # the old text stays findable
+    assert history["unit"]["serial"] == "device-00020"
+    assert history["movements"][-1]["kind"] == "correction"
+
+
+def test_lot_receipt_and_fefo_shipment(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "SAL", "--tracking", "lot")
+    cli("receive", "-w", "WH1", "-p", "SAL", "--qty", "10", "--lot", "L-LATE", "--expiry",
+        "2027-06-30")
+    cli("receive", "-w", "WH1", "-p", "SAL", "--qty", "10", "--lot", "L-SOON", "--expiry",
+        "2027-01-31")
+    shp = cli.json("ship", "-w", "WH1", "--customer", "Customer A", "-p", "SAL", "--qty", "12")
+    assert shp["document"].startswith("SHP-")
+    left = {q["lot"]: q["quantity"] for q in cli.json("stock")["quantities"]}
+    assert left == {"L-LATE": 8}
+    bad_date = cli("receive", "-w", "WH1", "-p", "SAL", "--qty", "1", "--lot", "L3", "--expiry",
+                   "31/01/2027", check=2)
+    assert "--expiry" in bad_date.stderr
