@@ -53,10 +53,7 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
             refuse([Problem("not_reversible", f"{number} has returns posted against it "
                             f"({', '.join(returns)}): reverse those first", field="document",
                             extra={"documents": list(returns)})])
-        p._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
-        p.cursor.execute(
-            f"INSERT INTO st_units (pos, unit_id) SELECT m.id, m.unit_id FROM {MOVEMENT} m "
-            "WHERE m.document_id = %s AND m.unit_id IS NOT NULL", [original.pk])
+        p.stage_units_of(original)
         units = p.lock_units()
         problems: list[Problem] = []
         check_units(p, units, lambda u: None if u.last_number == original.number

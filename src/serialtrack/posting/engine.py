@@ -67,6 +67,8 @@ class LockedUnit:
     last_posted_at: dt.datetime | str | None
     product_id: int
     pos: int
+    place: str | None  # "WH1/A-01" while in storage
+    holder: str | None  # party name while out of storage
 
 
 class Posting:
@@ -139,6 +141,13 @@ class Posting:
         self._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
         self._load("st_units", ("pos", "unit_id"), rows)
 
+    def stage_units_of(self, document: Document) -> None:
+        """Stage every unit `document` moved (in ledger order)."""
+        self._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
+        self.cursor.execute(
+            f"INSERT INTO st_units (pos, unit_id) SELECT m.id, m.unit_id FROM {MOVEMENT} m "
+            "WHERE m.document_id = %s AND m.unit_id IS NOT NULL", [document.pk])
+
     def _temp_table(self, name: str, columns: str) -> None:
         self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
         self.cursor.execute(f"TRUNCATE {name}" if self.pg else f"DELETE FROM {name}")
@@ -186,9 +195,11 @@ class Posting:
             )
         self.cursor.execute(
             "SELECT u.id, u.serial, u.status, u.location_id, l.warehouse_id, u.holder_id, "
-            "d.number, d.posted_at, u.product_id, s.pos "
+            "d.number, d.posted_at, u.product_id, s.pos, w.code || '/' || l.code, h.name "
             f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
             "LEFT JOIN inventory_location l ON l.id = u.location_id "
+            "LEFT JOIN inventory_warehouse w ON w.id = l.warehouse_id "
+            "LEFT JOIN inventory_party h ON h.id = u.holder_id "
             "LEFT JOIN inventory_document d ON d.id = u.last_document_id"
         )
         rows = [LockedUnit(*row) for row in self.cursor.fetchall()]
@@ -384,15 +395,11 @@ STATE_WORDS = {
 
 def where(unit: LockedUnit) -> str:
     """Plain words for where a unit is: 'is on hold at WH1/MAIN', 'is shipped to Acme'."""
-    from serialtrack.inventory.models import Location, Party
-
     text = STATE_WORDS.get(unit.status, unit.status)
-    if unit.location_id:
-        loc = Location.objects.select_related("warehouse").get(pk=unit.location_id)
-        text += f" at {loc.warehouse.code}/{loc.code}"
-    elif unit.holder_id:
-        party = Party.objects.get(pk=unit.holder_id)
-        text += f" to {party.name}" if unit.status == "shipped" else f" ({party.name})"
+    if unit.place:
+        text += f" at {unit.place}"
+    elif unit.holder:
+        text += f" to {unit.holder}" if unit.status == "shipped" else f" ({unit.holder})"
     return text
 
 
