@@ -37,8 +37,10 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(party_app, name="party")
 app.add_typer(repair_app, name="repair")
 
-out = Console()
-err = Console(stderr=True)
+# Piped output (scripts, logs) is not squeezed into 80 columns; COLUMNS still wins if set.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+out = Console(width=_WIDTH)
+err = Console(stderr=True, width=_WIDTH)
 
 EXIT_REFUSED = 3
 EXIT_FAILURE = 1

@@ -67,7 +67,7 @@ class DocumentStatus(models.TextChoices):
 
 
 class Counter(models.Model):
-    """Gap-free counters: document numbers per kind, generated serials per product."""
+    """Gap-free counters (document numbers per kind), incremented in the posting transaction."""
 
     name = models.CharField(max_length=64, primary_key=True)
     value = models.BigIntegerField(default=0)
@@ -79,7 +79,6 @@ class Product(models.Model):
     tracking = models.CharField(max_length=8, choices=Tracking.choices)
     gtin = models.CharField(max_length=14, null=True, blank=True, unique=True)  # as GTIN-14
     serial_pattern = models.CharField(max_length=500, blank=True, default="")
-    serial_template = models.CharField(max_length=200, blank=True, default="")
     warranty_days = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
