@@ -25,10 +25,10 @@ lint: install
 	$(BIN)/ruff check src tests
 
 test-sqlite: install
-	SERIALTRACK_DATABASE_URL= $(BIN)/pytest
+	SERIALTRACK_DATABASE_URL= $(BIN)/pytest -n 2
 
 test-postgres: install
-	SERIALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	SERIALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2
 
 bench: install
 	$(BIN)/python -m serialtrack.bench $(BENCH_ARGS)

@@ -493,7 +493,9 @@ def transfer(
     posted(doc, as_json)
 
 
-def _adjust(kind: str) -> Callable[..., None]:
+def _serial_step(entry: str, doc: str) -> Callable[..., None]:
+    """A command that moves listed serials of one product through one posting entry."""
+
     def run(
         product: ProductOpt,
         serials: SerialsArg = None,
@@ -504,18 +506,18 @@ def _adjust(kind: str) -> Callable[..., None]:
     ) -> None:
         from serialtrack import posting
 
-        entry = {"hold": posting.hold, "release": posting.release}[kind]
-        doc = entry(product=product, serials=serial_input(serials, serials_file, column),
-                    user=current_user(), reason=reason)
-        posted(doc, as_json)
+        post = getattr(posting, entry)
+        posted(post(product=product, serials=serial_input(serials, serials_file, column),
+                    user=current_user(), reason=reason), as_json)
 
-    run.__doc__ = {"hold": "Put units on hold (quarantine): they cannot ship.",
-                   "release": "Release held units back into stock."}[kind]
+    run.__doc__ = doc
     return command(run)
 
 
-app.command("hold")(_adjust("hold"))
-app.command("release")(_adjust("release"))
+app.command("hold")(_serial_step("hold", "Put units on hold (quarantine): they cannot ship."))
+app.command("release")(_serial_step("release", "Release held units back into stock."))
+repair_app.command("start")(_serial_step("start_repair", "Send units from stock into repair."))
+repair_app.command("done")(_serial_step("repair_done", "Repaired: back in stock where it is."))
 
 
 @app.command()
@@ -539,28 +541,6 @@ def scrap(
                         serials=serial_input(serials, serials_file, column), quantity=qty,
                         warehouse=warehouse, lot=lot)
     posted(doc, as_json)
-
-
-@repair_app.command("start")
-@command
-def repair_start(product: ProductOpt, serials: SerialsArg = None, reason: ReasonOpt = "",
-                 as_json: JsonOpt = False) -> None:
-    """Send units from stock into repair."""
-    from serialtrack import posting
-
-    posted(posting.start_repair(product=product, serials=serial_input(serials, None, None),
-                                user=current_user(), reason=reason), as_json)
-
-
-@repair_app.command("done")
-@command
-def repair_done(product: ProductOpt, serials: SerialsArg = None, reason: ReasonOpt = "",
-                as_json: JsonOpt = False) -> None:
-    """Repaired: back in stock where it is."""
-    from serialtrack import posting
-
-    posted(posting.repair_done(product=product, serials=serial_input(serials, None, None),
-                               user=current_user(), reason=reason), as_json)
 
 
 @repair_app.command("ship-back")

@@ -11,7 +11,6 @@ from serialtrack.inventory.models import (
     Document,
     DocumentKind,
     Location,
-    Lot,
     Product,
     Tracking,
 )
@@ -24,38 +23,12 @@ from serialtrack.posting.engine import (
     where,
 )
 from serialtrack.posting.errors import (
-    CountMismatch,
     InvalidInput,
-    NotFound,
     Problem,
     refuse,
 )
+from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock, take_stock
-from serialtrack.posting.serials import check_serials
-
-
-def _serials_for(item: Product, serials: Iterable[str], quantity: int | None,
-                 problems: list[Problem]) -> list[str]:
-    clean, found, given = check_serials(serials)
-    problems += found
-    if quantity is not None and quantity != given:
-        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
-                                field="quantity", extra={"quantity": quantity, "serials": given}))
-    if given == 0:
-        problems.append(Problem("count_mismatch", f"{item.sku} is serial-tracked: list the serials",
-                                field="serials"))
-    if problems and all(p.code == "count_mismatch" for p in problems):
-        raise CountMismatch(problems)
-    return clean
-
-
-def _lot(item: Product, lot: str | None) -> Lot | None:
-    if not lot:
-        return None
-    row = Lot.objects.filter(product=item, code=lot).first()
-    if row is None:
-        raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}", field="lot")])
-    return row
 
 
 def move_serials(
@@ -77,8 +50,7 @@ def move_serials(
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
     against `allowed`, refuse with every problem or move them all in one go."""
-    problems: list[Problem] = []
-    clean = _serials_for(item, serials, quantity, problems)
+    clean, problems = serial_line(item, serials, quantity)
     with posting(kind, user) as p:
         units = take_units(p, item, clean, problems)
         check_units(p, units, allowed, problems)
@@ -129,11 +101,9 @@ def transfer(
 
 def _transfer_quantity(item: Product, src: Location, dst: Location, src_bin: bool,
                        quantity: int | None, lot: str | None, user: Any, reason: str) -> Document:
-    if not quantity or quantity <= 0:
-        raise InvalidInput([Problem("invalid", "quantity must be a positive number",
-                                    field="quantity")])
-    lot_row = _lot(item, lot)
-    problems: list[Problem] = []
+    problems = quantity_line(item, (), quantity)
+    refuse(problems)
+    lot_row = existing_lot(item, lot)
     with posting(DocumentKind.TRANSFER, user) as p:
         p.open_document(warehouse=dst.warehouse, reason=reason)
         line = p.add_line(item, quantity, lot=lot_row, from_location=src if src_bin else None,
@@ -185,12 +155,10 @@ def scrap(
         if not warehouse:
             raise InvalidInput([Problem("invalid", "give the warehouse to write off from",
                                         field="warehouse")])
-        if not quantity or quantity <= 0:
-            raise InvalidInput([Problem("invalid", "quantity must be a positive number",
-                                        field="quantity")])
+        problems = quantity_line(item, serials, quantity)
+        refuse(problems)
         location = catalog.get_location(warehouse)
-        lot_row = _lot(item, lot)
-        problems: list[Problem] = []
+        lot_row = existing_lot(item, lot)
         with posting(DocumentKind.ADJUSTMENT, user) as p:
             p.open_document(warehouse=location.warehouse, reason=reason)
             line = p.add_line(item, quantity, lot=lot_row, note="write-off")

@@ -18,9 +18,9 @@ from serialtrack.posting.engine import (
     get_lot,
     posting,
 )
-from serialtrack.posting.errors import CountMismatch, InvalidInput, Problem, refuse
+from serialtrack.posting.errors import InvalidInput, Problem, refuse
+from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock
-from serialtrack.posting.serials import check_serials
 
 
 def receive(
@@ -50,13 +50,7 @@ def receive(
     if item.tracking == Tracking.NONE and lot:
         problems.append(Problem("invalid", f"{item.sku} is not lot-tracked: no --lot", field="lot"))
     if item.tracking != Tracking.SERIAL:
-        if any(True for _ in serials):
-            problems.append(Problem("invalid", f"{item.sku} is not serial-tracked: give --qty, "
-                                    "no serials", field="serials"))
-        if not quantity or quantity <= 0:
-            problems.append(Problem("invalid", "quantity must be a positive number",
-                                    field="quantity"))
-        refuse(problems)
+        refuse(problems + quantity_line(item, serials, quantity))
         with posting(kind, user) as p:
             p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                             reason=reason)
@@ -65,16 +59,8 @@ def receive(
             add_stock(p, line, item, lot_row, location, quantity, from_party=party)
             return p.finish()
 
-    clean, serial_problems, given = check_serials(serials, item.serial_pattern)
+    clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern)
     problems += serial_problems
-    if quantity is not None and quantity != given:
-        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
-                                field="quantity", extra={"quantity": quantity, "serials": given}))
-    if given == 0:
-        problems.append(Problem("count_mismatch", f"{item.sku} is serial-tracked: list the "
-                                "serials received", field="serials"))
-    if problems and all(pr.code == "count_mismatch" for pr in problems):
-        raise CountMismatch(problems)
     with posting(kind, user) as p:
         p.stage_serials(clean)
         revive = _existing_serials(p, item, problems)

@@ -27,6 +27,7 @@ from serialtrack.posting.engine import (
     where,
 )
 from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
+from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.serials import check_serials
 
@@ -180,12 +181,8 @@ def receive_quantity_return(
     if item.tracking == Tracking.SERIAL:
         raise InvalidInput([Problem("invalid", f"{item.sku} is serial-tracked: list the serials",
                                     field="serials")])
-    if quantity <= 0:
-        raise InvalidInput([Problem("invalid", "quantity must be a positive number",
-                                    field="quantity")])
-    lot_row = Lot.objects.filter(product=item, code=lot).first() if lot else None
-    if lot and lot_row is None:
-        raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}", field="lot")])
+    refuse(quantity_line(item, (), quantity))
+    lot_row = existing_lot(item, lot)
     with posting(DocumentKind.RETURN, user) as p:
         shipped = Movement.objects.filter(document=origin, product=item, to_status="shipped")
         back = Movement.objects.filter(document__kind=DocumentKind.RETURN,

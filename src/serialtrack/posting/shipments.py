@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from serialtrack import catalog
-from serialtrack.inventory.models import Document, DocumentKind, Lot, Tracking
+from serialtrack.inventory.models import Document, DocumentKind, Tracking
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, where
-from serialtrack.posting.errors import NotFound, Problem, refuse
+from serialtrack.posting.errors import refuse
+from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.quantities import take_stock
 
 
@@ -29,20 +30,9 @@ def ship(
     location = catalog.get_location(warehouse)
     bin_given = "/" in warehouse
     party = catalog.get_party(customer, "customer")
-    problems: list[Problem] = []
     if item.tracking != Tracking.SERIAL:
-        if any(True for _ in serials):
-            problems.append(Problem("invalid", f"{item.sku} is not serial-tracked: give --qty, "
-                                    "no serials", field="serials"))
-        if not quantity or quantity <= 0:
-            problems.append(Problem("invalid", "quantity must be a positive number",
-                                    field="quantity"))
-        lot_row = None
-        if lot:
-            lot_row = Lot.objects.filter(product=item, code=lot).first()
-            if lot_row is None:
-                raise NotFound([Problem("not_found", f"unknown lot {lot!r} of {item.sku}",
-                                        field="lot")])
+        problems = quantity_line(item, serials, quantity)
+        lot_row = existing_lot(item, lot)
         refuse(problems)
         with posting(DocumentKind.SHIPMENT, user) as p:
             p.open_document(party=party, warehouse=location.warehouse, reference=reference)
