@@ -1,0 +1,1 @@
+"""Users are Django's; a user's role is its one group (viewer < clerk < manager < admin)."""
