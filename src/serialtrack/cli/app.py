@@ -754,6 +754,13 @@ def demo(as_json: JsonOpt = False) -> None:
     run_demo(out, as_json)
 
 
+# Sub-apps defined in their own modules (they use `command`, `emit`… from here, hence last).
+from serialtrack.cli.accounts import token_app, user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
 def main() -> None:
     try:
         app()
