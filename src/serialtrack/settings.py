@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "serialtrack.inventory",
     "serialtrack.accounts",
+    "serialtrack.api",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "serialtrack.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "serialtrack.urls"
@@ -84,7 +86,7 @@ PASSWORD_HASHERS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SERIALTRACK_MAX_BODY_BYTES", str(32 * 1024 * 1024)))
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("SERIALTRACK_STATIC_ROOT") or None  # only for collectstatic
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -93,3 +95,4 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = os.environ.get("SERIALTRACK_TIME_ZONE", "UTC")
 LANGUAGE_CODE = "en-us"
+WHITENOISE_USE_FINDERS = True  # serve app static files (API docs) without collectstatic

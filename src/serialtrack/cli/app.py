@@ -761,6 +761,41 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
 
+@app.command()
+@command
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", envvar="SERIALTRACK_WORKERS",
+                                         help="gunicorn worker processes.")] = 2,
+    as_json: JsonOpt = False,
+) -> None:
+    """Serve the REST API (and later the web pages) with gunicorn, a production server."""
+    from django.conf import settings
+
+    from serialtrack.accounts.services import ensure_first_admin
+    from serialtrack.database import describe
+
+    first = ensure_first_admin()
+    info = {"url": f"http://{host}:{port}/", "api_docs": f"http://{host}:{port}/api/docs",
+            "database": describe(settings.DATABASES["default"]),
+            "admin": {"username": first[0], "password": first[1]} if first else None}
+
+    def render(d: dict[str, Any]) -> None:
+        out.print(f"serialtrack on {d['url']} (API docs {d['api_docs']}) · {d['database']}",
+                  highlight=False)
+        if d["admin"]:
+            out.print(f"[bold]first start: created user {d['admin']['username']!r} with password "
+                      f"{d['admin']['password']!r}[/] — shown once, write it down", highlight=False)
+
+    emit(info, as_json, render)
+    sys.stdout.flush()
+    args = [sys.executable, "-m", "gunicorn", "serialtrack.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            "--graceful-timeout", "10"]
+    os.execv(sys.executable, args)
+
+
 def main() -> None:
     try:
         app()

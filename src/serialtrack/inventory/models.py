@@ -338,3 +338,35 @@ class Movement(models.Model):
             models.Index(fields=["unit", "id"], name="movement_unit_history"),
             models.Index(fields=["lot"], name="movement_lot", condition=Q(lot__isnull=False)),
         ]
+
+
+class DraftLine(models.Model):
+    """What a draft document will post: filled in scan by scan at a bench or through the API.
+    Scratch data: once the draft posts, the document's lines and movements are the record."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="draft")
+    product = models.ForeignKey(Product, null=True, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, null=True, on_delete=models.PROTECT, related_name="+"
+    )  # receipt: into; shipment: from; transfer: from; return: into
+    destination = models.ForeignKey(
+        Location, null=True, on_delete=models.PROTECT, related_name="+"
+    )  # transfer: to
+    location_ref = models.CharField(max_length=80, blank=True, default="")  # as typed: CODE[/BIN]
+    destination_ref = models.CharField(max_length=80, blank=True, default="")
+    lot_code = models.CharField(max_length=128, blank=True, default="")
+    expiry = models.DateField(null=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+    expected_quantity = models.PositiveIntegerField(null=True)
+    disposition = models.CharField(max_length=16, default="restock")
+
+
+class DraftSerial(models.Model):
+    line = models.ForeignKey(DraftLine, on_delete=models.CASCADE, related_name="serials")
+    serial = models.CharField(max_length=128)
+    disposition = models.CharField(max_length=16, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "serial"], name="draft_serial_unique"),
+        ]

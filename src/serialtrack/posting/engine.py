@@ -98,6 +98,14 @@ class Posting:
 
     # -- header rows ----------------------------------------------------------------------------
     def open_document(self, **fields: Any) -> Document:
+        """The document being posted: a new one, or the draft being posted (`into_draft`)."""
+        draft = _into_draft.get()
+        if draft is not None and draft.kind == self.kind:
+            for name, value in fields.items():
+                setattr(draft, name, value)
+            draft.save(update_fields=list(fields))
+            self.document = draft
+            return draft
         self.document = Document.objects.create(
             kind=self.kind, status=DocumentStatus.DRAFT, created_by=self.user, **fields
         )
@@ -318,6 +326,20 @@ def get_lot(product: Product, code: str, expiry: dt.date | None = None) -> Lot:
 class RaceLost(Exception):
     """The database caught two postings racing (a serial stored meanwhile, a deadlock): the
     whole document is retried; a retry names the units the other posting took."""
+
+
+_into_draft: contextvars.ContextVar[Document | None] = contextvars.ContextVar(
+    "posting_into_draft", default=None)
+
+
+@contextlib.contextmanager
+def into_draft(document: Document) -> Iterator[None]:
+    """Post the next document of `document.kind` into this draft row (it keeps its id)."""
+    token = _into_draft.set(document)
+    try:
+        yield
+    finally:
+        _into_draft.reset(token)
 
 
 _started_at: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(

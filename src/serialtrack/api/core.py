@@ -1,0 +1,141 @@
+"""The API object: authentication (personal tokens, browser sessions with CSRF), role checks,
+and every error as RFC 9457 problem details. Routes live in the sibling modules."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
+
+from serialtrack.posting.errors import Refused
+
+log = logging.getLogger("serialtrack.api")
+PROBLEM = "application/problem+json"
+ROLE_ATTR = "serialtrack_role"
+
+
+class Forbidden(HttpError):
+    def __init__(self, message: str) -> None:
+        super().__init__(403, message)
+
+
+def _check_role(request: HttpRequest, user: Any, role: str) -> Any:
+    from serialtrack.accounts.roles import has_role
+
+    if user is None:
+        return None
+    if not has_role(user, role):
+        raise Forbidden(f"this needs the {role} role")
+    request.user = user
+    return user
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer st_…` — personal API tokens for scripts and scanners."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        self.role = role
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from serialtrack.accounts.services import authenticate_token
+
+        return _check_role(request, authenticate_token(token), self.role)
+
+
+class BrowserSession(SessionAuth):
+    """A logged-in browser: Django's session cookie, CSRF-checked on writes."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(csrf=True)
+        self.role = role
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return _check_role(request, user, self.role)
+
+
+def role(name: str) -> list[Any]:
+    """The `auth=` of a route that needs role `name` (viewer < clerk < manager < admin)."""
+    callbacks = [TokenAuth(name), BrowserSession(name)]
+    for cb in callbacks:
+        setattr(cb, ROLE_ATTR, name)
+    return callbacks
+
+
+api = NinjaAPI(
+    title="serialtrack",
+    version="1",
+    description=(
+        "Serial-number inventory tracking. Authenticate with a personal token "
+        "(`Authorization: Bearer …`, see `serialtrack token create`) or a browser session. "
+        "Errors are RFC 9457 problem details; POSTs accept an `Idempotency-Key` header."
+    ),
+    urls_namespace="api",
+)
+
+
+def problem(request: HttpRequest, status: int, title: str, detail: str,
+            errors: list[dict[str, Any]] | None = None, type_: str = "about:blank") -> HttpResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    body["errors"] = errors or []
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM
+    return response
+
+
+@api.exception_handler(Refused)
+def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    errors = [
+        {"serial": p.serial, "line": p.line, "field": p.field, "code": p.code,
+         "message": p.message, **p.extra}
+        for p in exc.problems
+    ]
+    return problem(request, exc.http_status, exc.title, exc.summary(), errors,
+                   type_=f"https://serialtrack.dev/problems/{exc.code}")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        errors.append({"serial": None, "line": None, "field": ".".join(loc) or None,
+                       "code": err.get("type", "invalid"), "message": err.get("msg", "invalid")})
+    return problem(request, 422, "Invalid request", f"{len(errors)} invalid field(s)", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(request, 401, "Not authenticated",
+                   "log in or send Authorization: Bearer <token>")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+              409: "Conflict", 413: "Request too large", 429: "Too many requests"}
+    return problem(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from django.conf import settings
+
+    return problem(request, 413, "Request too large",
+                   f"request bodies are limited to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
+                   "send large serial lists to a draft in chunks")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return problem(request, 500, "Internal error", "unexpected failure; nothing was posted")

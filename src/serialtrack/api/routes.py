@@ -1,0 +1,470 @@
+"""Every capability of the command line over HTTP, through the same services, rules and errors.
+Each route names the role it needs; the authorization test reads them from here."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+
+from serialtrack import catalog, posting, queries
+from serialtrack.api import schemas as s
+from serialtrack.api.core import api, role
+from serialtrack.inventory.models import (
+    Document,
+    Lot,
+    Movement,
+    Party,
+    Product,
+    Unit,
+    Warehouse,
+)
+from serialtrack.posting import drafts
+from serialtrack.posting.errors import InvalidInput, NotFound, Problem
+from serialtrack.queries.history import unit_summary
+from serialtrack.queries.units import UNIT_RELATED
+
+VIEWER, CLERK, MANAGER, ADMIN = role("viewer"), role("clerk"), role("manager"), role("admin")
+
+
+def _doc(doc: Document, with_serials: bool = False) -> dict[str, Any]:
+    return {"id": doc.pk, **queries.document_summary(doc, with_serials=with_serials)}
+
+
+# -- health and session -------------------------------------------------------------------------
+
+system = Router(tags=["system"])
+
+
+@system.get("/health", auth=None, response={200: dict})
+def health(request: HttpRequest) -> dict[str, Any]:
+    """Liveness and database reachability; the only thing readable without logging in."""
+    Product.objects.exists()
+    return {"status": "ok"}
+
+
+@system.post("/auth/login", auth=None, response={200: dict})
+def log_in(request: HttpRequest, payload: s.LoginIn) -> dict[str, Any]:
+    """Start a browser session (then send the `csrftoken` cookie back as `X-CSRFToken`)."""
+    from serialtrack.accounts.roles import role_of
+    from serialtrack.accounts.services import authenticate_password, login_allowed
+
+    ip = request.META.get("REMOTE_ADDR", "")
+    if not login_allowed(payload.username, ip):
+        raise HttpError(429, "too many failed logins for this user; try again in 15 minutes")
+    user = authenticate_password(request, payload.username, payload.password, ip)
+    if user is None:
+        raise HttpError(401, "wrong username or password")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return {"username": user.username, "role": role_of(user), "csrf_token": get_token(request)}
+
+
+@system.post("/auth/logout", auth=VIEWER, response={200: dict})
+def log_out(request: HttpRequest) -> dict[str, Any]:
+    logout(request)
+    return {"logged_out": True}
+
+
+@system.get("/auth/me", auth=VIEWER, response={200: dict})
+def me(request: HttpRequest) -> dict[str, Any]:
+    from serialtrack.accounts.roles import role_of
+
+    return {"username": request.user.username, "role": role_of(request.user)}
+
+
+# -- catalog: products, warehouses, parties, lots --------------------------------------------------
+
+catalog_router = Router(tags=["catalog"])
+
+
+def _product(p: Product) -> dict[str, Any]:
+    return {"sku": p.sku, "name": p.name, "tracking": p.tracking, "gtin": p.gtin,
+            "serial_pattern": p.serial_pattern, "warranty_days": p.warranty_days}
+
+
+@catalog_router.get("/products", auth=VIEWER, response=list[s.ProductOut])
+def list_products(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_product(p) for p in Product.objects.order_by("sku")]
+
+
+@catalog_router.post("/products", auth=MANAGER, response={201: s.ProductOut})
+def add_product(request: HttpRequest, payload: s.ProductIn) -> Status[dict[str, Any]]:
+    p = catalog.create_product(payload.sku, payload.name or payload.sku, payload.tracking,
+                               serial_pattern=payload.serial_pattern,
+                               warranty_days=payload.warranty_days, gtin=payload.gtin)
+    return Status(201, _product(p))
+
+
+@catalog_router.get("/products/{sku}", auth=VIEWER, response=s.ProductOut)
+def get_product(request: HttpRequest, sku: str) -> dict[str, Any]:
+    return _product(catalog.get_product(sku))
+
+
+@catalog_router.patch("/products/{sku}", auth=MANAGER, response=s.ProductOut)
+def change_product(request: HttpRequest, sku: str, payload: s.ProductPatch) -> dict[str, Any]:
+    return _product(catalog.set_tracking(sku, payload.tracking))
+
+
+def _warehouse(w: Warehouse) -> dict[str, Any]:
+    return {"code": w.code, "name": w.name, "bins": sorted(loc.code for loc in w.locations.all())}
+
+
+@catalog_router.get("/warehouses", auth=VIEWER, response=list[s.WarehouseOut])
+def list_warehouses(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_warehouse(w) for w in Warehouse.objects.prefetch_related("locations").order_by("code")]
+
+
+@catalog_router.post("/warehouses", auth=MANAGER, response={201: s.WarehouseOut})
+def add_warehouse(request: HttpRequest, payload: s.WarehouseIn) -> Status[dict[str, Any]]:
+    return Status(201, _warehouse(catalog.create_warehouse(payload.code, payload.name)))
+
+
+@catalog_router.post("/warehouses/{code}/bins", auth=MANAGER, response={201: s.WarehouseOut})
+def add_bin(request: HttpRequest, code: str, payload: s.BinIn) -> Status[dict[str, Any]]:
+    catalog.create_bin(code, payload.code)
+    return Status(201, _warehouse(catalog.get_warehouse(code)))
+
+
+def _party(p: Party) -> dict[str, Any]:
+    return {"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier}
+
+
+@catalog_router.get("/parties", auth=VIEWER, response=list[s.PartyOut])
+def list_parties(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_party(p) for p in Party.objects.order_by("name")]
+
+
+@catalog_router.post("/parties", auth=MANAGER, response={201: s.PartyOut})
+def add_party(request: HttpRequest, payload: s.PartyIn) -> Status[dict[str, Any]]:
+    return Status(201, _party(catalog.create_party(payload.name, customer=payload.customer,
+                                                   supplier=payload.supplier)))
+
+
+@catalog_router.get("/lots", auth=VIEWER, response=list[s.LotOut])
+def list_lots(request: HttpRequest, product: str | None = None) -> list[dict[str, Any]]:
+    lots = Lot.objects.select_related("product").order_by("product__sku", "expiry", "code")
+    if product:
+        lots = lots.filter(product__sku=product)
+    return [{"product": lot.product.sku, "code": lot.code, "expiry": lot.expiry}
+            for lot in lots[:10_000]]
+
+
+# -- units ------------------------------------------------------------------------------------------
+
+units = Router(tags=["units"])
+
+
+class UnitFilters(s.Schema):
+    product: str | None = None
+    status: str | None = None
+    warehouse: str | None = None
+    bin: str | None = None
+    lot: str | None = None
+    holder: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    shipped_from: dt.date | None = None
+    shipped_to: dt.date | None = None
+    cursor: str | None = None
+    limit: int = 100
+
+
+def _unit(u: Unit) -> dict[str, Any]:
+    data = unit_summary(u)
+    data.pop("former_serials", None)
+    data.pop("product_name", None)
+    data["location"] = data["location"] or None
+    return data
+
+
+@units.get("/units", auth=VIEWER, response=s.UnitPage)
+def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
+    """Units, oldest first, `limit` (≤ 1000) at a time; pass `next_cursor` back as `cursor`."""
+    qs = Unit.objects.select_related(*UNIT_RELATED).order_by("id")
+    f = filters
+    if f.product:
+        qs = qs.filter(product__sku=f.product)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.warehouse:
+        qs = qs.filter(location__warehouse__code=f.warehouse)
+    if f.bin:
+        qs = qs.filter(location__code=f.bin)
+    if f.lot:
+        qs = qs.filter(lot__code=f.lot)
+    if f.holder:
+        qs = qs.filter(holder__name=f.holder)
+    if f.received_from:
+        qs = qs.filter(received_at__date__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__date__lte=f.received_to)
+    if f.shipped_from or f.shipped_to:
+        shipped = Movement.objects.filter(unit=OuterRef("pk"), to_status="shipped")
+        if f.shipped_from:
+            shipped = shipped.filter(created_at__date__gte=f.shipped_from)
+        if f.shipped_to:
+            shipped = shipped.filter(created_at__date__lte=f.shipped_to)
+        qs = qs.filter(Exists(shipped))
+    if f.cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(f.cursor.encode()).decode())
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput([Problem("invalid", "cursor is not one this API gave",
+                                        field="cursor")]) from None
+        qs = qs.filter(id__gt=after)
+    limit = max(1, min(f.limit, 1000))
+    page = list(qs[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    cursor = base64.urlsafe_b64encode(str(page[-1].pk).encode()).decode() if more else None
+    return {"items": [_unit(u) for u in page], "next_cursor": cursor}
+
+
+@units.get("/units/by-serial/{serial}", auth=VIEWER, response=list[s.UnitOut])
+def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
+    """Every unit carrying `serial` (one per product that has it)."""
+    found = list(Unit.objects.select_related(*UNIT_RELATED).filter(serial=serial.strip())
+                 .order_by("product__sku")[:50])
+    if not found:
+        raise NotFound([Problem("not_found", f"unknown serial {serial.strip()!r}",
+                                serial=serial.strip())])
+    return [_unit(u) for u in found]
+
+
+@units.get("/products/{sku}/units/{serial}", auth=VIEWER, response=s.UnitOut)
+def unit_of_product(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
+    return _unit(queries.find_unit(serial, sku))
+
+
+@units.get("/products/{sku}/units/{serial}/history", auth=VIEWER, response=s.HistoryOut)
+def unit_history(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
+    return queries.unit_history(serial, sku)
+
+
+@units.get("/products/{sku}/units/{serial}/warranty", auth=VIEWER, response=dict)
+def unit_warranty(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
+    return queries.warranty(serial, sku)
+
+
+@units.post("/serial-corrections", auth=MANAGER, response={201: s.DocumentOut})
+def correct_serial(request: HttpRequest, payload: s.CorrectSerialIn) -> Status[dict[str, Any]]:
+    """Rename a mistyped serial through an audited correction; the old text stays findable."""
+    return Status(201, _doc(posting.correct_serial(user=request.user, **payload.model_dump())))
+
+
+@units.get("/history/{serial}", auth=VIEWER, response=s.HistoryOut)
+def history(request: HttpRequest, serial: str, product: str | None = None) -> dict[str, Any]:
+    """History by serial alone (refused, listing the products, if two products have it)."""
+    return queries.unit_history(serial, product)
+
+
+@units.get("/warranty/{serial}", auth=VIEWER, response=dict)
+def warranty(request: HttpRequest, serial: str, product: str | None = None) -> dict[str, Any]:
+    return queries.warranty(serial, product)
+
+
+# -- stock reports --------------------------------------------------------------------------------
+
+reports = Router(tags=["stock"])
+
+
+@reports.get("/stock", auth=VIEWER, response=dict)
+def stock(request: HttpRequest, warehouse: str | None = None, product: str | None = None
+          ) -> dict[str, Any]:
+    return {"units": queries.stock_on_hand(warehouse, product),
+            "quantities": queries.quantities_on_hand(warehouse, product)}
+
+
+@reports.get("/stock/out-of-storage", auth=VIEWER, response=dict)
+def out_of_storage(request: HttpRequest, product: str | None = None, holder: str | None = None
+                   ) -> dict[str, Any]:
+    return {"out_of_storage": queries.out_of_storage(product=product, holder=holder)}
+
+
+# -- documents: direct postings -----------------------------------------------------------------
+
+documents = Router(tags=["documents"])
+
+
+@documents.post("/receipts", auth=CLERK, response={201: s.DocumentOut})
+def post_receipt(request: HttpRequest, payload: s.ReceiptIn) -> Status[dict[str, Any]]:
+    doc = posting.receive(user=request.user, **payload.model_dump())
+    return Status(201, _doc(doc))
+
+
+@documents.post("/shipments", auth=CLERK, response={201: s.DocumentOut})
+def post_shipment(request: HttpRequest, payload: s.ShipmentIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.ship(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/returns", auth=CLERK, response={201: s.DocumentOut})
+def post_return(request: HttpRequest, payload: s.ReturnIn) -> Status[dict[str, Any]]:
+    if payload.product and payload.quantity and not payload.serials:
+        doc = posting.receive_quantity_return(
+            shipment=payload.shipment, product=payload.product, quantity=payload.quantity,
+            lot=payload.lot, warehouse=payload.warehouse, user=request.user,
+            reason=payload.reason)
+    else:
+        doc = posting.receive_return(
+            shipment=payload.shipment, serials=payload.serials, disposition=payload.disposition,
+            dispositions=payload.dispositions, warehouse=payload.warehouse, user=request.user,
+            reason=payload.reason)
+    return Status(201, _doc(doc))
+
+
+@documents.post("/transfers", auth=CLERK, response={201: s.DocumentOut})
+def post_transfer(request: HttpRequest, payload: s.TransferIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.transfer(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/holds", auth=CLERK, response={201: s.DocumentOut})
+def post_hold(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.hold(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/releases", auth=CLERK, response={201: s.DocumentOut})
+def post_release(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.release(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/adjustments/found", auth=MANAGER, response={201: s.DocumentOut})
+def post_found(request: HttpRequest, payload: s.FoundIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.add_found(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/adjustments/write-off", auth=MANAGER, response={201: s.DocumentOut})
+def post_write_off(request: HttpRequest, payload: s.ScrapIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.scrap(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/repairs/start", auth=MANAGER, response={201: s.DocumentOut})
+def post_repair_start(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.start_repair(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/repairs/done", auth=MANAGER, response={201: s.DocumentOut})
+def post_repair_done(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.repair_done(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/repairs/ship-back", auth=MANAGER, response={201: s.DocumentOut})
+def post_ship_back(request: HttpRequest, payload: s.ShipBackIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.ship_back(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/repairs/replace", auth=MANAGER, response={201: s.DocumentOut})
+def post_replace(request: HttpRequest, payload: s.ReplaceIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.replace(user=request.user, **payload.model_dump())))
+
+
+@documents.post("/documents/{number}/reverse", auth=MANAGER, response={201: s.DocumentOut})
+def reverse(request: HttpRequest, number: str, payload: s.ReverseIn) -> Status[dict[str, Any]]:
+    return Status(201, _doc(posting.reverse(number=number, user=request.user, reason=payload.reason)))
+
+
+@documents.get("/documents", auth=VIEWER, response=list[s.DocumentOut])
+def list_documents(request: HttpRequest, kind: str | None = None, status: str | None = None,
+                   party: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Newest first."""
+    qs = Document.objects.order_by("-id")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if party:
+        qs = qs.filter(party__name=party)
+    return [_doc(d) for d in qs[: max(1, min(limit, 500))]]
+
+
+@documents.get("/documents/{ref}", auth=VIEWER, response=s.DocumentOut)
+def get_document(request: HttpRequest, ref: str) -> dict[str, Any]:
+    """By number (`SHP-000012`) or id; with the serials of each line."""
+    doc = Document.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    doc = doc or catalog.get_document(ref)
+    return _doc(doc, with_serials=True)
+
+
+# -- drafts ------------------------------------------------------------------------------------------
+
+
+@documents.post("/drafts", auth=CLERK, response={201: s.DraftOut})
+def create_draft(request: HttpRequest, payload: s.DraftIn) -> Status[dict[str, Any]]:
+    """Open a draft (one product), then add scans one at a time or in bulk, then post it."""
+    doc = drafts.create_draft(user=request.user, **payload.model_dump())
+    return Status(201, drafts.draft_summary(doc))
+
+
+@documents.get("/drafts/{draft_id}", auth=VIEWER, response=s.DraftOut)
+def get_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
+    return drafts.draft_summary(drafts.get_draft(draft_id))
+
+
+@documents.post("/drafts/{draft_id}/serials", auth=CLERK, response=s.DraftOut)
+def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[str, Any]:
+    """Add scans; each gets its verdict (accepted, or refused and why — refused ones are not
+    kept)."""
+    verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition)
+    summary = drafts.draft_summary(drafts.get_draft(draft_id))
+    summary["verdicts"] = [v.__dict__ for v in verdicts]
+    return summary
+
+
+@documents.delete("/drafts/{draft_id}/serials/{serial}", auth=CLERK, response=s.DraftOut)
+def remove_scan(request: HttpRequest, draft_id: int, serial: str) -> dict[str, Any]:
+    drafts.remove_scan(draft_id, serial)
+    return drafts.draft_summary(drafts.get_draft(draft_id))
+
+
+@documents.post("/drafts/{draft_id}/post", auth=CLERK, response={201: s.DocumentOut})
+def post_draft(request: HttpRequest, draft_id: int) -> Status[dict[str, Any]]:
+    return Status(201, _doc(drafts.post_draft(draft_id, request.user)))
+
+
+# -- users and tokens ---------------------------------------------------------------------------------
+
+accounts = Router(tags=["users"])
+
+
+@accounts.get("/users", auth=ADMIN, response=list[dict])
+def list_users(request: HttpRequest) -> list[dict[str, Any]]:
+    from serialtrack.accounts.services import list_users as users
+
+    return users()
+
+
+@accounts.post("/users", auth=ADMIN, response={201: dict})
+def add_user(request: HttpRequest, payload: s.UserIn) -> Status[dict[str, Any]]:
+    """Create a user; a generated password is returned once."""
+    from serialtrack.accounts.services import create_user
+
+    user, password = create_user(payload.username, payload.role, payload.password)
+    return Status(201, {"username": user.username, "role": payload.role, "password": password})
+
+
+@accounts.post("/tokens", auth=ADMIN, response={201: dict})
+def add_token(request: HttpRequest, payload: s.TokenIn) -> Status[dict[str, Any]]:
+    """Create a personal API token; the token is shown in this response only."""
+    from serialtrack.accounts.services import create_token
+
+    token, raw = create_token(payload.username, payload.name, payload.expires_days)
+    return Status(201, {"id": token.pk, "username": payload.username, "token": raw,
+                        "expires_at": token.expires_at})
+
+
+@accounts.delete("/tokens/{token_id}", auth=ADMIN, response=dict)
+def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
+    from serialtrack.accounts.services import revoke_token as revoke
+
+    token = revoke(token_id)
+    return {"id": token.pk, "revoked_at": token.revoked_at}
+
+
+for router in (system, catalog_router, units, reports, documents, accounts):
+    api.add_router("", router)

@@ -1,0 +1,232 @@
+"""Drafts: a document filled in scan by scan (one product per draft, as at a receiving or
+packing bench), kept on the server, then posted in one go by the same engine entry as a direct
+posting. Each scan gets its verdict at once from a dry run of that entry on the new serials, so
+a scan is judged by exactly the rules the posting will apply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+from serialtrack import catalog
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    DraftLine,
+    DraftSerial,
+)
+from serialtrack.posting import adjustments, receipts, returns, shipments
+from serialtrack.posting.engine import into_draft, retrying
+from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
+from serialtrack.posting.serials import serial_problem
+
+DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
+               DocumentKind.TRANSFER)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    serial: str
+    accepted: bool
+    code: str | None = None
+    message: str | None = None
+
+
+def create_draft(*, kind: str, user: Any, product: str | None = None,
+                 warehouse: str | None = None, supplier: str | None = None,
+                 customer: str | None = None, shipment: str | None = None,
+                 source: str | None = None, destination: str | None = None,
+                 expected_quantity: int | None = None, lot: str | None = None,
+                 expiry: Any = None, cost: Any = None, disposition: str = "restock",
+                 reference: str = "", reason: str = "") -> Document:
+    """Open a draft. Everything it names is checked now, so scanning starts on solid ground."""
+    if kind not in DRAFT_KINDS:
+        raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(DRAFT_KINDS)}",
+                                    field="kind")])
+    needs = {"receipt": ("product", "warehouse"), "shipment": ("product", "warehouse", "customer"),
+             "return": ("shipment",), "transfer": ("product", "source", "destination")}[kind]
+    given = {"product": product, "warehouse": warehouse, "customer": customer,
+             "shipment": shipment, "source": source, "destination": destination}
+    missing = [Problem("invalid", f"a {kind} draft needs {name}", field=name)
+               for name in needs if not given[name]]
+    refuse(missing)
+    item = catalog.get_product(product) if product else None
+    if item is not None and item.tracking != "serial":
+        raise InvalidInput([Problem("invalid", f"{item.sku} is not serial-tracked: post its "
+                                    "quantity directly", field="product")])
+    party = None
+    related = None
+    if supplier:
+        party = catalog.get_party(supplier, "supplier")
+    if customer:
+        party = catalog.get_party(customer, "customer")
+    if shipment:
+        related = returns.get_shipment(shipment)
+        party = related.party
+    location_ref = warehouse or source or ""
+    location = catalog.get_location(location_ref) if location_ref else None
+    target = catalog.get_location(destination, field="to") if destination else None
+    with transaction.atomic():
+        doc = Document.objects.create(
+            kind=kind, status=DocumentStatus.DRAFT, created_by=user, party=party,
+            warehouse=location.warehouse if location else None, related=related,
+            reference=reference, reason=reason)
+        DraftLine.objects.create(
+            document=doc, product=item, location=location, destination=target,
+            location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
+            expiry=expiry, cost=cost, expected_quantity=expected_quantity,
+            disposition=disposition)
+    return doc
+
+
+def get_draft(draft_id: int) -> Document:
+    doc = (Document.objects.select_related("draft", "draft__product", "related", "party")
+           .filter(pk=draft_id).first())
+    if doc is None or not hasattr(doc, "draft"):
+        raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])
+    if doc.status != DocumentStatus.DRAFT:
+        raise InvalidInput([Problem("invalid", f"{doc.number} is posted: drafts only",
+                                    field="draft")])
+    return doc
+
+
+def _entry(doc: Document, serials: Sequence[str],
+           dispositions: dict[str, str] | None = None) -> Callable[[Any], Document]:
+    """The posting entry (and its arguments) this draft posts with."""
+    line: DraftLine = doc.draft
+    sku = line.product.sku if line.product else ""
+    if doc.kind == DocumentKind.RECEIPT:
+        return lambda user: receipts.receive(
+            warehouse=line.location_ref, product=sku, serials=serials, user=user,
+            supplier=doc.party.name if doc.party else None, lot=line.lot_code or None,
+            expiry=line.expiry, cost=line.cost, reference=doc.reference)
+    if doc.kind == DocumentKind.SHIPMENT:
+        return lambda user: shipments.ship(
+            warehouse=line.location_ref, customer=doc.party.name if doc.party else "",
+            product=sku, serials=serials, user=user, reference=doc.reference)
+    if doc.kind == DocumentKind.RETURN:
+        return lambda user: returns.receive_return(
+            shipment=doc.related.number, serials=serials, user=user,
+            disposition=line.disposition, dispositions=dispositions,
+            warehouse=line.location_ref or None, reason=doc.reason)
+    return lambda user: adjustments.transfer(
+        source=line.location_ref, destination=line.destination_ref, product=sku,
+        serials=serials, user=user, reason=doc.reason)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _dry_run(doc: Document, serials: list[str], user: Any) -> dict[str, Problem]:
+    """Post `serials` alone as this draft would, then roll back: the engine's verdict per
+    serial, without a second copy of its rules."""
+    found: dict[str, Problem] = {}
+    try:
+        with transaction.atomic():
+            try:
+                _entry(doc, serials)(user)
+            except Refused as exc:
+                for problem in exc.problems:
+                    if problem.serial is not None:
+                        found[problem.serial] = problem
+            raise _DryRun
+    except _DryRun:
+        pass
+    return found
+
+
+def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
+              disposition: str | None = None) -> list[Verdict]:
+    """Judge and keep scans. A refused scan is not kept; its verdict says why."""
+    doc = get_draft(draft_id)
+    line: DraftLine = doc.draft
+    pattern = line.product.serial_pattern if (line.product and doc.kind == "receipt") else ""
+    compiled = re.compile(pattern) if pattern else None
+    verdicts: dict[int, Verdict] = {}
+    candidates: dict[str, int] = {}
+    for index, raw in enumerate(raw_serials):
+        serial, problem = serial_problem(raw, compiled)
+        if problem:
+            verdicts[index] = Verdict(serial, False, problem.code, problem.message)
+        elif serial in candidates:
+            verdicts[index] = Verdict(serial, False, "duplicate_serial",
+                                      f"serial {serial!r} is already in this draft")
+        else:
+            candidates[serial] = index
+    if candidates:
+        for serial in _already_in_draft(line, list(candidates)):
+            verdicts[candidates.pop(serial)] = Verdict(
+                serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
+    if candidates:
+        problems = _dry_run(doc, list(candidates), user)
+        for serial, problem in problems.items():
+            if serial in candidates:
+                verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
+                                                           problem.message)
+    _keep(line, list(candidates), disposition or "")
+    for serial, index in candidates.items():
+        verdicts[index] = Verdict(serial, True)
+    return [verdicts[i] for i in sorted(verdicts)]
+
+
+def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
+    """Which of `serials` the draft holds: an index seek each for a few scans, one read of the
+    draft for a bulk paste."""
+    drafted = DraftSerial.objects.filter(line=line)
+    if len(serials) <= 500:
+        return set(drafted.filter(serial__in=serials).values_list("serial", flat=True))
+    return set(drafted.values_list("serial", flat=True)).intersection(serials)
+
+
+def _keep(line: DraftLine, serials: list[str], disposition: str) -> None:
+    if not serials:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO inventory_draftserial (line_id, serial, disposition) VALUES (%s, %s, %s)",
+            [(line.pk, s, disposition) for s in serials])
+
+
+def remove_scan(draft_id: int, serial: str) -> None:
+    doc = get_draft(draft_id)
+    deleted, _ = DraftSerial.objects.filter(line=doc.draft, serial=serial.strip()).delete()
+    if not deleted:
+        raise NotFound([Problem("not_found", f"serial {serial.strip()!r} is not in this draft",
+                                serial=serial.strip())])
+
+
+def scanned(doc: Document) -> list[str]:
+    return list(DraftSerial.objects.filter(line=doc.draft).order_by("id")
+                .values_list("serial", flat=True))
+
+
+@retrying
+def post_draft(draft_id: int, user: Any) -> Document:
+    """Post the draft through its engine entry, as one document keeping the draft's id."""
+    doc = get_draft(draft_id)
+    line: DraftLine = doc.draft
+    rows = list(DraftSerial.objects.filter(line=line).order_by("id")
+                .values_list("serial", "disposition"))
+    serials = [s for s, _d in rows]
+    if line.expected_quantity is not None and line.expected_quantity != len(serials):
+        raise InvalidInput([Problem("count_mismatch", f"{len(serials)} scanned, "
+                                    f"{line.expected_quantity} expected", field="quantity")])
+    dispositions = {s: d for s, d in rows if d}
+    with transaction.atomic(), into_draft(doc):
+        posted = _entry(doc, serials, dispositions)(user)
+        DraftSerial.objects.filter(line=line).delete()
+    return posted
+
+
+def draft_summary(doc: Document) -> dict[str, Any]:
+    line: DraftLine = doc.draft
+    return {"id": doc.pk, "kind": doc.kind, "status": doc.status,
+            "product": line.product.sku if line.product else None,
+            "expected_quantity": line.expected_quantity,
+            "scanned": DraftSerial.objects.filter(line=line).count()}
