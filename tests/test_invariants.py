@@ -248,3 +248,25 @@ def test_product_becomes_serial_tracked_only_at_zero_stock(shop: dict, user: Any
 
 def test_serial_product_without_units_may_change(shop: dict, user: Any) -> None:
     assert catalog.set_tracking("HT-1", "lot").tracking == "lot"
+
+
+def test_a_lost_race_is_retried_with_the_same_streamed_serials(shop: dict, user: Any,
+                                                              monkeypatch: Any) -> None:
+    """The CLI streams serials from a file; a retry after a lost race must see them all again."""
+    from serialtrack.posting import receipts
+    from serialtrack.posting.engine import RaceLost, retrying
+
+    calls: list[int] = []
+    real = receipts.receive
+
+    def flaky(**kwargs: Any) -> Any:
+        serials = list(kwargs["serials"])
+        calls.append(len(serials))
+        if len(calls) == 1:
+            raise RaceLost("simulated deadlock")
+        return real(**{**kwargs, "serials": serials})
+
+    doc = retrying(flaky)(warehouse="WH1", product="HT-1", user=user,
+                          serials=(s for s in ["R1", "R2", "R3"]))
+    assert calls == [3, 3]
+    assert doc.lines.get().quantity == 3

@@ -354,6 +354,10 @@ def retrying(entry: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(entry)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         token = _started_at.set(timezone.now()) if _started_at.get() is None else None
+        # A retry must see the same input: a streamed serial list is read once, up front.
+        serials = kwargs.get("serials")
+        if serials is not None and not isinstance(serials, (list, tuple)):
+            kwargs["serials"] = list(serials)
         try:
             for attempt in range(RETRIES):
                 try:
