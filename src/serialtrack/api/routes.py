@@ -28,8 +28,7 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import drafts
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem
-from serialtrack.queries.history import unit_summary
-from serialtrack.queries.units import UNIT_RELATED
+from serialtrack.queries.units import unit_row
 
 VIEWER, CLERK, MANAGER, ADMIN = role("viewer"), role("clerk"), role("manager"), role("admin")
 
@@ -176,18 +175,20 @@ class UnitFilters(s.Schema):
     limit: int = 100
 
 
-def _unit(u: Unit) -> dict[str, Any]:
-    data = unit_summary(u)
-    data.pop("former_serials", None)
-    data.pop("product_name", None)
-    data["location"] = data["location"] or None
-    return data
+UNIT_COLUMNS = ("id", "product__sku", "product__name", "serial", "status",
+                "location__warehouse__code", "location__code", "holder__name", "lot__code",
+                "lot__expiry", "cost", "received_at", "warranty_start", "warranty_end")
+
+
+def _units(qs: Any) -> list[dict[str, Any]]:
+    """Rows in the same shape as `queries.find_unit` gives, in one query."""
+    return [unit_row(row) for row in qs.values_list(*UNIT_COLUMNS)]
 
 
 @units.get("/units", auth=VIEWER, response=s.UnitPage)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
     """Units, oldest first, `limit` (≤ 1000) at a time; pass `next_cursor` back as `cursor`."""
-    qs = Unit.objects.select_related(*UNIT_RELATED).order_by("id")
+    qs = Unit.objects.order_by("id")
     f = filters
     if f.product:
         qs = qs.filter(product__sku=f.product)
@@ -220,27 +221,26 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, A
                                         field="cursor")]) from None
         qs = qs.filter(id__gt=after)
     limit = max(1, min(f.limit, 1000))
-    page = list(qs[: limit + 1])
+    page = _units(qs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    cursor = base64.urlsafe_b64encode(str(page[-1].pk).encode()).decode() if more else None
-    return {"items": [_unit(u) for u in page], "next_cursor": cursor}
+    cursor = base64.urlsafe_b64encode(str(page[-1]["id"]).encode()).decode() if more else None
+    return {"items": page, "next_cursor": cursor}
 
 
 @units.get("/units/by-serial/{serial}", auth=VIEWER, response=list[s.UnitOut])
 def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
     """Every unit carrying `serial` (one per product that has it)."""
-    found = list(Unit.objects.select_related(*UNIT_RELATED).filter(serial=serial.strip())
-                 .order_by("product__sku")[:50])
+    found = _units(Unit.objects.filter(serial=serial.strip()).order_by("product__sku")[:50])
     if not found:
         raise NotFound([Problem("not_found", f"unknown serial {serial.strip()!r}",
                                 serial=serial.strip())])
-    return [_unit(u) for u in found]
+    return found
 
 
 @units.get("/products/{sku}/units/{serial}", auth=VIEWER, response=s.UnitOut)
 def unit_of_product(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
-    return _unit(queries.find_unit(serial, sku))
+    return queries.find_unit(serial, sku)
 
 
 @units.get("/products/{sku}/units/{serial}/history", auth=VIEWER, response=s.HistoryOut)

@@ -22,6 +22,8 @@ from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock
 
+ANALYZE_AFTER = 50_000  # serials in one receipt
+
 
 def receive(
     *,
@@ -71,6 +73,11 @@ def receive(
         line = p.add_line(item, len(clean), lot=lot_row, to_location=location, unit_cost=cost)
         _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
                       party.pk if party else None, cost, skip_existing=bool(revive))
+        if p.pg and len(clean) >= ANALYZE_AFTER:
+            # Fresh planner statistics now, not at autovacuum's leisure: without them the
+            # next shipment hashes the whole unit table instead of seeking its serials.
+            p.cursor.execute("ANALYZE inventory_unit")
+            p.cursor.execute("ANALYZE inventory_movement")
         if revive:
             p.stage_units(revive)
             p.move_units(line, to_status="in_stock", to_location_id=location.pk, to_party_id=None,

@@ -1,60 +1,75 @@
-"""A unit's full history: every movement, oldest first, with its document."""
+"""A unit's full history: every movement, oldest first, with its document. Three statements at
+any size: the unit, its movements (by the (unit, id) index), and the names they refer to."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from serialtrack.inventory.models import Movement, Unit
-from serialtrack.queries.units import find_unit
+from django.db import connection
+
+from serialtrack.queries.units import as_datetime, find_unit
+
+MOVES = (
+    "SELECT m.created_at, d.number, d.kind, r.number, m.from_location_id, m.to_location_id, "
+    "m.from_status, m.to_status, m.from_party_id, m.to_party_id, m.user_id, m.note, d.reason "
+    "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
+    "LEFT JOIN inventory_document r ON r.id = d.related_id "
+    "WHERE m.unit_id = %s ORDER BY m.id"
+)
 
 
-def _place(location: Any) -> str:
-    return f"{location.warehouse.code}/{location.code}" if location else ""
-
-
-def unit_summary(unit: Unit) -> dict[str, Any]:
-    return {
-        "product": unit.product.sku,
-        "product_name": unit.product.name,
-        "serial": unit.serial,
-        "status": unit.status,
-        "location": _place(unit.location),
-        "holder": unit.holder.name if unit.holder else None,
-        "lot": unit.lot.code if unit.lot else None,
-        "expiry": unit.lot.expiry.isoformat() if unit.lot and unit.lot.expiry else None,
-        "cost": str(unit.cost) if unit.cost is not None else None,
-        "received_at": unit.received_at.isoformat(),
-        "warranty_start": unit.warranty_start.isoformat() if unit.warranty_start else None,
-        "warranty_end": unit.warranty_end.isoformat() if unit.warranty_end else None,
-        "former_serials": [a.serial for a in unit.aliases.all()],
-    }
+def _names(cursor: Any, unit_id: int, locations: set[int], parties: set[int], users: set[int]
+           ) -> tuple[dict[tuple[str, int], str], list[str]]:
+    """Location, party and user names, and the unit's former serials, in one round trip."""
+    parts = ["SELECT 'a', id, serial FROM inventory_serialalias WHERE unit_id = %s"]
+    params: list[Any] = [unit_id]
+    for ids, sql in (
+        (locations, "SELECT 'l', l.id, w.code || '/' || l.code FROM inventory_location l "
+                    "JOIN inventory_warehouse w ON w.id = l.warehouse_id WHERE l.id IN ({})"),
+        (parties, "SELECT 'p', id, name FROM inventory_party WHERE id IN ({})"),
+        (users, "SELECT 'u', id, username FROM auth_user WHERE id IN ({})"),
+    ):
+        if ids:
+            parts.append(sql.format(", ".join(["%s"] * len(ids))))
+            params += sorted(ids)
+    cursor.execute(" UNION ALL ".join(parts), params)
+    names: dict[tuple[str, int], str] = {}
+    former: list[tuple[int, str]] = []
+    for kind, key, text in cursor.fetchall():
+        if kind == "a":
+            former.append((key, text))
+        else:
+            names[(kind, key)] = text
+    return names, [text for _key, text in sorted(former)]
 
 
 def unit_history(serial: str, product: str | None = None) -> dict[str, Any]:
     unit = find_unit(serial, product)
-    moves = (
-        Movement.objects.filter(unit=unit)
-        .select_related("document", "document__related", "from_location__warehouse",
-                        "to_location__warehouse", "from_party", "to_party", "user")
-        .order_by("id")
-    )
-    return {
-        "unit": unit_summary(unit),
-        "movements": [
-            {
-                "time": m.created_at.isoformat(),
-                "document": m.document.number,
-                "kind": m.document.kind,
-                "related": m.document.related.number if m.document.related else None,
-                "from": _place(m.from_location) or (m.from_party.name if m.from_party else ""),
-                "to": _place(m.to_location) or (m.to_party.name if m.to_party else ""),
-                "from_status": m.from_status,
-                "to_status": m.to_status,
-                "party": (m.to_party or m.from_party).name if (m.to_party or m.from_party)
-                else None,
-                "user": m.user.username if m.user else None,
-                "note": m.note or m.document.reason,
-            }
-            for m in moves
-        ],
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(MOVES, [unit["id"]])
+        rows = cursor.fetchall()
+        names, former = _names(
+            cursor, unit["id"],
+            {r[i] for r in rows for i in (4, 5) if r[i] is not None},
+            {r[i] for r in rows for i in (8, 9) if r[i] is not None},
+            {r[10] for r in rows if r[10] is not None},
+        )
+    unit["former_serials"] = former
+    movements = []
+    for (created, number, kind, related, from_loc, to_loc, from_status, to_status, from_party,
+         to_party, user_id, note, reason) in rows:
+        party = to_party or from_party
+        movements.append({
+            "time": as_datetime(created).isoformat(),
+            "document": number,
+            "kind": kind,
+            "related": related,
+            "from": names.get(("l", from_loc)) or names.get(("p", from_party), ""),
+            "to": names.get(("l", to_loc)) or names.get(("p", to_party), ""),
+            "from_status": from_status,
+            "to_status": to_status,
+            "party": names.get(("p", party)) if party else None,
+            "user": names.get(("u", user_id)) if user_id else None,
+            "note": note or reason,
+        })
+    return {"unit": unit, "movements": movements}

@@ -11,35 +11,30 @@ from typing import Any
 
 from django.utils import timezone
 
-from serialtrack.inventory.models import DocumentKind, Movement
-from serialtrack.queries.history import unit_summary
-from serialtrack.queries.units import find_unit
+from serialtrack.queries.history import unit_history
 
 
 def warranty(serial: str, product: str | None = None, today: dt.date | None = None
              ) -> dict[str, Any]:
-    unit = find_unit(serial, product)
+    history = unit_history(serial, product)
+    unit, moves = history["unit"], history["movements"]
     today = today or timezone.localdate()
-    moves = list(Movement.objects.filter(unit=unit).select_related("document", "to_party")
-                 .order_by("id"))
-    sales = [m for m in moves if m.to_status == "shipped"
-             and m.document.kind in (DocumentKind.SHIPMENT, DocumentKind.REPAIR)]
+    sales = [m for m in moves if m["to_status"] == "shipped" and m["kind"] in ("shipment", "repair")]
     first = sales[0] if sales else None
-    returns = [m.document.number for m in moves if m.document.kind == DocumentKind.RETURN]
-    repairs = sorted({m.document.number for m in moves if m.document.kind == DocumentKind.REPAIR
-                      or m.to_status == "in_repair"})
-    under = bool(unit.warranty_start and unit.warranty_end
-                 and unit.warranty_start <= today <= unit.warranty_end)
+    start = dt.date.fromisoformat(unit["warranty_start"]) if unit["warranty_start"] else None
+    end = dt.date.fromisoformat(unit["warranty_end"]) if unit["warranty_end"] else None
+    under = bool(start and end and start <= today <= end)
     return {
-        "unit": unit_summary(unit),
-        "sold_at": first.created_at.isoformat() if first else None,
-        "sold_on": first.document.number if first else None,
-        "sold_to": first.to_party.name if first and first.to_party else None,
-        "current_holder": unit.holder.name if unit.holder else None,
-        "warranty_start": unit.warranty_start.isoformat() if unit.warranty_start else None,
-        "warranty_end": unit.warranty_end.isoformat() if unit.warranty_end else None,
+        "unit": unit,
+        "sold_at": first["time"] if first else None,
+        "sold_on": first["document"] if first else None,
+        "sold_to": first["party"] if first else None,
+        "current_holder": unit["holder"],
+        "warranty_start": unit["warranty_start"],
+        "warranty_end": unit["warranty_end"],
         "under_warranty": under,
-        "days_left": (unit.warranty_end - today).days if under and unit.warranty_end else 0,
-        "returned_before": returns,
-        "repaired_before": repairs,
+        "days_left": (end - today).days if under and end else 0,
+        "returned_before": [m["document"] for m in moves if m["kind"] == "return"],
+        "repaired_before": sorted({m["document"] for m in moves
+                                   if m["kind"] == "repair" or m["to_status"] == "in_repair"}),
     }
