@@ -264,3 +264,19 @@ def test_100000_serial_receipt_in_one_request_and_as_chunked_draft(users: dict[s
     posted = clerk("POST", f"/api/drafts/{draft_id}/post")
     assert posted.status_code == 201 and posted.json()["lines"][0]["quantity"] == 100_000
     assert Unit.objects.count() == 200_000
+
+
+def test_schema_and_docs_need_a_login(users: dict[str, Api]) -> None:
+    assert users["anonymous"]("GET", "/api/openapi.json").status_code == 401
+    schema = users["viewer"]("GET", "/api/openapi.json")
+    assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.1")
+    browser = Client()
+    sent_away = browser.get("/api/docs", headers={"Accept": "text/html"})
+    assert sent_away.status_code == 302 and sent_away["Location"] == "/login/?next=/api/docs"
+    wrong = browser.post("/login/", {"username": "viewer-1", "password": "nope"})
+    assert wrong.status_code == 401 and b"Wrong username or password" in wrong.content
+    signed = browser.post("/login/", {"username": "viewer-1", "password": "correct horse battery",
+                                      "next": "/api/docs"})
+    assert signed.status_code == 302 and signed["Location"] == "/api/docs"
+    assert browser.get("/api/docs").status_code == 200
+    assert browser.get("/api/products").status_code == 200

@@ -75,8 +75,14 @@ def test_serve_first_admin_and_api(cli: Cli) -> None:
     try:
         assert info["admin"] is None  # never printed again
         assert request(port, "/api/products", token=token) == (200, [])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=10) as r:
-            assert r.status == 200
+        docs = urllib.request.Request(f"http://127.0.0.1:{port}/api/docs",
+                                      headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(docs, timeout=10) as r:
+            page = r.read().decode()
+        assert r.status == 200 and "/static/ninja/swagger-ui-bundle.js" in page  # no CDN
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/ninja/swagger-ui-bundle.js",
+                                    timeout=10) as r:
+            assert r.status == 200 and len(r.read()) > 100_000  # served by whitenoise
     finally:
         proc.terminate()
         proc.wait(timeout=20)

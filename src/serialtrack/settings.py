@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    "ninja",
     "serialtrack.inventory",
     "serialtrack.accounts",
     "serialtrack.api",

@@ -71,6 +71,31 @@ def role(name: str) -> list[Any]:
     return callbacks
 
 
+def signed_in(view: Any) -> Any:
+    """The schema and the interactive docs are for signed-in users too (any role): a token, or
+    a browser session — a browser without one is sent to the login page."""
+    import functools
+
+    from django.http import HttpResponseRedirect
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from serialtrack.accounts.roles import has_role
+        from serialtrack.accounts.services import authenticate_token
+
+        header = request.headers.get("Authorization", "")
+        user = authenticate_token(header[7:].strip()) if header.lower().startswith("bearer ") \
+            else getattr(request, "user", None)
+        if user is not None and has_role(user, "viewer"):
+            return view(request, *args, **kwargs)
+        if "text/html" in request.headers.get("Accept", ""):
+            return HttpResponseRedirect(f"/login/?next={request.path}")
+        return problem(request, 401, "Not authenticated",
+                       "log in or send Authorization: Bearer <token>")
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="serialtrack",
     version="1",
@@ -80,6 +105,7 @@ api = NinjaAPI(
         "Errors are RFC 9457 problem details; POSTs accept an `Idempotency-Key` header."
     ),
     urls_namespace="api",
+    docs_decorator=signed_in,
 )
 
 
