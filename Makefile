@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # PostgreSQL half of the test suite; tests create and drop their own databases there.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/serialtrack
+# The browser tests drive Debian's Chromium (no Playwright browser download).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install demo test test-sqlite test-postgres lint bench serve clean
+.PHONY: install browser demo test test-sqlite test-postgres lint bench serve clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +18,28 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
+# Debian's chromium for the browser tests (tests/test_web.py), installed when missing;
+# sudo only when not root, `apt-get update` only when the package lists do not know it yet.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y --no-install-recommends chromium \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
+	fi
+
 demo: install
 	$(BIN)/serialtrack demo
 
-test: lint test-sqlite test-postgres
+test: lint browser test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check src tests
 
-test-sqlite: install
+test-sqlite: install browser
 	SERIALTRACK_DATABASE_URL= $(BIN)/pytest -n 2
 
-test-postgres: install
+test-postgres: install browser
 	SERIALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2
 
 bench: install
