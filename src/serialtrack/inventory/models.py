@@ -365,6 +365,7 @@ class DraftSerial(models.Model):
     line = models.ForeignKey(DraftLine, on_delete=models.CASCADE, related_name="serials")
     serial = models.CharField(max_length=128)
     disposition = models.CharField(max_length=16, blank=True, default="")
+    scan = models.TextField(blank=True, default="")  # the GS1 scan it came from (lot, expiry)
 
     class Meta:
         constraints = [

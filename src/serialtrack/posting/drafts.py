@@ -23,6 +23,7 @@ from serialtrack.inventory.models import (
 from serialtrack.posting import adjustments, receipts, returns, shipments
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
+from serialtrack.posting.scans import decode_scans
 from serialtrack.posting.serials import serial_problem
 
 DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
@@ -150,8 +151,15 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     compiled = re.compile(pattern) if pattern else None
     verdicts: dict[int, Verdict] = {}
     candidates: dict[str, int] = {}
+    tokens: dict[str, str] = {}  # serial -> the GS1 scan it was read from
     for index, raw in enumerate(raw_serials):
-        serial, problem = serial_problem(raw, compiled)
+        scan_problems: list[Problem] = []
+        decoded = list(decode_scans([raw], line.product, scan_problems, {}))
+        if scan_problems:
+            problem = scan_problems[0]
+            verdicts[index] = Verdict(problem.serial or raw, False, problem.code, problem.message)
+            continue
+        serial, problem = serial_problem(decoded[0], compiled)
         if problem:
             verdicts[index] = Verdict(serial, False, problem.code, problem.message)
         elif serial in candidates:
@@ -159,17 +167,19 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
                                       f"serial {serial!r} is already in this draft")
         else:
             candidates[serial] = index
+            if decoded[0] != raw:
+                tokens[serial] = raw
     if candidates:
         for serial in _already_in_draft(line, list(candidates)):
             verdicts[candidates.pop(serial)] = Verdict(
                 serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
     if candidates:
-        problems = _dry_run(doc, list(candidates), user)
+        problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user)
         for serial, problem in problems.items():
             if serial in candidates:
                 verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
                                                            problem.message)
-    _keep(line, list(candidates), disposition or "")
+    _keep(line, list(candidates), disposition or "", tokens)
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
     return [verdicts[i] for i in sorted(verdicts)]
@@ -184,13 +194,14 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-def _keep(line: DraftLine, serials: list[str], disposition: str) -> None:
+def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]) -> None:
     if not serials:
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO inventory_draftserial (line_id, serial, disposition) VALUES (%s, %s, %s)",
-            [(line.pk, s, disposition) for s in serials])
+            "INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
+            "VALUES (%s, %s, %s, %s)",
+            [(line.pk, s, disposition, tokens.get(s, "")) for s in serials])
 
 
 def remove_scan(draft_id: int, serial: str) -> None:
@@ -212,12 +223,12 @@ def post_draft(draft_id: int, user: Any) -> Document:
     doc = get_draft(draft_id)
     line: DraftLine = doc.draft
     rows = list(DraftSerial.objects.filter(line=line).order_by("id")
-                .values_list("serial", "disposition"))
-    serials = [s for s, _d in rows]
+                .values_list("serial", "disposition", "scan"))
+    serials = [scan or serial for serial, _d, scan in rows]
     if line.expected_quantity is not None and line.expected_quantity != len(serials):
         raise InvalidInput([Problem("count_mismatch", f"{len(serials)} scanned, "
                                     f"{line.expected_quantity} expected", field="quantity")])
-    dispositions = {s: d for s, d in rows if d}
+    dispositions = {s: d for s, d, _scan in rows if d}
     with transaction.atomic(), into_draft(doc):
         posted = _entry(doc, serials, dispositions)(user)
         DraftSerial.objects.filter(line=line).delete()

@@ -7,14 +7,20 @@ from collections.abc import Iterable
 
 from serialtrack.inventory.models import Lot, Product
 from serialtrack.posting.errors import CountMismatch, NotFound, Problem
+from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.posting.serials import check_serials
 
 
-def serial_line(item: Product, serials: Iterable[str], quantity: int | None,
-                pattern: str = "") -> tuple[list[str], list[Problem]]:
-    """The line's distinct valid serials and every problem found. A line whose only fault is its
-    count is refused at once (`CountMismatch`); the others are reported with the database's."""
-    clean, problems, given = check_serials(serials, pattern)
+def serial_line(item: Product, serials: Iterable[str], quantity: int | None, pattern: str = "",
+                lots: dict[str, LotInfo] | None = None) -> tuple[list[str], list[Problem]]:
+    """The line's distinct valid serials and every problem found; GS1 scans among `serials` are
+    read (their lot/expiry go to `lots`). A line whose only fault is its count is refused at once
+    (`CountMismatch`); the others are reported with the database's."""
+    scan_problems: list[Problem] = []
+    decoded = decode_scans(serials, item, scan_problems, lots if lots is not None else {})
+    clean, problems, given = check_serials(decoded, pattern)
+    given += len(scan_problems)
+    problems = scan_problems + problems
     if quantity is not None and quantity != given:
         problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
                                 field="quantity", extra={"quantity": quantity, "serials": given}))

@@ -21,6 +21,7 @@ from serialtrack.posting.engine import (
 from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.scans import LotInfo
 
 ANALYZE_AFTER = 50_000  # serials in one receipt
 
@@ -61,29 +62,59 @@ def receive(
             add_stock(p, line, item, lot_row, location, quantity, from_party=party)
             return p.finish()
 
-    clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern)
+    scanned_lots: dict[str, LotInfo] = {}
+    clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
+                                         scanned_lots)
     problems += serial_problems
+    groups = _lot_groups(clean, scanned_lots, lot, expiry, problems)
     with posting(kind, user) as p:
-        p.stage_serials(clean)
-        revive = _existing_serials(p, item, problems)
+        revives = []
+        for _code, _expiry, group in groups:
+            p.stage_serials(group)
+            revives.append(_existing_serials(p, item, problems))
         refuse(problems)
         p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                         reason=reason)
-        lot_row = get_lot(item, lot, expiry) if lot else None
-        line = p.add_line(item, len(clean), lot=lot_row, to_location=location, unit_cost=cost)
-        _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
-                      party.pk if party else None, cost, skip_existing=bool(revive))
+        for (code, lot_expiry, group), revive in zip(groups, revives, strict=True):
+            lot_row = get_lot(item, code, lot_expiry) if code else None
+            line = p.add_line(item, len(group), lot=lot_row, to_location=location, unit_cost=cost)
+            if len(groups) > 1:
+                p.stage_serials(group)
+            _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
+                          party.pk if party else None, cost, skip_existing=bool(revive))
+            if revive:
+                p.stage_units(revive)
+                p.move_units(line, to_status="in_stock", to_location_id=location.pk,
+                             to_party_id=None,
+                             extra_set={"lot_id": lot_row.pk if lot_row else None,
+                                        "cost": p.money(cost), "received_at": p.ts()})
         if p.pg and len(clean) >= ANALYZE_AFTER:
             # Fresh planner statistics now, not at autovacuum's leisure: without them the
             # next shipment hashes the whole unit table instead of seeking its serials.
             p.cursor.execute("ANALYZE inventory_unit")
             p.cursor.execute("ANALYZE inventory_movement")
-        if revive:
-            p.stage_units(revive)
-            p.move_units(line, to_status="in_stock", to_location_id=location.pk, to_party_id=None,
-                         extra_set={"lot_id": lot_row.pk if lot_row else None,
-                                    "cost": p.money(cost), "received_at": p.ts()})
         return p.finish()
+
+
+def _lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
+                expiry: dt.date | None, problems: list[Problem]
+                ) -> list[tuple[str | None, dt.date | None, list[str]]]:
+    """One line per lot: the lot named for the receipt, or the (10)/(17) of each GS1 scan. A
+    scan whose lot or expiry contradicts the one named for the receipt is a problem."""
+    if not scanned:
+        return [(lot, expiry, serials)]
+    groups: dict[tuple[str | None, dt.date | None], list[str]] = {}
+    for serial in serials:
+        code, scan_expiry = scanned.get(serial, (None, None))
+        if lot and code and code != lot:
+            problems.append(Problem("invalid_scan", f"serial {serial!r} is labelled lot {code}, "
+                                    f"but this receipt is for lot {lot}", serial=serial, field="lot"))
+        if expiry and scan_expiry and scan_expiry != expiry:
+            problems.append(Problem("invalid_scan", f"serial {serial!r} is labelled to expire "
+                                    f"{scan_expiry.isoformat()}, not {expiry.isoformat()}",
+                                    serial=serial, field="expiry"))
+        groups.setdefault((code or lot, scan_expiry or expiry), []).append(serial)
+    return [(code, exp, group) for (code, exp), group in groups.items()]
 
 
 def _existing_serials(p: Posting, product: Product, problems: list[Problem]) -> list[tuple[int, int]]:

@@ -29,6 +29,7 @@ from serialtrack.posting.engine import (
 from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.scans import decode_scans
 from serialtrack.posting.serials import check_serials
 
 DISPOSITIONS = {
@@ -68,7 +69,9 @@ def receive_return(
     (restock / hold / repair / scrap); the others get `disposition`."""
     origin = get_shipment(shipment)
     location = catalog.get_location(warehouse or origin.warehouse.code)
-    clean, problems, _given = check_serials(serials)
+    problems: list[Problem] = []
+    clean, serial_problems, _given = check_serials(decode_scans(serials, None, problems, {}))
+    problems += serial_problems
     if not clean and not problems:
         problems.append(Problem("invalid", "list the serials that came back", field="serials"))
     chosen = {s: (dispositions or {}).get(s, disposition) for s in clean}
