@@ -22,6 +22,20 @@ schema.app = application
 EXAMPLES = 12
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection() -> Any:
+    """Like Django's test client: a request must not close the test's open (in-transaction)
+    database connection, which `close_old_connections` does on PostgreSQL."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def admin_token(db: Any) -> str:
     from serialtrack import catalog
