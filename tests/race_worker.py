@@ -20,7 +20,10 @@ def clerk(url: str, name: str, kind: str, rounds: list[list[str]], barrier: Any,
     for index, serials in enumerate(rounds):
         barrier.wait(timeout=120)
         try:
-            if kind == "ship":
+            if kind == "generate":
+                doc = posting.receive(warehouse="WH1", product="HT-1", generate=len(serials),
+                                      user=user)
+            elif kind == "ship":
                 doc = posting.ship(warehouse="WH1", customer="Customer A", product="HT-1",
                                    serials=serials, user=user)
             else:

@@ -52,6 +52,7 @@ def create_product(
     serial_pattern: str = "",
     warranty_days: int = 0,
     gtin: str | None = None,
+    serial_template: str = "",
 ) -> Product:
     sku = sku.strip()
     problems: list[Problem] = []
@@ -71,6 +72,15 @@ def create_product(
         if tracking != Tracking.SERIAL:
             problems.append(Problem("invalid", "a serial pattern needs --tracking serial",
                                     field="serial_pattern"))
+    if serial_template:
+        from serialtrack.posting.generated import template_problem
+
+        bad_template = template_problem(serial_template)
+        if bad_template:
+            problems.append(bad_template)
+        if tracking != Tracking.SERIAL:
+            problems.append(Problem("invalid", "a serial template needs --tracking serial",
+                                    field="serial_template"))
     if warranty_days < 0:
         problems.append(Problem("invalid", "warranty days cannot be negative", field="warranty_days"))
     if gtin:
@@ -87,7 +97,7 @@ def create_product(
     refuse(problems)
     return Product.objects.create(
         sku=sku, name=name.strip() or sku, tracking=tracking, serial_pattern=serial_pattern,
-        warranty_days=warranty_days, gtin=gtin or None,
+        warranty_days=warranty_days, gtin=gtin or None, serial_template=serial_template,
     )
 
 

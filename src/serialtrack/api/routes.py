@@ -85,7 +85,8 @@ catalog_router = Router(tags=["catalog"])
 
 def _product(p: Product) -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name, "tracking": p.tracking, "gtin": p.gtin,
-            "serial_pattern": p.serial_pattern, "warranty_days": p.warranty_days}
+            "serial_pattern": p.serial_pattern, "serial_template": p.serial_template,
+            "warranty_days": p.warranty_days}
 
 
 @catalog_router.get("/products", auth=VIEWER, response=list[s.ProductOut])
@@ -97,13 +98,22 @@ def list_products(request: HttpRequest) -> list[dict[str, Any]]:
 def add_product(request: HttpRequest, payload: s.ProductIn) -> Status[dict[str, Any]]:
     p = catalog.create_product(payload.sku, payload.name or payload.sku, payload.tracking,
                                serial_pattern=payload.serial_pattern,
-                               warranty_days=payload.warranty_days, gtin=payload.gtin)
+                               warranty_days=payload.warranty_days, gtin=payload.gtin,
+                               serial_template=payload.serial_template)
     return Status(201, _product(p))
 
 
 @catalog_router.get("/products/{sku}", auth=VIEWER, response=s.ProductOut)
 def get_product(request: HttpRequest, sku: str) -> dict[str, Any]:
     return _product(catalog.get_product(sku))
+
+
+@catalog_router.get("/products/{sku}/next-serials", auth=VIEWER, response=dict)
+def next_serials(request: HttpRequest, sku: str, count: int = 5) -> dict[str, Any]:
+    """Preview of the serials the next generated receipt would get (nothing is taken)."""
+    from serialtrack.posting.generated import preview
+
+    return {"product": sku, "next": preview(catalog.get_product(sku), count)}
 
 
 @catalog_router.patch("/products/{sku}", auth=MANAGER, response=s.ProductOut)

@@ -24,6 +24,7 @@ class ProductIn(In):
     serial_pattern: str = Field(default="", max_length=500)
     warranty_days: int = Field(default=0, ge=0, le=36500)
     gtin: str | None = Field(default=None, max_length=14)
+    serial_template: str = Field(default="", max_length=200)
 
 
 class ProductPatch(In):
@@ -36,6 +37,7 @@ class ProductOut(Schema):
     tracking: str
     gtin: str | None
     serial_pattern: str
+    serial_template: str
     warranty_days: int
 
 
@@ -104,6 +106,8 @@ class ReceiptIn(In):
     expiry: dt.date | None = None
     cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
     reference: str = Field(default="", max_length=100)
+    generate: int | None = Field(default=None, ge=1, le=1_000_000,
+                                 description="give N units serials from the product's template")
 
 
 class FoundIn(In):

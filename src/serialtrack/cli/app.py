@@ -231,20 +231,25 @@ def product_add(
                                                 help="Full-match regex for new serials.")] = "",
     warranty_days: Annotated[int, typer.Option("--warranty-days")] = 0,
     gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN-8/12/13/14.")] = None,
+    serial_template: Annotated[str, typer.Option(
+        "--serial-template", help="Generated serials, e.g. 'LTP-{yyyy}-{seq:06}' "
+        "(tokens {yyyy} {yy} {mm} {dd} {sku} {seq}).")] = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Add a product."""
     from serialtrack import catalog
 
     p = catalog.create_product(sku, name or sku, tracking, serial_pattern=serial_pattern,
-                               warranty_days=warranty_days, gtin=gtin)
+                               warranty_days=warranty_days, gtin=gtin,
+                               serial_template=serial_template)
     emit(_product_dict(p), as_json,
          lambda d: out.print(f"product {d['sku']} added ({d['tracking']})", highlight=False))
 
 
 def _product_dict(p: Any) -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name, "tracking": p.tracking, "gtin": p.gtin,
-            "serial_pattern": p.serial_pattern or None, "warranty_days": p.warranty_days}
+            "serial_pattern": p.serial_pattern or None,
+            "serial_template": p.serial_template or None, "warranty_days": p.warranty_days}
 
 
 @product_app.command("list")
@@ -263,6 +268,22 @@ def product_list(as_json: JsonOpt = False) -> None:
         out.print(table)
 
     emit(rows, as_json, render)
+
+
+@product_app.command("preview-serials")
+@command
+def product_preview_serials(
+    sku: str,
+    count: Annotated[int, typer.Option("--count", help="How many to show.")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """The serials the next generated receipt of SKU would get (nothing is taken)."""
+    from serialtrack import catalog
+    from serialtrack.posting.generated import preview
+
+    serials = preview(catalog.get_product(sku), count)
+    emit({"product": sku, "next": serials}, as_json,
+         lambda d: out.print("\n".join(d["next"]), highlight=False))
 
 
 @product_app.command("set-tracking")
@@ -371,17 +392,21 @@ def receive(
     expiry: Annotated[str | None, typer.Option("--expiry", help="YYYY-MM-DD")] = None,
     cost: Annotated[str | None, typer.Option("--cost", help="Unit cost.")] = None,
     reference: Annotated[str, typer.Option("--reference", help="e.g. purchase order")] = "",
+    generate: Annotated[int | None, typer.Option(
+        "--generate", help="Give N units serials from the product's template.")] = None,
     serials_file: SerialsFileOpt = None,
     column: ColumnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Receive goods: serials into stock, or a lot / plain quantity."""
+    """Receive goods: serials (or GS1 scans) into stock, generated serials, or a lot / plain
+    quantity."""
     from serialtrack import posting
 
     doc = posting.receive(
         warehouse=warehouse, product=product, user=current_user(),
         serials=serial_input(serials, serials_file, column), quantity=qty, supplier=supplier,
         lot=lot, expiry=parse_date(expiry, "expiry"), cost=parse_money(cost), reference=reference,
+        generate=generate,
     )
     posted(doc, as_json)
 
@@ -759,6 +784,10 @@ from serialtrack.cli.accounts import token_app, user_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+
+from serialtrack.cli.labels import labels_app  # noqa: E402
+
+app.add_typer(labels_app, name="labels")
 
 
 @app.command()

@@ -67,7 +67,8 @@ class DocumentStatus(models.TextChoices):
 
 
 class Counter(models.Model):
-    """Gap-free counters (document numbers per kind), incremented in the posting transaction."""
+    """Counters incremented in the posting transaction: document numbers per kind (gap-free),
+    generated serials per product."""
 
     name = models.CharField(max_length=64, primary_key=True)
     value = models.BigIntegerField(default=0)
@@ -79,6 +80,8 @@ class Product(models.Model):
     tracking = models.CharField(max_length=8, choices=Tracking.choices)
     gtin = models.CharField(max_length=14, null=True, blank=True, unique=True)  # as GTIN-14
     serial_pattern = models.CharField(max_length=500, blank=True, default="")
+    # Internal serials for goods that arrive without one, e.g. "LTP-{yyyy}-{seq:06}".
+    serial_template = models.CharField(max_length=200, blank=True, default="")
     warranty_days = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,8 +8,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from serialtrack import catalog
 from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
+from serialtrack.posting import generated
 from serialtrack.posting.engine import (
     MOVEMENT,
     MOVEMENT_COLUMNS,
@@ -40,8 +43,10 @@ def receive(
     reference: str = "",
     kind: str = DocumentKind.RECEIPT,
     reason: str = "",
+    generate: int | None = None,
 ) -> Document:
-    """Post a receipt: new units in stock (serial products) or added quantity (lot/none)."""
+    """Post a receipt: new units in stock (serial products) or added quantity (lot/none).
+    `generate=N` gives N units serials from the product's template instead of listing them."""
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     party = catalog.get_party(supplier, "supplier") if supplier else None
@@ -62,6 +67,10 @@ def receive(
             add_stock(p, line, item, lot_row, location, quantity, from_party=party)
             return p.finish()
 
+    if generate is not None:
+        return _receive_generated(item, generate, serials, quantity, problems, user=user,
+                                  warehouse=warehouse, supplier=supplier, lot=lot, expiry=expiry,
+                                  cost=cost, reference=reference, kind=kind, reason=reason)
     scanned_lots: dict[str, LotInfo] = {}
     clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
                                          scanned_lots)
@@ -94,6 +103,21 @@ def receive(
             p.cursor.execute("ANALYZE inventory_unit")
             p.cursor.execute("ANALYZE inventory_movement")
         return p.finish()
+
+
+def _receive_generated(item: Product, count: int, serials: Iterable[str], quantity: int | None,
+                       problems: list[Problem], **receipt: Any) -> Document:
+    """Take `count` serials from the product's sequence and receive them, in one transaction
+    (the sequence's counter row is locked until commit, so concurrent receipts queue on it)."""
+    if any(True for _ in serials):
+        problems.append(Problem("invalid", "either list serials or generate them, not both",
+                                field="serials"))
+    if quantity is not None and quantity != count:
+        problems.append(Problem("count_mismatch", f"quantity {quantity} but {count} to generate",
+                                field="quantity"))
+    refuse(problems)
+    with transaction.atomic():
+        return receive(product=item.sku, serials=generated.allocate(item, count), **receipt)
 
 
 def _lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
