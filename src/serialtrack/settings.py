@@ -46,9 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "ninja",
+    "django_htmx",
     "serialtrack.inventory",
     "serialtrack.accounts",
     "serialtrack.api",
+    "serialtrack.web",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "serialtrack.api.idempotency.IdempotencyMiddleware",
 ]
 

@@ -1,6 +1,6 @@
-"""URL map: the REST API under /api/ (the web pages come with their issue)."""
+"""URL map: the REST API under /api/, sign-in at /login/, the web pages everywhere else."""
 
-from django.urls import path
+from django.urls import include, path
 
 from serialtrack.accounts.views import login_view, logout_view
 from serialtrack.api import routes  # noqa: F401 - registers the routes on the API
@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
+    path("", include("serialtrack.web.urls")),
 ]

@@ -1,0 +1,538 @@
+"""The web pages. Thin: parse the form, call one engine entry or query, render. Every rule (what
+a scan may be, what may post) is decided by `serialtrack.posting` and `serialtrack.queries`;
+a refusal is shown where it happened (next to the scan, above the form).
+
+Roles: every page needs a signed-in user with a role (viewer and up); every POST needs the
+clerk role — a viewer sees the same pages without the posting forms, and a POST is 403."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from serialtrack import catalog, queries
+from serialtrack.accounts.roles import has_role, role_of
+from serialtrack.inventory.models import Document, DocumentStatus
+from serialtrack.posting import drafts
+from serialtrack.posting.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
+from serialtrack.posting.returns import DISPOSITIONS
+from serialtrack.posting.serials import expand_tokens, read_serials_file
+from serialtrack.web import selectors
+
+View = Callable[..., HttpResponse]
+KIND_TITLES = {"receipt": "Receive", "shipment": "Ship", "return": "Customer return",
+               "transfer": "Transfer"}
+POST_LABELS = {"receipt": "Post receipt", "shipment": "Post shipment", "return": "Post return",
+               "transfer": "Post transfer"}
+BULK_REFUSALS_SHOWN = 200
+REPORT_SERIALS_SHOWN = 200
+
+
+# -- roles and rendering -----------------------------------------------------------------------
+
+def station(view: View) -> View:
+    """Signed in with a role to read; the clerk role to POST (else 403)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(f"/login/?{urlencode({'next': request.path})}")
+            return redirect_to_login(request.get_full_path(), "/login/")
+        needed = "viewer" if request.method in ("GET", "HEAD") else "clerk"
+        if not has_role(user, needed):
+            return show(request, "web/forbidden.html", {"needed": needed}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def show(request: HttpRequest, template: str, context: dict[str, Any] | None = None,
+         status: int = 200) -> HttpResponse:
+    base = {"role": role_of(request.user), "can_post": has_role(request.user, "clerk")}
+    return render(request, template, {**base, **(context or {})}, status=status)
+
+
+def not_found(request: HttpRequest, exc: Refused) -> HttpResponse:
+    return show(request, "web/not_found.html", {"problems": exc.problems}, status=404)
+
+
+def unit_url(sku: str, serial: str) -> str:
+    return f"/units/{quote(sku, safe='')}/{quote(serial, safe='')}"
+
+
+def document_url(number: str) -> str:
+    return f"/documents/{quote(number, safe='')}"
+
+
+def draft_url(draft_id: int) -> str:
+    return reverse("web:draft", args=[draft_id])
+
+
+# -- home ----------------------------------------------------------------------------------------
+
+@require_GET
+@station
+def home(request: HttpRequest) -> HttpResponse:
+    hold_count, on_hold = selectors.units_in("on_hold")
+    repair_count, in_repair = selectors.units_in("in_repair")
+    return show(request, "web/home.html", {
+        "nav": "home", "drafts": selectors.drafts_in_progress(), "on_hold": on_hold, "hold_count": hold_count,
+        "in_repair": in_repair, "repair_count": repair_count,
+        "documents": selectors.recent_documents(),
+    })
+
+
+# -- opening a draft: receive, ship, return ----------------------------------------------------
+
+def _text(request: HttpRequest, name: str) -> str:
+    return request.POST.get(name, "").strip()
+
+
+def _parse(request: HttpRequest, problems: list[Problem]) -> dict[str, Any]:
+    """The optional typed fields of a station form (expected quantity, cost, expiry)."""
+    values: dict[str, Any] = {}
+    raw = _text(request, "expected_quantity")
+    if raw:
+        if raw.isdigit() and int(raw) >= 1:
+            values["expected_quantity"] = int(raw)
+        else:
+            problems.append(Problem("invalid", f"expected quantity {raw!r} must be a whole number "
+                                    "of 1 or more", field="expected_quantity"))
+    raw = _text(request, "cost")
+    if raw:
+        try:
+            values["cost"] = Decimal(raw)
+            if values["cost"] < 0 or not values["cost"].is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(Problem("invalid", f"cost {raw!r} is not an amount", field="cost"))
+    raw = _text(request, "expiry")
+    if raw:
+        try:
+            values["expiry"] = dt.date.fromisoformat(raw)
+        except ValueError:
+            problems.append(Problem("invalid", f"expiry {raw!r} is not a date (YYYY-MM-DD)",
+                                    field="expiry"))
+    return values
+
+
+def _start_context(kind: str) -> dict[str, Any]:
+    context: dict[str, Any] = {"kind": kind, "nav": kind, "title": KIND_TITLES[kind],
+                               "products": selectors.serial_products(),
+                               "locations": selectors.locations()}
+    if kind == "receipt":
+        context["suppliers"] = selectors.parties("supplier")
+    if kind == "shipment":
+        context["customers"] = selectors.parties("customer")
+    return context
+
+
+def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
+    if request.method == "GET":
+        return show(request, "web/start.html", _start_context(kind))
+    problems: list[Problem] = []
+    fields = _parse(request, problems)
+    form = {k: _text(request, k) for k in ("supplier", "customer", "warehouse", "product", "lot",
+                                           "reference", "expected_quantity", "cost", "expiry")}
+    if not problems:
+        try:
+            doc = drafts.create_draft(
+                kind=kind, user=request.user, product=form["product"] or None,
+                warehouse=form["warehouse"] or None,
+                supplier=(form["supplier"] or None) if kind == "receipt" else None,
+                customer=(form["customer"] or None) if kind == "shipment" else None,
+                lot=form["lot"] or None, reference=form["reference"], **fields)
+        except Refused as exc:
+            problems = exc.problems
+        else:
+            return HttpResponseRedirect(draft_url(doc.pk))
+    return show(request, "web/start.html", {**_start_context(kind), "problems": problems,
+                                            "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def receive(request: HttpRequest) -> HttpResponse:
+    return _open_draft(request, "receipt")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def ship(request: HttpRequest) -> HttpResponse:
+    return _open_draft(request, "shipment")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def customer_return(request: HttpRequest) -> HttpResponse:
+    """Find the shipment (by number, by a serial it carried, or from a customer's recent
+    shipments), then open a return draft against it."""
+    customer = (request.GET.get("customer") or "").strip()
+    context: dict[str, Any] = {
+        "kind": "return", "nav": "return", "title": KIND_TITLES["return"], "dispositions": list(DISPOSITIONS),
+        "locations": selectors.locations(), "customers": selectors.parties("customer"),
+        "customer": customer, "shipments": selectors.recent_shipments(customer or None),
+    }
+    if request.method == "GET":
+        return show(request, "web/return_start.html", context)
+    shipment = _text(request, "shipment")
+    find = _text(request, "find")
+    form = {"find": find, "disposition": _text(request, "disposition") or "restock",
+            "warehouse": _text(request, "warehouse")}
+    context["form"] = form
+    if not shipment and find:
+        if selectors.documents_named(find):
+            shipment = find
+        else:
+            matches = selectors.shipments_of_serial(find)
+            out_now = [m for m in matches if m["out_now"]]
+            if len(out_now) == 1 and len(matches) == len({m["number"] for m in matches}):
+                shipment = out_now[0]["number"]
+            elif matches:
+                return show(request, "web/return_start.html", {**context, "matches": matches})
+            else:
+                context["problems"] = [Problem("not_found", f"no document {find!r}, and no "
+                                               f"shipment carried a serial {find!r}", field="find")]
+                return show(request, "web/return_start.html", context, status=422)
+    if not shipment:
+        context["problems"] = [Problem("invalid", "give the shipment number or scan a serial "
+                                       "from it", field="find")]
+        return show(request, "web/return_start.html", context, status=422)
+    try:
+        doc = drafts.create_draft(kind="return", user=request.user, shipment=shipment,
+                                  warehouse=form["warehouse"] or None,
+                                  disposition=form["disposition"])
+    except Refused as exc:
+        context["problems"] = exc.problems
+        return show(request, "web/return_start.html", context, status=422)
+    return HttpResponseRedirect(draft_url(doc.pk))
+
+
+# -- the scan station ----------------------------------------------------------------------------
+
+def _get_draft(draft_id: int) -> Document:
+    return drafts.get_draft(draft_id)
+
+
+def _posted(draft_id: int) -> str | None:
+    """The number of a draft that has been posted meanwhile."""
+    return (Document.objects.filter(pk=draft_id, status=DocumentStatus.POSTED)
+            .values_list("number", flat=True).first())
+
+
+def _state(doc: Document) -> dict[str, Any]:
+    summary = drafts.draft_summary(doc)
+    expected = summary["expected_quantity"]
+    ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
+    return {"doc": doc, "line": doc.draft, "summary": summary, "ready": ready, "nav": doc.kind,
+            "kind_title": KIND_TITLES.get(doc.kind, doc.kind),
+            "post_label": POST_LABELS.get(doc.kind, "Post")}
+
+
+def _station_context(doc: Document, **extra: Any) -> dict[str, Any]:
+    context = _state(doc)
+    context["scans"] = selectors.draft_scans(doc.draft)
+    context["more_scans"] = max(0, context["summary"]["scanned"] - len(context["scans"]))
+    if doc.kind == "shipment":
+        context["picks"] = selectors.pick_list(doc.draft)
+    if doc.kind == "return":
+        context["dispositions"] = list(DISPOSITIONS)
+    context.update(extra)
+    return context
+
+
+def _draft_or_redirect(request: HttpRequest, draft_id: int) -> Document | HttpResponse:
+    try:
+        return _get_draft(draft_id)
+    except NotFound as exc:
+        return not_found(request, exc)
+    except InvalidInput:
+        number = _posted(draft_id)
+        target = document_url(number) if number else "/"
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(target)
+        return HttpResponseRedirect(target)
+
+
+@require_GET
+@station
+def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
+    doc = _draft_or_redirect(request, draft_id)
+    if isinstance(doc, HttpResponse):
+        return doc
+    return show(request, "web/draft.html", _station_context(doc))
+
+
+@require_POST
+@station
+def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """One scan: its verdict at once; accepted ones join the draft."""
+    raw = request.POST.get("serial", "")
+    if not raw.strip():
+        return HttpResponse(status=204)
+    disposition = _text(request, "disposition") or None
+    doc = _draft_or_redirect(request, draft_id)
+    if isinstance(doc, HttpResponse):
+        return doc
+    try:
+        verdicts = drafts.add_scans(draft_id, [raw], request.user, disposition)
+        verdict = verdicts[0]
+    except Refused as exc:
+        verdict = drafts.Verdict(raw.strip(), False, exc.code, exc.summary())
+    if not request.htmx:
+        return show(request, "web/draft.html", _station_context(doc, verdict=verdict))
+    context = _state(doc)
+    context.update(verdict=verdict, oob=True)
+    if verdict.accepted:
+        context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
+        if doc.kind == "shipment":
+            context["picks"] = selectors.pick_list(doc.draft)
+    return show(request, "web/_scan_result.html", context)
+
+
+@require_POST
+@station
+def remove(request: HttpRequest, draft_id: int) -> HttpResponse:
+    doc = _draft_or_redirect(request, draft_id)
+    if isinstance(doc, HttpResponse):
+        return doc
+    serial = request.POST.get("serial", "")
+    error = None
+    try:
+        drafts.remove_scan(draft_id, serial)
+    except Refused as exc:
+        error = exc.summary()
+    if not request.htmx:
+        return HttpResponseRedirect(draft_url(draft_id))
+    context = _state(doc)
+    context.update(oob=True, removed=serial.strip(), error=error)
+    if doc.kind == "shipment":
+        context["picks"] = selectors.pick_list(doc.draft)
+    return show(request, "web/_removed.html", context)
+
+
+def _bulk_serials(request: HttpRequest) -> list[str]:
+    """The serials of a pasted list (one per line, ranges allowed) or an uploaded file (one per
+    line, or the `serial` column — or the one named — of a CSV or XLSX)."""
+    upload = request.FILES.get("file")
+    if upload is not None:
+        suffix = Path(upload.name or "").suffix.lower()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix if suffix in ('.csv', '.xlsx') else '.txt'}"
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            return list(read_serials_file(path, _text(request, "column") or None))
+    lines = [line for line in request.POST.get("serials", "").splitlines() if line.strip()]
+    return list(expand_tokens(lines))
+
+
+@require_POST
+@station
+def bulk(request: HttpRequest, draft_id: int) -> HttpResponse:
+    doc = _draft_or_redirect(request, draft_id)
+    if isinstance(doc, HttpResponse):
+        return doc
+    result: dict[str, Any] = {"given": 0, "accepted": 0, "refused": [], "problems": []}
+    try:
+        serials = _bulk_serials(request)
+        result["given"] = len(serials)
+        if serials:
+            verdicts = drafts.add_scans(draft_id, serials, request.user,
+                                        _text(request, "disposition") or None)
+            refused = [v for v in verdicts if not v.accepted]
+            result.update(accepted=len(verdicts) - len(refused), refused_count=len(refused),
+                          refused=refused[:BULK_REFUSALS_SHOWN])
+    except Refused as exc:
+        result["problems"] = exc.problems
+    except (UnicodeDecodeError, ValueError, OSError) as exc:  # unreadable upload
+        result["problems"] = [Problem("invalid", f"cannot read the file: {exc}", field="file")]
+    context = _station_context(doc, bulk=result, oob=True)
+    template = "web/_bulk_result.html" if request.htmx else "web/draft.html"
+    return show(request, template, context)
+
+
+@require_POST
+@station
+def post(request: HttpRequest, draft_id: int) -> HttpResponse:
+    doc = _draft_or_redirect(request, draft_id)
+    if isinstance(doc, HttpResponse):
+        return doc
+    try:
+        posted = drafts.post_draft(draft_id, request.user)
+    except Refused as exc:
+        return show(request, "web/draft.html", _station_context(doc, post_problems=exc.problems),
+                    status=409 if exc.http_status == 409 else 422)
+    return HttpResponseRedirect(document_url(posted.number))
+
+
+# -- units, documents, search ------------------------------------------------------------------
+
+def _when(value: str | None) -> dt.datetime | None:
+    return parse_datetime(value) if value else None
+
+
+@require_GET
+@station
+def unit(request: HttpRequest, sku: str, serial: str) -> HttpResponse:
+    try:
+        history = queries.unit_history(serial, sku)
+        warranty = queries.warranty(serial, sku)
+    except NotFound as exc:
+        return not_found(request, exc)
+    movements = [{**m, "time": _when(m["time"])} for m in history["movements"]]
+    return show(request, "web/unit.html", {
+        "unit": history["unit"], "movements": movements, "warranty": warranty,
+        "received_at": _when(history["unit"]["received_at"]),
+    })
+
+
+@require_GET
+@station
+def document(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        doc = catalog.get_document(number)
+    except NotFound as exc:
+        return not_found(request, exc)
+    summary = queries.document_summary(doc, with_serials=True)
+    return show(request, "web/document.html", {
+        "doc": doc, "summary": summary, "posted_at": _when(summary["posted_at"]),
+        "kind_title": doc.get_kind_display(),
+    })
+
+
+@require_GET
+@station
+def search(request: HttpRequest) -> HttpResponse:
+    """A serial -> its unit page (several products carry it: choose); a document number -> its
+    page."""
+    q = (request.GET.get("q") or "").strip()
+    sku = (request.GET.get("product") or "").strip() or None
+    context: dict[str, Any] = {"q": q}
+    if q:
+        doc = None if sku else selectors.documents_named(q)
+        if doc is not None:
+            return HttpResponseRedirect(document_url(doc.number))
+        try:
+            found = queries.find_unit(q, sku)
+        except AmbiguousSerial as exc:
+            context["choices"] = exc.problems[0].extra.get("products", [])
+        except NotFound as exc:
+            context["problems"] = exc.problems
+        else:
+            return HttpResponseRedirect(unit_url(found["product"], found["serial"]))
+    return show(request, "web/search.html", context, status=404 if context.get("problems") else 200)
+
+
+# -- the serial report -------------------------------------------------------------------------
+
+IN_COLUMNS = ("warehouse", "bin", "product", "status", "serial", "lot", "quantity")
+OUT_COLUMNS = ("product", "serial", "status", "holder", "document", "date", "warranty_end")
+OUT_STATUSES = ("shipped", "scrapped", "returned_to_supplier", "installed")
+
+
+def _report_rows(view: str, filters: dict[str, str]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """(groups or rows shown, quantities) for the report's view and filters."""
+    if view == "out":
+        rows = queries.out_of_storage(product=filters["product"] or None,
+                                      holder=filters["holder"] or None)
+        if filters["status"]:
+            rows = [r for r in rows if r["status"] == filters["status"]]
+        return rows, []
+    groups = queries.stock_on_hand(filters["warehouse"] or None, filters["product"] or None)
+    quantities = queries.quantities_on_hand(filters["warehouse"] or None,
+                                            filters["product"] or None)
+    return groups, quantities
+
+
+def _flat(view: str, rows: list[dict[str, Any]], quantities: list[Any]) -> Iterator[list[Any]]:
+    if view == "out":
+        yield list(OUT_COLUMNS)
+        for r in rows:
+            yield [r[c] or "" for c in OUT_COLUMNS]
+        return
+    yield list(IN_COLUMNS)
+    for g in rows:
+        for serial in g["serials"]:
+            yield [g["warehouse"], g["bin"], g["product"], g["status"], serial, "", 1]
+    for q in quantities:
+        yield [q["warehouse"], q["bin"], q["product"], "in_stock", "", q["lot"] or "", q["quantity"]]
+
+
+def _csv(lines: Iterable[list[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in lines:
+        writer.writerow(line)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _xlsx(lines: Iterable[list[Any]], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for line in lines:
+        sheet.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@require_GET
+@station
+def report(request: HttpRequest) -> HttpResponse:
+    view = "out" if request.GET.get("view") == "out" else "in"
+    filters = {k: (request.GET.get(k) or "").strip()
+               for k in ("warehouse", "product", "holder", "status")}
+    rows, quantities = _report_rows(view, filters)
+    fmt = request.GET.get("format")
+    stamp = dt.date.today().isoformat()
+    name = f"serialtrack-{'out-of-storage' if view == 'out' else 'in-stock'}-{stamp}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv(_flat(view, rows, quantities)),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        body = _xlsx(_flat(view, rows, quantities), "out of storage" if view == "out" else "in stock")
+        response = HttpResponse(
+            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    query = {k: v for k, v in filters.items() if v}
+    query["view"] = view
+    return show(request, "web/report.html", {
+        "nav": "report", "view": view, "filters": filters, "rows": rows, "quantities": quantities,
+        "total": sum(g["count"] for g in rows) if view == "in" else len(rows),
+        "shown": REPORT_SERIALS_SHOWN, "out_statuses": OUT_STATUSES,
+        "warehouses": selectors.warehouses(), "products": selectors.serial_products(),
+        "customers": selectors.parties("customer"),
+        "csv_url": f"?{urlencode({**query, 'format': 'csv'})}",
+        "xlsx_url": f"?{urlencode({**query, 'format': 'xlsx'})}",
+    })

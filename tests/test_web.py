@@ -1,0 +1,447 @@
+"""The web pages in a real browser: Playwright drives Debian's Chromium against `serialtrack serve`
+(gunicorn) on a fresh database of the backend under test (SQLite or PostgreSQL).
+
+One server per test module (and per xdist worker); each test makes its own data, so the tests
+do not depend on each other's order. Scans are typed key by key and end with Enter, as a
+barcode scanner does. Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import _admin_url, backend
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+TIMEOUT_MS = 15_000
+
+
+# -- the server -----------------------------------------------------------------------------------
+
+@dataclass
+class Site:
+    url: str
+    db_url: str
+    cwd: Path
+
+    def cli(self, *args: str, user: str = "setup", stdin: str | None = None) -> str:
+        env = dict(os.environ, SERIALTRACK_DATABASE_URL=self.db_url, SERIALTRACK_USER=user,
+                   COLUMNS="200")
+        env.pop("SERIALTRACK_DEBUG", None)
+        proc = subprocess.run([sys.executable, "-m", "serialtrack", *args], cwd=self.cwd, env=env,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"serialtrack {' '.join(args)}: {proc.stdout}{proc.stderr}"
+        return proc.stdout
+
+    def add_user(self, name: str, role: str) -> str:
+        self.cli("user", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+        return name
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def module_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, empty database for this module's server (like `fresh_db_url`, module-wide)."""
+    if backend() == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'serialtrack.sqlite3'}"
+        return
+    import psycopg
+
+    url = os.environ["SERIALTRACK_DATABASE_URL"]
+    name = f"st_web_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{url.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def site(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    cwd = tmp_path_factory.mktemp("site")
+    port = _free_port()
+    s = Site(f"http://127.0.0.1:{port}", module_db_url, cwd)
+    s.cli("init")
+    s.cli("product", "add", "HT-200", "--name", "Handheld terminal", "--tracking", "serial",
+          "--serial-pattern", r"device-\d{5}", "--warranty-days", "365")
+    s.cli("warehouse", "add", "WH1", "--name", "Main")
+    s.cli("warehouse", "add-bin", "WH1", "A-01")
+    s.cli("party", "add", "Scanners Wholesale", "--supplier")
+    s.cli("party", "add", "Customer A", "--customer")
+    s.cli("party", "add", "Customer B", "--customer")
+    env = dict(os.environ, SERIALTRACK_DATABASE_URL=module_db_url, SERIALTRACK_USER="setup")
+    env.pop("SERIALTRACK_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers", "1",
+         "--json"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        json.loads(proc.stdout.readline())
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{s.url}/api/health", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("serialtrack serve did not answer within 30 s") from None
+                time.sleep(0.2)
+        yield s
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# -- the browser ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = (f"Debian's chromium is not installed at {CHROMIUM}: the browser tests need it "
+                   "(`make browser` installs it with apt-get)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def sign_in(browser: Any, site: Site, username: str, phone: bool = False) -> Any:
+    """A new browser context signed in as `username`: the first page sends it to /login/."""
+    from playwright.sync_api import expect
+
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(base_url=site.url, viewport=viewport, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("user")).to_have_text(username)
+    return page
+
+
+def scan(page: Any, serial: str) -> Any:
+    """Type a serial into the scan input and press Enter, as a scanner does; its verdict."""
+    from playwright.sync_api import expect
+
+    page.locator("#scan-input").focus()
+    page.keyboard.type(serial)
+    page.keyboard.press("Enter")
+    verdict = page.locator("#verdict [data-verdict]")
+    expect(verdict).to_contain_text(serial)
+    return verdict
+
+
+def spy_on_sounds(page: Any) -> None:
+    page.evaluate("""() => {
+        window.__sounds = [];
+        const play = window.serialtrackSound;
+        window.serialtrackSound = (kind) => { window.__sounds.push(kind); play(kind); };
+    }""")
+
+
+def open_station(page: Any, path: str, fields: dict[str, str]) -> None:
+    """Fill a station's opening form (inputs by name, selects by value) and start scanning."""
+    from playwright.sync_api import expect
+
+    page.goto(path)
+    for name, value in fields.items():
+        field = page.locator(f"[name={name}]").first
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name="Start scanning").click()
+    expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
+    expect(page.locator("#scan-input")).to_be_focused()
+
+
+def post_draft(page: Any, kind: str) -> str:
+    """Press Post; the document page it lands on; its number."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=f"Post {kind}").click()
+    expect(page).to_have_url(re.compile(r"/documents/[A-Z]+-\d{6}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+def test_walkthrough_in_the_browser(browser: Any, site: Site) -> None:
+    """Receive five, a refused duplicate scan, ship one, a refused scan of a shipped unit, a
+    refused return of a serial from another shipment, the return, the unit page timeline."""
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    site.add_user("casey", "clerk")
+    page = sign_in(browser, site, "casey")
+    expect(page.get_by_test_id("role")).to_have_text("clerk")
+
+    # Receive: supplier, warehouse, product, expected 5 -> the scan station.
+    open_station(page, "/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1",
+                                     "product": "HT-200", "expected_quantity": "5"})
+    spy_on_sounds(page)
+    for serial in ("device-00121", "device-00122", "device-00123"):
+        verdict = scan(page, serial)
+        expect(verdict).to_have_attribute("data-verdict", "accepted")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("3")
+    expect(page.locator("#post-button")).to_be_disabled()
+
+    duplicate = scan(page, "device-00122")
+    expect(duplicate).to_have_attribute("data-verdict", "refused")
+    expect(duplicate).to_have_attribute("role", "alert")
+    expect(duplicate).to_contain_text("already in this draft")
+    assert page.evaluate("window.__sounds") == ["accepted", "accepted", "accepted", "refused"]
+    expect(page.get_by_test_id("scanned-count")).to_have_text("3")
+    page.screenshot(path=str(SHOTS / "receive-station-mid-scan.png"), full_page=True)
+
+    bad = scan(page, "devcie-00124")
+    expect(bad).to_have_attribute("data-verdict", "refused")
+    expect(bad).to_contain_text("does not match the product's pattern")
+
+    # A wrong scan removed from the keyboard: the list loses it, the counter follows.
+    scan(page, "device-00129")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("4")
+    page.get_by_role("button", name="Remove device-00129").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#scanned")).not_to_contain_text("device-00129")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("3")
+
+    # Two scans typed back to back, faster than the answers: both land, in order.
+    page.locator("#scan-input").focus()
+    page.keyboard.type("device-00124\n")
+    page.keyboard.type("device-00125\n")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("5")
+    expect(page.locator("#scanned li code").first).to_have_text("device-00125")
+
+    # The draft lives on the server: a reload shows the same five.
+    page.reload()
+    expect(page.locator("#scanned li")).to_have_count(5)
+    expect(page.locator("#post-button")).to_be_enabled()
+    receipt = post_draft(page, "receipt")
+    assert receipt.startswith("RCV-")
+    expect(page.locator("ul.serials li")).to_have_count(5)
+    expect(page.get_by_test_id("posted")).to_contain_text("casey")
+
+    # Ship one to Customer A; the pick list suggests the oldest first.
+    open_station(page, "/ship/", {"customer": "Customer A", "warehouse": "WH1", "product": "HT-200"})
+    expect(page.locator("#pick-list li").first).to_contain_text("device-00121")
+    expect(scan(page, "device-00123")).to_have_attribute("data-verdict", "accepted")
+    expect(page.locator("#pick-list")).not_to_contain_text("device-00123")
+    shipment_a = post_draft(page, "shipment")
+    assert shipment_a.startswith("SHP-")
+
+    # Ship another to Customer B; the unit already shipped is refused, saying why.
+    open_station(page, "/ship/", {"customer": "Customer B", "warehouse": "WH1", "product": "HT-200"})
+    shipped = scan(page, "device-00123")
+    expect(shipped).to_have_attribute("data-verdict", "refused")
+    expect(shipped).to_contain_text("shipped to Customer A")
+    unknown = scan(page, "device-00999")
+    expect(unknown).to_have_attribute("data-verdict", "refused")
+    expect(unknown).to_contain_text("not a unit of HT-200")
+    expect(scan(page, "device-00124")).to_have_attribute("data-verdict", "accepted")
+    shipment_b = post_draft(page, "shipment")
+
+    # The return: find the shipment by scanning one of its serials.
+    page.goto("/return/")
+    page.locator("input[name=find]").focus()
+    page.keyboard.type("device-00123")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
+    expect(page.locator(".station-head")).to_contain_text(shipment_a)
+    other = scan(page, "device-00124")
+    expect(other).to_have_attribute("data-verdict", "refused")
+    expect(other).to_have_attribute("role", "alert")
+    expect(other).to_contain_text(f"was not shipped on {shipment_a}")
+    page.locator("#scan-disposition").select_option("repair")
+    expect(scan(page, "device-00123")).to_have_attribute("data-verdict", "accepted")
+    expect(page.locator("#scanned")).to_contain_text("repair")
+    returned = post_draft(page, "return")
+    assert returned.startswith("RET-")
+    expect(page.get_by_test_id("related")).to_have_text(shipment_a)
+
+    # Links both ways: the shipment names its return.
+    page.get_by_test_id("related").click()
+    expect(page).to_have_url(re.compile(f"/documents/{shipment_a}$"))
+    expect(page.get_by_test_id("dependents")).to_contain_text(returned)
+
+    # The unit page, from the search box: status, warranty, the timeline linked to documents.
+    page.locator("#site-search").fill("device-00123")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/units/HT-200/device-00123$"))
+    expect(page.get_by_test_id("unit-status")).to_have_text("in repair")
+    expect(page.get_by_test_id("warranty")).to_contain_text("under warranty today")
+    rows = page.get_by_test_id("timeline").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text(receipt)
+    expect(rows.nth(1)).to_contain_text(shipment_a)
+    expect(rows.nth(1)).to_contain_text("Customer A")
+    expect(rows.nth(2)).to_contain_text(returned)
+    page.screenshot(path=str(SHOTS / "unit-page.png"), full_page=True)
+    rows.nth(0).get_by_role("link", name=receipt).click()
+    expect(page).to_have_url(re.compile(f"/documents/{receipt}$"))
+
+    # Home shows the unit in repair and the recent documents.
+    page.goto("/")
+    expect(page.locator("section", has_text="Units in repair")).to_contain_text("device-00123")
+    expect(page.locator("section", has_text="Recent documents")).to_contain_text(shipment_b)
+    page.context.close()
+
+
+def test_receive_station_on_a_phone_and_from_a_pasted_list(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    site.add_user("pat", "clerk")
+    page = sign_in(browser, site, "pat", phone=True)
+    open_station(page, "/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1/A-01",
+                                     "product": "HT-200"})
+    page.locator("textarea[name=serials]").fill("device-00300..device-00303\ndevice-00301\nnope")
+    page.get_by_role("button", name="Add the list").click()
+    summary = page.get_by_test_id("bulk-summary")
+    expect(summary).to_contain_text("4 of 6 accepted")
+    expect(summary).to_contain_text("nope")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("4")
+    expect(page.locator("#scanned li")).to_have_count(4)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the scan station scrolls sideways on a phone ({width}px)"
+    page.screenshot(path=str(SHOTS / "receive-station-phone.png"), full_page=True)
+    page.context.close()
+
+
+def test_serial_report_out_of_storage_and_csv_export(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    site.cli("product", "add", "RPT-9", "--name", "Report probe", "--tracking", "serial")
+    site.cli("receive", "--warehouse", "WH1", "--product", "RPT-9", "--supplier",
+             "Scanners Wholesale", "rpt-1..rpt-3")
+    shipped = site.cli("ship", "--warehouse", "WH1", "--customer", "Customer B", "--product",
+                       "RPT-9", "rpt-2", "--json")
+    shipment = json.loads(shipped)["document"]
+    site.cli("scrap", "--product", "RPT-9", "--reason", "dropped", "rpt-3", user="boss")
+    site.add_user("vera", "viewer")
+    page = sign_in(browser, site, "vera")
+
+    page.get_by_role("link", name="Serial report").click()
+    page.locator("input[name=product]").fill("RPT-9")
+    page.get_by_role("button", name="Show").click()
+    report = page.get_by_test_id("report")
+    expect(report).to_contain_text("rpt-1")
+    expect(report).not_to_contain_text("rpt-2")
+
+    page.get_by_role("link", name="Out of storage").click()
+    page.locator("input[name=product]").fill("RPT-9")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("report").locator("tbody tr")).to_have_count(2)
+    page.locator("select[name=status]").select_option("shipped")
+    page.get_by_role("button", name="Show").click()
+    rows = page.get_by_test_id("report").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("rpt-2")
+    expect(rows.first).to_contain_text("Customer B")
+    expect(rows.first).to_contain_text(shipment)
+
+    with page.expect_download() as info:
+        page.get_by_test_id("export-csv").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), newline="", encoding="utf-8") as fh:
+        lines = list(csv.DictReader(fh))
+    assert [(r["product"], r["serial"], r["status"], r["holder"], r["document"]) for r in lines] == [
+        ("RPT-9", "rpt-2", "shipped", "Customer B", shipment)]
+
+    with page.expect_download() as info:
+        page.get_by_test_id("export-xlsx").click()
+    from openpyxl import load_workbook
+
+    assert info.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    sheet_rows = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert sheet_rows[0][:4] == ["product", "serial", "status", "holder"]
+    assert sheet_rows[1][:4] == ["RPT-9", "rpt-2", "shipped", "Customer B"]
+    page.context.close()
+
+
+def test_a_viewer_cannot_post(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    site.add_user("quinn", "clerk")
+    clerk = sign_in(browser, site, "quinn")
+    open_station(clerk, "/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1",
+                                      "product": "HT-200"})
+    draft_path = clerk.url.removeprefix(site.url)
+    scan(clerk, "device-00500")
+    clerk.context.close()
+
+    site.add_user("val", "viewer")
+    page = sign_in(browser, site, "val")
+    expect(page.get_by_test_id("role")).to_have_text("viewer")
+    expect(page.get_by_role("link", name="Receive", exact=True)).to_be_visible()
+    expect(page.locator("main a.button")).to_have_count(0)
+
+    page.goto("/receive/")
+    expect(page.get_by_test_id("read-only")).to_be_visible()
+    expect(page.locator("main form")).to_have_count(0)
+
+    page.goto(draft_path)
+    expect(page.get_by_test_id("read-only")).to_be_visible()
+    expect(page.locator("#scanned li")).to_have_count(1)
+    expect(page.locator("#scan-input")).to_have_count(0)
+    expect(page.locator("#post-button")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Remove"))).to_have_count(0)
+
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    for path, form in ((f"{draft_path}scan", {"serial": "device-00501"}),
+                       (f"{draft_path}remove", {"serial": "device-00500"}),
+                       (f"{draft_path}post", {}),
+                       ("/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1",
+                                      "product": "HT-200"})):
+        response = page.request.post(path, form=form, headers={"X-CSRFToken": token})
+        assert response.status == 403, (path, response.status)
+        assert "needs the clerk role" in response.text()
+    page.reload()
+    expect(page.locator("#scanned li")).to_have_count(1)
+    expect(page.get_by_test_id("scanned-count")).to_have_text("1")
+    page.context.close()
