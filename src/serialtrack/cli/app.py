@@ -411,6 +411,34 @@ def receive(
     posted(doc, as_json)
 
 
+@app.command("import")
+@command
+def import_file(
+    path: Annotated[Path, typer.Argument(help="CSV or XLSX: product, serial, lot, expiry, cost, "
+                                         "warehouse, bin (quantity for lot/plain products).",
+                                         exists=True, dir_okay=False)],
+    supplier: Annotated[str | None, typer.Option("--supplier")] = None,
+    opening_balance: Annotated[bool, typer.Option(
+        "--opening-balance", help="Post as opening stock (adjustments), not receipts.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import receipts or opening stock: every row is checked first; one bad row posts nothing."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from serialtrack.imports import import_receipts
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
+                  TimeElapsedColumn(), console=err, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task(f"checking {path.name}", total=None)
+        result = import_receipts(path, user=current_user(), supplier=supplier,
+                                 opening_balance=opening_balance,
+                                 progress=lambda n: bar.update(task, completed=n))
+        bar.update(task, description=f"posted {path.name}")
+    data = {"rows": result.rows, "documents": [d.number for d in result.documents]}
+    emit(data, as_json, lambda d: out.print(
+        f"imported {d['rows']:,} rows: {', '.join(d['documents'])}", highlight=False))
+
+
 @app.command()
 @command
 def found(

@@ -161,17 +161,7 @@ class Posting:
         self.cursor.execute(f"TRUNCATE {name}" if self.pg else f"DELETE FROM {name}")
 
     def _load(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
-        if self.pg:
-            raw = self.cursor.cursor
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            self.cursor.execute(f"ANALYZE {table}")
-        else:
-            marks = ", ".join(["?"] * len(columns))
-            self.cursor.cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
+        bulk_load(self.cursor, table, columns, rows)
 
     # -- units ----------------------------------------------------------------------------------
     def resolve_staged_serials(self, product: Product) -> tuple[list[tuple[int, int]], list[str]]:
@@ -299,6 +289,20 @@ class Posting:
             params_upd,
         )
         return moved
+
+
+def bulk_load(cursor: Any, table: str, columns: tuple[str, ...],
+              rows: Iterable[tuple[Any, ...]]) -> None:
+    """Write many rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"ANALYZE {table}")
+    else:
+        marks = ", ".join(["?"] * len(columns))
+        cursor.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                                  rows)
 
 
 def location_of(code: str | None) -> tuple[str, str | None]:
