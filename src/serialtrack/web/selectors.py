@@ -75,6 +75,16 @@ def warehouses(limit: int = 500) -> list[str]:
 
 # -- drafts -----------------------------------------------------------------------------------
 
+def scan_state(draft_id: int) -> DraftLine | None:
+    """A draft's line with its document: what the answer to a scan needs, in one light query
+    (the scan itself has just read and judged the draft through the engine)."""
+    return DraftLine.objects.select_related("document").filter(document_id=draft_id).first()
+
+
+def scan_count(line: DraftLine) -> int:
+    return DraftSerial.objects.filter(line=line).count()
+
+
 def draft_scans(line: DraftLine, limit: int = 500) -> list[dict[str, Any]]:
     """The newest `limit` scans of a draft, newest first."""
     return list(DraftSerial.objects.filter(line=line).order_by("-id")

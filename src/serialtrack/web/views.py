@@ -244,10 +244,13 @@ def _posted(draft_id: int) -> str | None:
 
 
 def _state(doc: Document) -> dict[str, Any]:
-    summary = drafts.draft_summary(doc)
+    """The draft's header, counter and whether Post is enabled (the engine still checks the
+    count on posting)."""
+    line = doc.draft
+    summary = {"scanned": selectors.scan_count(line), "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
-    return {"doc": doc, "line": doc.draft, "summary": summary, "ready": ready, "nav": doc.kind,
+    return {"doc": doc, "line": line, "summary": summary, "ready": ready, "nav": doc.kind,
             "kind_title": KIND_TITLES.get(doc.kind, doc.kind),
             "post_label": POST_LABELS.get(doc.kind, "Post")}
 
@@ -294,22 +297,28 @@ def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
     if not raw.strip():
         return HttpResponse(status=204)
     disposition = _text(request, "disposition") or None
-    doc = _draft_or_redirect(request, draft_id)
-    if isinstance(doc, HttpResponse):
-        return doc
     try:
-        verdicts = drafts.add_scans(draft_id, [raw], request.user, disposition)
-        verdict = verdicts[0]
+        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition)[0]
     except Refused as exc:
+        gone = _draft_or_redirect(request, draft_id)  # unknown, or posted meanwhile
+        if isinstance(gone, HttpResponse):
+            return gone
         verdict = drafts.Verdict(raw.strip(), False, exc.code, exc.summary())
     if not request.htmx:
+        doc = _draft_or_redirect(request, draft_id)
+        if isinstance(doc, HttpResponse):
+            return doc
         return show(request, "web/draft.html", _station_context(doc, verdict=verdict))
+    line = selectors.scan_state(draft_id)
+    if line is None:
+        return not_found(request, NotFound([Problem("not_found", f"unknown draft {draft_id}")]))
+    doc = line.document
     context = _state(doc)
     context.update(verdict=verdict, oob=True)
     if verdict.accepted:
         context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
         if doc.kind == "shipment":
-            context["picks"] = selectors.pick_list(doc.draft)
+            context["picks"] = selectors.pick_list(line)
     return show(request, "web/_scan_result.html", context)
 
 
