@@ -12,9 +12,9 @@ from serialtrack.accounts.services import authenticate_password, login_allowed
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/api/docs"
+    target = request.POST.get("next") or request.GET.get("next") or "/"
     ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-    return target if ok else "/api/docs"
+    return target if ok else "/"
 
 
 @require_http_methods(["GET", "POST"])
