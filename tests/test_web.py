@@ -345,6 +345,13 @@ def test_receive_station_on_a_phone_and_from_a_pasted_list(browser: Any, site: S
     expect(summary).to_contain_text("nope")
     expect(page.get_by_test_id("scanned-count")).to_have_text("4")
     expect(page.locator("#scanned li")).to_have_count(4)
+    page.locator("input[name=file]").set_input_files(files=[{
+        "name": "delivery-note.csv", "mimeType": "text/csv",
+        "buffer": b"line,serial\n1,device-00310\n2,device-00311\n3,device-00300\n"}])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(summary).to_contain_text("2 of 3 accepted")
+    expect(summary).to_contain_text("device-00300")
+    expect(page.get_by_test_id("scanned-count")).to_have_text("6")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the scan station scrolls sideways on a phone ({width}px)"
     page.screenshot(path=str(SHOTS / "receive-station-phone.png"), full_page=True)

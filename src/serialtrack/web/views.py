@@ -209,7 +209,7 @@ def customer_return(request: HttpRequest) -> HttpResponse:
         else:
             matches = selectors.shipments_of_serial(find)
             out_now = [m for m in matches if m["out_now"]]
-            if len(out_now) == 1 and len(matches) == len({m["number"] for m in matches}):
+            if len(out_now) == 1:  # the one shipment the unit is out on now
                 shipment = out_now[0]["number"]
             elif matches:
                 return show(request, "web/return_start.html", {**context, "matches": matches})
