@@ -22,10 +22,9 @@ install: $(VENV)/.installed
 # sudo only when not root, `apt-get update` only when the package lists do not know it yet.
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  $$SUDO apt-get install -y --no-install-recommends chromium \
-	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
+	  APT="$$([ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	  $$APT install -y --no-install-recommends chromium \
+	  || { $$APT update && $$APT install -y --no-install-recommends chromium; }; \
 	fi
 
 demo: install
