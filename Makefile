@@ -1,4 +1,5 @@
-# serialtrack — `make demo` runs the walkthrough, `make test` runs the whole test suite.
+# serialtrack — `make demo` loads the walkthrough and starts the server, `make test` runs the
+# whole test suite.
 # Both create .venv and install everything from pyproject.toml, pinned by requirements.lock.
 
 PYTHON ?= python3
@@ -27,8 +28,11 @@ browser:
 	  || { $$APT update && $$APT install -y --no-install-recommends chromium; }; \
 	fi
 
+# The walkthrough on the embedded SQLite database, then the web pages and API on
+# http://127.0.0.1:8000/ (the first start prints the admin's one-time password). Ctrl-C stops.
 demo: install
 	$(BIN)/serialtrack demo
+	exec $(BIN)/serialtrack serve $(SERVE_ARGS)
 
 test: lint browser test-sqlite test-postgres
 

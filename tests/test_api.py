@@ -280,3 +280,21 @@ def test_schema_and_docs_need_a_login(users: dict[str, Api]) -> None:
     assert signed.status_code == 302 and signed["Location"] == "/api/docs"
     assert browser.get("/api/docs").status_code == 200
     assert browser.get("/api/products").status_code == 200
+
+
+def test_draft_can_be_discarded_but_a_posted_document_cannot(users: dict[str, Api]) -> None:
+    clerk = users["clerk"]
+    setup_shop(users["manager"])
+    new = {"kind": "receipt", "product": "HT-200", "warehouse": "WH1"}
+    draft_id = clerk("POST", "/api/drafts", new).json()["id"]
+    clerk("POST", f"/api/drafts/{draft_id}/serials", {"serials": ["D-1", "D-2"]})
+    assert clerk("DELETE", f"/api/drafts/{draft_id}").json() == {"discarded": draft_id}
+    assert clerk("GET", f"/api/drafts/{draft_id}").status_code == 404
+    posted_id = clerk("POST", "/api/drafts", new).json()["id"]
+    clerk("POST", f"/api/drafts/{posted_id}/serials", {"serials": ["D-3"]})
+    assert clerk("POST", f"/api/drafts/{posted_id}/post").status_code == 201
+    assert clerk("DELETE", f"/api/drafts/{posted_id}").status_code == 422
+    assert Document.objects.filter(pk=posted_id, status="posted").exists()
+    bad = clerk("POST", "/api/drafts", {"kind": "return", "shipment": "SHP-000001",
+                                        "disposition": "burn"})
+    assert bad.status_code == 422

@@ -432,6 +432,13 @@ def remove_scan(request: HttpRequest, draft_id: int, serial: str) -> dict[str, A
     return drafts.draft_summary(drafts.get_draft(draft_id))
 
 
+@documents.delete("/drafts/{draft_id}", auth=CLERK, response=dict)
+def discard_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
+    """Throw a draft and its scans away (posted documents are never deleted)."""
+    drafts.discard_draft(draft_id)
+    return {"discarded": draft_id}
+
+
 @documents.post("/drafts/{draft_id}/post", auth=CLERK, response={201: s.DocumentOut})
 def post_draft(request: HttpRequest, draft_id: int) -> Status[dict[str, Any]]:
     return Status(201, _doc(drafts.post_draft(draft_id, request.user)))

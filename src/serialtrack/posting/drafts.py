@@ -55,6 +55,9 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
              "shipment": shipment, "source": source, "destination": destination}
     missing = [Problem("invalid", f"a {kind} draft needs {name}", field=name)
                for name in needs if not given[name]]
+    if disposition not in returns.DISPOSITIONS:
+        missing.append(Problem("invalid", f"disposition {disposition!r} is not one of "
+                               f"{', '.join(returns.DISPOSITIONS)}", field="disposition"))
     refuse(missing)
     item = catalog.get_product(product) if product else None
     if item is not None and item.tracking != "serial":
@@ -210,6 +213,13 @@ def remove_scan(draft_id: int, serial: str) -> None:
     if not deleted:
         raise NotFound([Problem("not_found", f"serial {serial.strip()!r} is not in this draft",
                                 serial=serial.strip())])
+
+
+def discard_draft(draft_id: int) -> None:
+    """Throw a draft away with its scans. Only drafts: nothing posted is ever deleted."""
+    doc = get_draft(draft_id)
+    with transaction.atomic():
+        Document.objects.filter(pk=doc.pk, status=DocumentStatus.DRAFT).delete()
 
 
 def scanned(doc: Document) -> list[str]:

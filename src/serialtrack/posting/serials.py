@@ -40,7 +40,7 @@ def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[st
     if pattern is not None and not pattern.fullmatch(serial):
         return serial, Problem(
             "invalid_serial",
-            f"serial {serial!r} does not match the product's pattern {pattern.pattern!r}",
+            f"serial {serial!r} does not match the product's pattern {pattern.pattern}",
             serial=serial,
             field="serial",
         )

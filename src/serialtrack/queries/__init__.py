@@ -5,7 +5,7 @@ from serialtrack.queries.documents import document_summary
 from serialtrack.queries.history import unit_history
 from serialtrack.queries.stock import out_of_storage, quantities_on_hand, stock_on_hand
 from serialtrack.queries.units import find_unit
-from serialtrack.queries.warranty import warranty
+from serialtrack.queries.warranty import warranty, warranty_of
 
 __all__ = [
     "document_summary",
@@ -15,4 +15,5 @@ __all__ = [
     "stock_on_hand",
     "unit_history",
     "warranty",
+    "warranty_of",
 ]

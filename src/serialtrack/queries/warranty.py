@@ -16,7 +16,11 @@ from serialtrack.queries.history import unit_history
 
 def warranty(serial: str, product: str | None = None, today: dt.date | None = None
              ) -> dict[str, Any]:
-    history = unit_history(serial, product)
+    return warranty_of(unit_history(serial, product), today)
+
+
+def warranty_of(history: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The warranty answer from a unit's history (for pages that show both: no second read)."""
     unit, moves = history["unit"], history["movements"]
     today = today or timezone.localdate()
     sales = [m for m in moves if m["to_status"] == "shipped" and m["kind"] in ("shipment", "repair")]

@@ -409,7 +409,7 @@ def _when(value: str | None) -> dt.datetime | None:
 def unit(request: HttpRequest, sku: str, serial: str) -> HttpResponse:
     try:
         history = queries.unit_history(serial, sku)
-        warranty = queries.warranty(serial, sku)
+        warranty = queries.warranty_of(history)
     except NotFound as exc:
         return not_found(request, exc)
     movements = [{**m, "time": _when(m["time"])} for m in history["movements"]]
