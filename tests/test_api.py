@@ -298,3 +298,12 @@ def test_draft_can_be_discarded_but_a_posted_document_cannot(users: dict[str, Ap
     bad = clerk("POST", "/api/drafts", {"kind": "return", "shipment": "SHP-000001",
                                         "disposition": "burn"})
     assert bad.status_code == 422
+
+
+def test_nul_characters_are_refused_before_the_database(users: dict[str, Api]) -> None:
+    viewer, clerk = users["viewer"], users["clerk"]
+    for path in ("/api/documents/%00", "/api/lots?product=A%00B", "/api/history/x%00"):
+        r = viewer("GET", path)
+        assert r.status_code == 400 and r["Content-Type"] == "application/problem+json", path
+    r = clerk("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT\u0000", "serials": ["A"]})
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]

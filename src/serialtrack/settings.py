@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "serialtrack.api.guards.RefuseNulMiddleware",
     "serialtrack.api.idempotency.IdempotencyMiddleware",
 ]
 

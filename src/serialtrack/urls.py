@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from serialtrack.accounts.views import login_view, logout_view
-from serialtrack.api import labels, routes  # noqa: F401 - registers the routes on the API
+from serialtrack.api import routes  # noqa: F401 - registers the routes on the API
 from serialtrack.api.core import api
 
 urlpatterns = [

@@ -56,8 +56,4 @@ def serial_labels(request: HttpRequest, payload: LabelsIn) -> HttpResponse:
     return _pdf(render_labels(units, payload.layout, payload.symbology), f"labels-{payload.product}")
 
 
-# serialtrack.urls imports this module before the API's URLs are built. A process that built the
-# OpenAPI schema from `routes` alone first (the schema test does, at import) has bound the API's
-# routers already; they are bound again, with this one, when the URLs are built.
-api._bound_routers_cache = None
 api.add_router("", router)
