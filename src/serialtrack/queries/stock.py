@@ -16,23 +16,24 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values) + ")"
 
 
+def _where(condition: str, filters: tuple[tuple[str, str | None], ...]) -> tuple[str, list[Any]]:
+    """`condition` AND each `column = %s` whose value is given."""
+    given = [(column, value) for column, value in filters if value]
+    sql = " AND ".join([condition, *(f"{column} = %s" for column, _v in given)])
+    return sql, [value for _c, value in given]
+
+
 def stock_on_hand(warehouse: str | None = None, product: str | None = None) -> list[dict[str, Any]]:
     """Serialized units in storage grouped by warehouse, bin, product and status; each group with
     its count and its serials (in serial order)."""
-    where = [f"u.status IN {_in(IN_STORAGE)}"]
-    params: list[Any] = []
-    if warehouse:
-        where.append("w.code = %s")
-        params.append(warehouse)
-    if product:
-        where.append("p.sku = %s")
-        params.append(product)
+    where, params = _where(f"u.status IN {_in(IN_STORAGE)}",
+                           (("w.code", warehouse), ("p.sku", product)))
     sql = (
         "SELECT w.code, l.code, p.sku, p.name, u.status, u.serial FROM inventory_unit u "
         "JOIN inventory_location l ON l.id = u.location_id "
         "JOIN inventory_warehouse w ON w.id = l.warehouse_id "
         "JOIN inventory_product p ON p.id = u.product_id "
-        f"WHERE {' AND '.join(where)} ORDER BY w.code, l.code, p.sku, u.status, u.serial"
+        f"WHERE {where} ORDER BY w.code, l.code, p.sku, u.status, u.serial"
     )
     groups: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -52,20 +53,14 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None) -> l
 def out_of_storage(product: str | None = None, holder: str | None = None) -> list[dict[str, Any]]:
     """Units that have left our storage (shipped, scrapped, returned to supplier, installed),
     with who holds them and the document that took them out."""
-    where = [f"u.status IN {_in(OUT_OF_STORAGE)}"]
-    params: list[Any] = []
-    if product:
-        where.append("p.sku = %s")
-        params.append(product)
-    if holder:
-        where.append("h.name = %s")
-        params.append(holder)
+    where, params = _where(f"u.status IN {_in(OUT_OF_STORAGE)}",
+                           (("p.sku", product), ("h.name", holder)))
     sql = (
         "SELECT p.sku, u.serial, u.status, h.name, d.number, d.posted_at, u.warranty_end "
         "FROM inventory_unit u JOIN inventory_product p ON p.id = u.product_id "
         "LEFT JOIN inventory_party h ON h.id = u.holder_id "
         "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-        f"WHERE {' AND '.join(where)} ORDER BY p.sku, u.serial"
+        f"WHERE {where} ORDER BY p.sku, u.serial"
     )
     return [
         {"product": sku, "serial": serial, "status": status, "holder": holder_name,
