@@ -11,6 +11,15 @@ Measured per backend:
   * a shipment of 10,000 serials out of the largest receipt's stock;
   * `queries.unit_history` and `queries.find_unit` latency with that stock stored.
 
+And the REST API (`--only-api` for just this part, `--no-api` to skip it), on SQLite only: a fresh
+database seeded with 1,000,000 units (`--quick`: 100,000) through `posting.receive`, a clerk and a
+token made by `serialtrack.accounts.services`, `python -m serialtrack serve --workers 2` started on
+a free loopback port, then 16 client processes (a minimal Python HTTP/1.1 client on a socket
+each, on the same cores as the server) for a warm-up and a fixed measured time per endpoint: unit lookups by
+product and serial and by serial alone, one-serial scans into a draft of their own (empty; and
+holding 10,000 serials, also with one client alone). Client latency and requests/s, and the
+server's own time per request from gunicorn's access log (`%(D)s`, set via GUNICORN_CMD_ARGS).
+
 Every measurement runs in a child process started as `python -m serialtrack.bench --worker JSON`,
 which prints one JSON line with its result."""
 
@@ -56,6 +65,20 @@ TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 500.0
 TARGET_P99_MS = 5.0
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+API_UNITS = 1_000_000
+API_QUICK_UNITS = 100_000
+API_CLIENTS = 16
+API_WORKERS = 2
+API_SECONDS = 15.0
+API_QUICK_SECONDS = 5.0
+API_WARMUP = 3.0
+API_USER = "bench-clerk"
+BIG_DRAFT = 10_000
+FILL_CHUNK = 5_000
+TARGET_API_P99_MS = 20.0
+TARGET_LOOKUP_RPS = 500.0
+TARGET_BIG_DRAFT_P99_MS = 30.0
+ACCESS_LOG_FORMAT = "BENCH %({x-bench-phase}i)s %(s)s %(D)s %(m)s %(U)s"
 BACKENDS = ("sqlite", "postgresql")
 
 UNIT_COLUMNS = ("id, product_id, serial, lot_id, status, location_id, holder_id, cost, received_at, "
@@ -239,11 +262,198 @@ def task_cli(spec: Json) -> Json:
             "worker_mb": peak_mb()}
 
 
+# -- the REST API under load (worker side) -------------------------------------------------------
+
+def task_api_user(spec: Json) -> Json:
+    """A clerk and a personal token for the load clients, through the accounts services."""
+    from serialtrack.accounts.services import create_token, create_user
+
+    create_user(API_USER, "clerk")
+    _token, raw = create_token(API_USER, "bench")
+    return {"token": raw}
+
+
+def api_request(kind: str, spec: Json, index: int, n: int, rng: random.Random
+                ) -> tuple[str, str, bytes | None]:
+    """Method, path and body of the `n`-th request of client `index` for run `kind`."""
+    if kind in ("unit", "by_serial"):
+        text = serial(rng.randint(1, spec["units"]))
+        return "GET", (f"/api/products/{SKU}/units/{text}" if kind == "unit"
+                       else f"/api/units/by-serial/{text}"), None
+    body = json.dumps({"serials": [f"{spec['prefix']}-{index:02d}-{n:08d}"]}).encode()
+    return "POST", f"/api/drafts/{spec['drafts'][index]}/serials", body
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 client on one socket: the request is a few bytes put together, the
+    answer is read up to its Content-Length. Much cheaper than http.client (whose header parsing
+    alone costs more than a lookup on the server), which matters with the load on the server's own
+    cores. The connection is kept while the server keeps it (gunicorn's sync workers close it
+    after every response: then the next request connects again)."""
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        self.port = port
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"127.0.0.1:{port}", **headers}.items())
+        self.sock: Any = None
+
+    def request(self, method: str, path: str, body: bytes | None, extra: str) -> tuple[int, bytes]:
+        import socket
+
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        length = f"Content-Length: {len(body)}\r\n" if body is not None else ""
+        self.sock.sendall(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}{length}\r\n".encode()
+                          + (body or b""))
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed before the response headers")
+            buf += chunk
+        head, _, data = buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        size, close = -1, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                size = int(value)
+            elif name == b"connection":
+                close = value.strip().lower() == b"close"
+            elif name == b"transfer-encoding":
+                raise ConnectionError("chunked responses are not expected here")
+        while len(data) < size or size < 0:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                if size < 0:
+                    break
+                raise ConnectionError("connection closed inside the response body")
+            data += chunk
+        if close or size < 0:
+            self.close()
+        return status, data[:size] if size >= 0 else data
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def load_client(spec: Json, index: int, t0: float, t1: float, out: Any) -> None:
+    """One client: requests back to back until `t1`; the requests started at or after `t0` are
+    measured (their latency from sending, connecting included, to the last body byte)."""
+    rng = random.Random(SEED + 100 + index)
+    conn = RawHttp(spec["port"], {"Authorization": f"Bearer {spec['token']}",
+                                  "Content-Type": "application/json"})
+    kind = spec["kind"]
+    measured_tag, warmup_tag = f"X-Bench-Phase: {spec['tag']}\r\n", "X-Bench-Phase: warmup\r\n"
+    latencies: list[float] = []
+    errors: list[str] = []
+    accepted = accepted_measured = refused = sent = 0
+    cpu_at_t0: float | None = None
+    n = 0
+    while True:
+        started = time.perf_counter()
+        if started >= t1:
+            break
+        measured = started >= t0
+        if measured and cpu_at_t0 is None:
+            cpu_at_t0 = time.process_time()
+        method, path, body = api_request(kind, spec, index, n, rng)
+        n += 1
+        try:
+            status, data = conn.request(method, path, body, measured_tag if measured else warmup_tag)
+        except (OSError, ValueError, IndexError) as exc:
+            conn.close()
+            errors.append(f"{type(exc).__name__}: {exc}")
+            continue
+        elapsed = time.perf_counter() - started
+        sent += 1
+        if status != 200:
+            errors.append(f"{status} {data[:200]!r}")
+            continue
+        if body is not None:
+            ok = sum(v["accepted"] for v in json.loads(data)["verdicts"])
+            accepted += ok
+            refused += 1 - ok
+            accepted_measured += ok if measured else 0
+        if measured:
+            latencies.append(elapsed * 1000)
+    conn.close()
+    cpu = time.process_time() - cpu_at_t0 if cpu_at_t0 is not None else 0.0
+    out.put({"index": index, "latencies": latencies, "errors": errors, "sent": sent,
+             "accepted": accepted, "accepted_measured": accepted_measured, "refused": refused,
+             "cpu_s": cpu})
+
+
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds of the gunicorn workers (the children of `master`) so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[1]) == master:  # fields[1] is the parent pid; 11, 12 utime, stime
+                total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on this machine have spent so far (every CPU, not idle/iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: Sequence[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def task_load(spec: Json) -> Json:
+    """`clients` forked client processes (one connection each, no GIL shared between them):
+    `warmup` seconds not measured, then `seconds` measured; the server's CPU over that window."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    t0 = time.perf_counter() + 0.5 + spec["warmup"]  # CLOCK_MONOTONIC: one clock for all processes
+    t1 = t0 + spec["seconds"]
+    clients = [ctx.Process(target=load_client, args=(spec, i, t0, t1, out), daemon=True)
+               for i in range(spec["clients"])]
+    for p in clients:
+        p.start()
+    time.sleep(max(0.0, t0 - time.perf_counter()))
+    server_before, busy_before = server_cpu_seconds(spec["server_pid"]), machine_busy_seconds()
+    wall_before = time.perf_counter()
+    time.sleep(max(0.0, t1 - time.perf_counter()))
+    server_cpu = server_cpu_seconds(spec["server_pid"]) - server_before
+    machine_cpu = machine_busy_seconds() - busy_before
+    server_wall = time.perf_counter() - wall_before
+    results = [out.get(timeout=120) for _ in clients]
+    for p in clients:
+        p.join(timeout=10)
+    latencies = sorted(x for r in results for x in r["latencies"])
+    errors = [e for r in results for e in r["errors"]]
+    return {
+        "requests": len(latencies), "rps": len(latencies) / spec["seconds"],
+        "median_ms": statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": percentile(latencies, 99), "max_ms": latencies[-1] if latencies else float("nan"),
+        "errors": len(errors), "first_errors": errors[:3], "sent": sum(r["sent"] for r in results),
+        "accepted": sum(r["accepted"] for r in results), "refused": sum(r["refused"] for r in results),
+        "accepted_measured": sum(r["accepted_measured"] for r in results),
+        "client_cpu_s": sum(r["cpu_s"] for r in results),
+        "server_cpu_s": server_cpu, "machine_cpu_s": machine_cpu, "window_s": server_wall,
+    }
+
+
 TASKS: dict[str, Callable[[Json], Json]] = {
     "prepare": task_prepare, "receive": task_receive, "ship": task_ship, "history": task_history,
-    "raw": task_raw, "cli": task_cli,
+    "raw": task_raw, "cli": task_cli, "api_user": task_api_user, "load": task_load,
 }
-DJANGO_TASKS = {"prepare", "receive", "ship", "history"}
+DJANGO_TASKS = {"prepare", "receive", "ship", "history", "api_user"}
 
 
 def run_worker_mode(spec: Json) -> None:
@@ -376,6 +586,160 @@ def bench_backend(res: Results, sizes: Sequence[int], files: dict[int, Path],
             res.receipts["cli", size] = {**cli, "baseline_mb": base["peak_mb"]}
 
 
+# == the REST API under load (parent side) =======================================================
+
+@dataclass
+class ApiResults:
+    units: int
+    seconds: float
+    warmup: float
+    clients: int = API_CLIENTS
+    seed_seconds: float | None = None
+    runs: dict[str, Json] = field(default_factory=dict)  # tag -> task_load result + "server"
+    scanned: dict[str, Json] = field(default_factory=dict)  # tag -> draft counts after the run
+    error: str | None = None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_json(port: int, token: str, method: str, path: str, body: Json | None = None,
+              timeout: float = 300) -> tuple[int, Any]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode() if body is not None else None,
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    try:
+        return response.status, json.loads(data) if data else None
+    except ValueError:
+        return response.status, data.decode(errors="replace")
+
+
+def api_ok(port: int, token: str, method: str, path: str, body: Json | None = None) -> Any:
+    status, data = http_json(port, token, method, path, body)
+    if status not in (200, 201):
+        raise BenchError(f"{method} {path}: HTTP {status} {str(data)[:500]}")
+    return data
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+    log: Path
+
+    def timings(self, tag: str) -> list[float]:
+        """Server-side milliseconds of the requests a run marked `tag` (gunicorn's access log
+        `%(D)s`: from the parsed request to the last byte written, in the worker)."""
+        out = []
+        with self.log.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 4 and parts[0] == "BENCH" and parts[1] == tag:
+                    out.append(int(parts[3]) / 1000)
+        return out
+
+
+@contextlib.contextmanager
+def api_server(url: str, workdir: Path) -> Iterator[Server]:
+    """`python -m serialtrack serve --workers 2` on a free loopback port, as shipped; gunicorn's
+    access log format is set through GUNICORN_CMD_ARGS to carry each request's server time."""
+    port = free_port()
+    log = workdir / "server.log"
+    env = {**os.environ, "SERIALTRACK_DATABASE_URL": url,
+           "SERIALTRACK_SECRET_KEY": secrets.token_urlsafe(32),
+           "GUNICORN_CMD_ARGS": f"--access-logformat '{ACCESS_LOG_FORMAT}'"}
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "serialtrack", "serve", "--port", str(port),
+                                 "--workers", str(API_WORKERS)],
+                                env=env, cwd=workdir, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"serialtrack serve exited {proc.returncode}:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}")
+            with contextlib.suppress(OSError):
+                if http_json(port, "", "GET", "/api/health", timeout=5)[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise BenchError(f"serialtrack serve: no healthy answer within 60 s:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield Server(port, proc.pid, log)
+    finally:
+        proc.terminate()  # gunicorn's master (serve execs it): stops its workers and exits
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def open_drafts(server: Server, token: str, count: int) -> list[int]:
+    return [api_ok(server.port, token, "POST", "/api/drafts",
+                   {"kind": "receipt", "product": SKU, "warehouse": WAREHOUSE})["id"]
+            for _ in range(count)]
+
+
+def draft_sizes(server: Server, token: str, drafts: list[int]) -> list[int]:
+    return [api_ok(server.port, token, "GET", f"/api/drafts/{d}")["scanned"] for d in drafts]
+
+
+def bench_api(res: ApiResults, log: Callable[[str], None]) -> None:
+    """Seed a fresh SQLite database with `res.units` units, serve it, and load each endpoint."""
+    backend = Backend("sqlite")
+    with backend.prepared_database() as (url, _ids), \
+            tempfile.TemporaryDirectory(prefix="st_bench_api_") as tmp:
+        log(f"API: seeding {res.units:,} units on SQLite (posting.receive)")
+        res.seed_seconds = worker("receive", url=url, size=res.units)["seconds"]
+        token = worker("api_user", url=url)["token"]
+        with api_server(url, Path(tmp)) as server:
+            log(f"API: serialtrack serve --workers {API_WORKERS} up on port {server.port}")
+            base = {"port": server.port, "token": token, "clients": res.clients, "units": res.units,
+                    "seconds": res.seconds, "warmup": res.warmup, "server_pid": server.pid}
+
+            def run(tag: str, kind: str, clients: int = res.clients, **extra: Any) -> None:
+                log(f"API: {tag}: {clients} client(s), {res.warmup:g} s warm-up + {res.seconds:g} s")
+                result = worker("load", **{**base, "clients": clients}, tag=tag, kind=kind, **extra)
+                result["server"] = server.timings(tag)
+                result["clients"] = clients
+                res.runs[tag] = result
+                if result["errors"]:
+                    log(f"API: {tag}: {result['errors']} failed requests, e.g. {result['first_errors']}")
+
+            run("unit", "unit")
+            run("by_serial", "by_serial")
+            drafts = open_drafts(server, token, res.clients)
+            run("scan", "scan", drafts=drafts, prefix="API")
+            res.scanned["scan"] = {"prefill": 0, "sizes": draft_sizes(server, token, drafts)}
+            log(f"API: {res.clients + 1} drafts of {BIG_DRAFT:,} serials ({BIG_DRAFT // FILL_CHUNK} bulk "
+                f"calls of {FILL_CHUNK:,} each)")
+            big = open_drafts(server, token, res.clients + 1)
+            for i, d in enumerate(big):
+                for start in range(0, BIG_DRAFT, FILL_CHUNK):
+                    done = api_ok(server.port, token, "POST", f"/api/drafts/{d}/serials", {
+                        "serials": [f"FILL-{i:02d}-{n:08d}" for n in range(start, start + FILL_CHUNK)]})
+                    if done["scanned"] != start + FILL_CHUNK:
+                        raise BenchError(f"draft {d}: {done['scanned']} scanned after a bulk fill")
+            solo, big = big[:1], big[1:]
+            run("scan_big_1", "scan", clients=1, drafts=solo, prefix="SOLO")
+            res.scanned["scan_big_1"] = {"prefill": BIG_DRAFT, "sizes": draft_sizes(server, token, solo)}
+            run("scan_big", "scan", drafts=big, prefix="BIG")
+            res.scanned["scan_big"] = {"prefill": BIG_DRAFT, "sizes": draft_sizes(server, token, big)}
+
+
 # == report ======================================================================================
 
 @dataclass
@@ -390,7 +754,8 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(all_results: list[Results], sizes: Sequence[int]) -> list[Section]:
+def report(all_results: list[Results], sizes: Sequence[int], api: ApiResults | None = None
+           ) -> list[Section]:
     receipts = Section("Receipts", ["database", "path", "serials", "seconds", "serials/s",
                                     "baseline MB", "peak MB", "receipt MB", "× raw"], [], note=(
         "Each row on its own fresh database, in its own process. Raw driver: sqlite3 executemany / "
@@ -402,7 +767,7 @@ def report(all_results: list[Results], sizes: Sequence[int]) -> list[Section]:
         "On the database of the largest service-layer receipt, right after it; PostgreSQL tables "
         "ANALYZEd first (as autovacuum would). Lookups: random serials, after 200 warm-up lookups."))
     targets = Section("Targets", ["database", "target", "measured", "verdict"], [])
-    top = max(sizes)
+    top = max(sizes) if sizes else TARGET_SIZE
     scale = "" if top == TARGET_SIZE else f" (target set at {TARGET_SIZE:,})"
     for res in all_results:
         db = res.backend.label
@@ -448,7 +813,94 @@ def report(all_results: list[Results], sizes: Sequence[int]) -> list[Section]:
                                  verdict(p99 < TARGET_P99_MS)])
         if res.error:
             targets.rows.append([db, f"run failed: {res.error.splitlines()[0]}", "–", "MISS"])
-    return [receipts, other, targets]
+    sections = [receipts, other, targets] if all_results else [targets]
+    if api is not None:
+        sections.insert(len(sections) - 1, api_section(api))
+        targets.rows += api_targets(api)
+    return sections
+
+
+API_LABELS = {
+    "unit": f"GET /api/products/{SKU}/units/{{serial}}",
+    "by_serial": "GET /api/units/by-serial/{serial}",
+    "scan": "POST /api/drafts/{id}/serials, 1 new serial, draft empty at start",
+    "scan_big_1": f"POST /api/drafts/{{id}}/serials, 1 new serial, draft of {BIG_DRAFT:,}, ONE client",
+    "scan_big": f"POST /api/drafts/{{id}}/serials, 1 new serial, draft of {BIG_DRAFT:,}",
+}
+
+
+def server_stats(run: Json) -> tuple[float, float] | None:
+    times = run.get("server") or []
+    return (statistics.median(times), percentile(times, 99)) if times else None
+
+
+def api_section(api: ApiResults) -> Section:
+    section = Section(f"API ({api.units:,} units on SQLite, {api.clients} clients)", [
+        "endpoint", "requests", "requests/s", "median ms", "p99 ms", "max ms", "server median ms",
+        "server p99 ms", "server CPU ms/request", "failed", "CPU: clients / server / rest"], [], note=(
+        f"{api.clients} client processes (Python, a minimal HTTP/1.1 client on a socket each) against "
+        f"`serialtrack serve --workers {API_WORKERS}` on 127.0.0.1, all on the same cores; "
+        f"{api.warmup:g} s warm-up, then {api.seconds:g} s measured. Client times run from sending the "
+        "request (connecting included: gunicorn's sync workers close every connection) to its last "
+        "byte. Server times: gunicorn's access log `%(D)s` for the same requests (request parsed to "
+        "response written, in the worker). Server CPU ms/request: the workers' CPU time over the window / "
+        "requests measured. CPU: cores' worth used over the measured window by the "
+        "clients, the gunicorn workers, and everything else on the machine (other work, kernel)."))
+    for tag, label in API_LABELS.items():
+        run = api.runs.get(tag)
+        if run is None:
+            continue
+        srv = server_stats(run)
+        window = run["window_s"] or api.seconds
+        section.rows.append([
+            label, f"{run['requests']:,}", f"{run['rps']:,.0f}", f"{run['median_ms']:.1f}",
+            f"{run['p99_ms']:.1f}", f"{run['max_ms']:.1f}", f"{srv[0]:.1f}" if srv else "–",
+            f"{srv[1]:.1f}" if srv else "–",
+            f"{run['server_cpu_s'] * 1000 / run['requests']:.2f}" if run["requests"] else "–",
+            f"{run['errors']:,}",
+            f"{run['client_cpu_s'] / window:.2f} / {run['server_cpu_s'] / window:.2f} / "
+            f"{max(0.0, run['machine_cpu_s'] - run['client_cpu_s'] - run['server_cpu_s']) / window:.2f}"])
+        counts = api.scanned.get(tag)
+        if counts:
+            held = sum(counts["sizes"]) - counts["prefill"] * len(counts["sizes"])
+            section.rows.append([
+                f"  … scans accepted: {run['accepted']:,} of {run['sent']:,} answered "
+                f"({run['refused']:,} refused); the drafts now hold {held:,} scans beyond their "
+                f"{counts['prefill']:,} each", "", "", "", "", "", "", "", "", "",
+                "consistent" if held == run["accepted"] else "MISMATCH"])
+    if api.seed_seconds is not None:
+        section.rows.append([f"seeding {api.units:,} units (posting.receive)",
+                             "", "", "", "", "", "", "", "", "", f"{api.seed_seconds:.1f} s"])
+    return section
+
+
+def api_targets(api: ApiResults) -> list[list[str]]:
+    db = "SQLite"
+    scale = "" if api.units == API_UNITS else f" (target set at {API_UNITS:,})"
+    rows = []
+    for tag in ("unit", "by_serial"):
+        run = api.runs.get(tag)
+        if run:
+            rows.append([db, f"{API_LABELS[tag]} p99 < {TARGET_API_P99_MS:g} ms, {api.clients} clients, "
+                         f"{api.units:,} units{scale}", f"{run['p99_ms']:.1f} ms",
+                         verdict(run["p99_ms"] < TARGET_API_P99_MS)])
+            rows.append([db, f"{API_LABELS[tag]} > {TARGET_LOOKUP_RPS:g} requests/s{scale}",
+                         f"{run['rps']:,.0f}/s", verdict(run["rps"] > TARGET_LOOKUP_RPS)])
+    run = api.runs.get("scan")
+    if run:
+        rows.append([db, f"scan into a draft p99 < {TARGET_API_P99_MS:g} ms, {api.clients} clients"
+                     f"{scale}", f"{run['p99_ms']:.1f} ms", verdict(run["p99_ms"] < TARGET_API_P99_MS)])
+    for tag in ("scan_big_1", "scan_big"):
+        run = api.runs.get(tag)
+        srv = server_stats(run) if run else None
+        if run and srv:
+            who = "one clerk scanning" if run["clients"] == 1 else f"{run['clients']} clients at once"
+            rows.append([db, f"server time per scan, {BIG_DRAFT:,}-serial draft open, p99 < "
+                         f"{TARGET_BIG_DRAFT_P99_MS:g} ms ({who}){scale}",
+                         f"{srv[1]:.1f} ms", verdict(srv[1] < TARGET_BIG_DRAFT_P99_MS)])
+    if api.error:
+        rows.append([db, f"API run failed: {api.error.splitlines()[0]}", "–", "MISS"])
+    return rows
 
 
 def print_sections(console: Console, sections: list[Section]) -> None:
@@ -488,6 +940,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-admin-url", default=os.environ.get("SERIALTRACK_BENCH_PG", PG_ADMIN_URL),
                         help="PostgreSQL maintenance database to create/drop st_bench_* from "
                              f"(default {PG_ADMIN_URL}, env SERIALTRACK_BENCH_PG)")
+    parser.add_argument("--no-api", dest="api", action="store_false",
+                        help="skip the REST API part")
+    parser.add_argument("--only-api", action="store_true",
+                        help="run only the REST API part (SQLite, served by `serialtrack serve`)")
+    parser.add_argument("--api-units", type=int, default=None,
+                        help=f"units stored for the API part (default {API_UNITS:,}; "
+                             f"--quick {API_QUICK_UNITS:,})")
+    parser.add_argument("--api-seconds", type=float, default=None,
+                        help=f"measured seconds per API endpoint, after {API_WARMUP:g} s of warm-up "
+                             f"(default {API_SECONDS:g}; --quick {API_QUICK_SECONDS:g})")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -500,6 +962,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--sizes: comma-separated whole numbers")
     if args.quick:
         args.sizes = list(QUICK_SIZES)
+    if args.api_units is None:
+        args.api_units = API_QUICK_UNITS if args.quick else API_UNITS
+    if args.api_seconds is None:
+        args.api_seconds = API_QUICK_SECONDS if args.quick else API_SECONDS
+    if args.only_api and not args.api:
+        parser.error("--only-api and --no-api exclude each other")
+    if args.api_units < 1 or args.api_seconds <= 0:
+        parser.error("--api-units and --api-seconds must be positive")
+    if args.only_api:
+        args.backends, args.sizes = [], []
+        return args
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes: give at least one positive size")
     smallest = max(SHIP_SIZE, 2 * (LOOKUPS + WARMUP))  # shipment and lookups run on the largest
@@ -550,8 +1023,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             except Exception as exc:  # report it, keep the other backend's figures
                 console.print(f"[bold red]{backend.label} failed[/]: {exc}", highlight=False)
                 res.error = f"{type(exc).__name__}: {exc}"
+    api: ApiResults | None = None
+    if args.api:
+        api = ApiResults(units=args.api_units, seconds=args.api_seconds, warmup=API_WARMUP)
+        environment.append(
+            f"API: SQLite {sqlite3.sqlite_version}, `serialtrack serve --workers {API_WORKERS}` (gunicorn "
+            f"sync workers), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on the same "
+            f"{os.cpu_count()} CPUs")
+        try:
+            bench_api(api, log)
+        except Exception as exc:  # report it with whatever was measured before
+            console.print(f"[bold red]API part failed[/]: {exc}", highlight=False)
+            api.error = f"{type(exc).__name__}: {exc}"
     environment.append(f"total run time: {time.perf_counter() - started:.0f} s")
-    sections = report(results, args.sizes)
+    sections = report(results, args.sizes, api)
     console.print()
     for line in environment:
         console.print(line, highlight=False)
@@ -559,7 +1044,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(markdown(sections, environment), encoding="utf-8")
         console.print(f"Markdown written to {args.markdown}", highlight=False)
-    return 1 if any(r.error for r in results) else 0
+    return 1 if any(r.error for r in results) or (api and api.error) else 0
 
 
 if __name__ == "__main__":
