@@ -28,7 +28,7 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import drafts
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem
-from serialtrack.queries.units import unit_row
+from serialtrack.queries.units import fetch_units, unit_row
 
 VIEWER, CLERK, MANAGER, ADMIN = role("viewer"), role("clerk"), role("manager"), role("admin")
 
@@ -241,7 +241,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, A
 @units.get("/units/by-serial/{serial}", auth=VIEWER, response=list[s.UnitOut])
 def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
     """Every unit carrying `serial` (one per product that has it)."""
-    found = _units(Unit.objects.filter(serial=serial.strip()).order_by("product__sku")[:50])
+    found = fetch_units("u.serial = %s", [serial.strip()])
     if not found:
         raise NotFound([Problem("not_found", f"unknown serial {serial.strip()!r}",
                                 serial=serial.strip())])

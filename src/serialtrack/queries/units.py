@@ -64,7 +64,8 @@ def unit_row(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _fetch(where: str, params: Iterable[Any]) -> list[dict[str, Any]]:
+def fetch_units(where: str, params: Iterable[Any]) -> list[dict[str, Any]]:
+    """Up to 20 units matching `where` (a condition on `u`, the unit), as plain dicts."""
     with connection.cursor() as cursor:
         cursor.execute(f"{UNIT_SELECT}WHERE {where} ORDER BY p.sku LIMIT 20", list(params))
         return [unit_row(r) for r in cursor.fetchall()]
@@ -76,14 +77,14 @@ def find_unit(serial: str, product: str | None = None) -> dict[str, Any]:
     serial = serial.strip()
     if product:
         by_product = "(SELECT id FROM inventory_product WHERE sku = %s)"
-        found = _fetch(f"u.product_id = {by_product} AND u.serial = %s", [product, serial])
+        found = fetch_units(f"u.product_id = {by_product} AND u.serial = %s", [product, serial])
         if not found:
-            found = _fetch("u.id IN (SELECT a.unit_id FROM inventory_serialalias a WHERE "
+            found = fetch_units("u.id IN (SELECT a.unit_id FROM inventory_serialalias a WHERE "
                            f"a.product_id = {by_product} AND a.serial = %s)", [product, serial])
     else:
-        found = _fetch("u.serial = %s", [serial])
+        found = fetch_units("u.serial = %s", [serial])
         if not found:
-            found = _fetch("u.id IN (SELECT a.unit_id FROM inventory_serialalias a "
+            found = fetch_units("u.id IN (SELECT a.unit_id FROM inventory_serialalias a "
                            "WHERE a.serial = %s)", [serial])
     if not found:
         what = f"serial {serial!r}" + (f" of {product}" if product else "")
