@@ -4,6 +4,7 @@ PostgreSQL run is skipped with the reason shown — except under CI=true, where 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -113,16 +114,18 @@ def snapshot() -> dict[str, Any]:
 
 # -- out-of-process fixtures: a fresh database and the real `serialtrack` command ---------------
 
-@pytest.fixture
-def fresh_db_url(tmp_path: Path) -> Iterator[str]:
-    """A new, empty database on the backend under test, for subprocesses."""
+@contextlib.contextmanager
+def new_database(folder: Path, prefix: str = "st_test", filename: str = "serialtrack.sqlite3"
+                 ) -> Iterator[str]:
+    """The URL of a new, empty database on the backend under test (a file in `folder` on
+    SQLite; a database created here and dropped afterwards on PostgreSQL)."""
     if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'serialtrack.sqlite3'}"
+        yield f"sqlite:///{folder / filename}"
         return
     import psycopg
 
     url = os.environ["SERIALTRACK_DATABASE_URL"]
-    name = f"st_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_admin_url(url), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
@@ -130,6 +133,13 @@ def fresh_db_url(tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(_admin_url(url), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the backend under test, for subprocesses."""
+    with new_database(tmp_path) as url:
+        yield url
 
 
 class Cli:

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import ROLES, has_role, role_of, set_role
 from serialtrack.posting import system_user
 from serialtrack.posting.errors import InvalidInput, NotFound
-from tests.conftest import Cli, _admin_url, backend
+from tests.conftest import Cli, new_database
 
 PASSWORD = "correct horse battery staple"
 
@@ -349,20 +348,8 @@ def run_python(url: str, cwd: Path, code: str) -> Any:
 @pytest.fixture
 def another_db_url(tmp_path: Path) -> Iterator[str]:
     """A second new, empty database on the backend under test."""
-    if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'another.sqlite3'}"
-        return
-    import psycopg
-
-    url = os.environ["SERIALTRACK_DATABASE_URL"]
-    name = f"st_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{url.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with new_database(tmp_path, filename="another.sqlite3") as url:
+        yield url
 
 
 FIRST_ADMIN = """

@@ -14,7 +14,7 @@ import pytest
 from serialtrack import catalog, posting, queries
 from serialtrack.inventory.models import Document, Lot, Movement, StockQuantity
 from serialtrack.posting import errors
-from tests.conftest import snapshot
+from tests.test_invariants import refused
 
 EARLY = dt.date(2026, 12, 31)
 LATE = dt.date(2027, 6, 30)
@@ -34,13 +34,6 @@ def ship(user: Any, quantity: int | None, product: str = "SAL-1", warehouse: str
                         quantity=quantity, user=user, **kw)
 
 
-def refused(exc_type: type[errors.Refused], fn: Any, *args: Any, **kwargs: Any) -> errors.Refused:
-    """Run `fn`, expect `exc_type`, and check that nothing at all changed."""
-    before = snapshot()
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert snapshot() == before
-    return info.value
 
 
 def on_hand(product: str | None = None, warehouse: str | None = None) -> dict[tuple, int]:

@@ -18,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _admin_url, backend
+from tests.conftest import new_database
 
 pytestmark = pytest.mark.slow
 
@@ -70,20 +69,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def module_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new, empty database for this module's server (like `fresh_db_url`, module-wide)."""
-    if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'serialtrack.sqlite3'}"
-        return
-    import psycopg
-
-    url = os.environ["SERIALTRACK_DATABASE_URL"]
-    name = f"st_web_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{url.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with new_database(tmp_path_factory.mktemp("web"), prefix="st_web") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
