@@ -1,8 +1,8 @@
 """GS1 scans (`serialtrack.gs1`): the curated acceptance vectors, the GS1 reference engine's own unit-test
 vectors, properties checked with hypothesis, and the messages people see. No database needed.
 
-The vector files live in the shared standards folder beside the repository; their tests are skipped,
-with the path in the reason, when it is absent."""
+The vector files are copies of the shared standards folder in tests/data/gs1 (so a clean clone runs
+them); their tests are skipped, with the path in the reason, if a file is absent."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from serialtrack.gs1 import (
     syntax_dictionary,
 )
 
-STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "gs1"
+STANDARDS = Path(__file__).resolve().parent / "data" / "gs1"  # copies of shared/standards/gs1
 CSET82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 
 
@@ -44,7 +44,7 @@ def _load(name: str) -> Any:
 
 def _missing(name: str, arguments: int = 1) -> Any:
     return pytest.param(*[None] * arguments, id="missing", marks=pytest.mark.skip(
-        reason=f"{STANDARDS / name} not found (the shared standards folder sits beside the repository)"))
+        reason=f"{STANDARDS / name} not found (copy it from shared/standards/gs1)"))
 
 
 def _caret_to_gs(caret: str) -> str:
