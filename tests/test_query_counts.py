@@ -21,6 +21,16 @@ def count(fn: Any, *args: Any, **kwargs: Any) -> int:
     return len(ctx.captured_queries)
 
 
+def measure() -> dict[str, int]:
+    return {
+        "unit_history": count(queries.unit_history, "S-1"),
+        "warranty": count(queries.warranty, "S-1"),
+        "find_unit": count(queries.find_unit, "S-1"),
+        "stock_on_hand": count(queries.stock_on_hand),
+        "out_of_storage": count(queries.out_of_storage),
+    }
+
+
 def busy_unit(user: Any, serial: str, cycles: int) -> None:
     """Ship and take back `serial` `cycles` times: its history grows, its lookups must not."""
     for _ in range(cycles):
@@ -31,21 +41,9 @@ def busy_unit(user: Any, serial: str, cycles: int) -> None:
 def test_lookups_do_not_grow_with_history_or_stock(shop: dict, user: Any) -> None:
     receive(user, ["S-1", "S-2"])
     busy_unit(user, "S-1", 1)
-    small = {
-        "unit_history": count(queries.unit_history, "S-1"),
-        "warranty": count(queries.warranty, "S-1"),
-        "find_unit": count(queries.find_unit, "S-1"),
-        "stock_on_hand": count(queries.stock_on_hand),
-        "out_of_storage": count(queries.out_of_storage),
-    }
+    small = measure()
     receive(user, [f"X-{n}" for n in range(300)], warehouse="WH2")
     ship(user, [f"X-{n}" for n in range(100)], warehouse="WH2")
     busy_unit(user, "S-1", 6)
-    large = {
-        "unit_history": count(queries.unit_history, "S-1"),
-        "warranty": count(queries.warranty, "S-1"),
-        "find_unit": count(queries.find_unit, "S-1"),
-        "stock_on_hand": count(queries.stock_on_hand),
-        "out_of_storage": count(queries.out_of_storage),
-    }
+    large = measure()
     assert small == large == PINNED
