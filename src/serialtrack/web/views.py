@@ -280,12 +280,24 @@ def _draft_or_redirect(request: HttpRequest, draft_id: int) -> Document | HttpRe
         return HttpResponseRedirect(target)
 
 
+def with_draft(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Hand the view its open draft; a draft that is unknown or already posted answers with
+    the not-found page or a redirect to the posted document."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, draft_id: int) -> HttpResponse:
+        doc = _draft_or_redirect(request, draft_id)
+        if isinstance(doc, HttpResponse):
+            return doc
+        return view(request, draft_id, doc)
+
+    return wrapper
+
+
 @require_GET
 @station
-def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
-    doc = _draft_or_redirect(request, draft_id)
-    if isinstance(doc, HttpResponse):
-        return doc
+@with_draft
+def draft_page(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     return show(request, "web/draft.html", _station_context(doc))
 
 
@@ -324,10 +336,8 @@ def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @station
-def remove(request: HttpRequest, draft_id: int) -> HttpResponse:
-    doc = _draft_or_redirect(request, draft_id)
-    if isinstance(doc, HttpResponse):
-        return doc
+@with_draft
+def remove(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     serial = request.POST.get("serial", "")
     error = None
     try:
@@ -361,10 +371,8 @@ def _bulk_serials(request: HttpRequest) -> list[str]:
 
 @require_POST
 @station
-def bulk(request: HttpRequest, draft_id: int) -> HttpResponse:
-    doc = _draft_or_redirect(request, draft_id)
-    if isinstance(doc, HttpResponse):
-        return doc
+@with_draft
+def bulk(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     result: dict[str, Any] = {"given": 0, "accepted": 0, "refused": [], "problems": []}
     try:
         serials = _bulk_serials(request)
@@ -386,10 +394,8 @@ def bulk(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @station
-def post(request: HttpRequest, draft_id: int) -> HttpResponse:
-    doc = _draft_or_redirect(request, draft_id)
-    if isinstance(doc, HttpResponse):
-        return doc
+@with_draft
+def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     try:
         posted = drafts.post_draft(draft_id, request.user)
     except Refused as exc:
