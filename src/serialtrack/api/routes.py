@@ -420,8 +420,10 @@ def get_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
 def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[str, Any]:
     """Add scans; each gets its verdict (accepted, or refused and why — refused ones are not
     kept)."""
-    verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition)
-    summary = drafts.draft_summary(drafts.get_draft(draft_id))
+    doc = drafts.get_draft(draft_id)
+    verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition,
+                                doc=doc)
+    summary = drafts.draft_summary(doc)
     summary["verdicts"] = [v.__dict__ for v in verdicts]
     return summary
 

@@ -1,7 +1,9 @@
 """Drafts: a document filled in scan by scan (one product per draft, as at a receiving or
 packing bench), kept on the server, then posted in one go by the same engine entry as a direct
-posting. Each scan gets its verdict at once from a dry run of that entry on the new serials, so
-a scan is judged by exactly the rules the posting will apply."""
+posting. Each scan gets its verdict at once, judged by the rules the posting will apply: a
+receipt's scans by the receipt's own per-serial checks (read only: index seeks, no write lock, so
+a bench of clerks scanning at once do not queue on each other); the other kinds by a dry run of
+their engine entry on the new serials (rolled back)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from serialtrack.inventory.models import (
 from serialtrack.posting import adjustments, receipts, returns, shipments
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
-from serialtrack.posting.scans import decode_scans
+from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.posting.serials import serial_problem
 
 DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
@@ -146,18 +148,20 @@ def _dry_run(doc: Document, serials: list[str], user: Any) -> dict[str, Problem]
 
 
 def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
-              disposition: str | None = None) -> list[Verdict]:
-    """Judge and keep scans. A refused scan is not kept; its verdict says why."""
-    doc = get_draft(draft_id)
+              disposition: str | None = None, *, doc: Document | None = None) -> list[Verdict]:
+    """Judge and keep scans. A refused scan is not kept; its verdict says why. `doc` is the
+    open draft when the caller has already read it."""
+    doc = doc if doc is not None else get_draft(draft_id)
     line: DraftLine = doc.draft
     pattern = line.product.serial_pattern if (line.product and doc.kind == "receipt") else ""
     compiled = re.compile(pattern) if pattern else None
     verdicts: dict[int, Verdict] = {}
     candidates: dict[str, int] = {}
     tokens: dict[str, str] = {}  # serial -> the GS1 scan it was read from
+    lots: dict[str, LotInfo] = {}  # serial -> the (10) lot and (17) expiry its scan carried
     for index, raw in enumerate(raw_serials):
         scan_problems: list[Problem] = []
-        decoded = list(decode_scans([raw], line.product, scan_problems, {}))
+        decoded = list(decode_scans([raw], line.product, scan_problems, lots))
         if scan_problems:
             problem = scan_problems[0]
             verdicts[index] = Verdict(problem.serial or raw, False, problem.code, problem.message)
@@ -166,26 +170,42 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
         if problem:
             verdicts[index] = Verdict(serial, False, problem.code, problem.message)
         elif serial in candidates:
-            verdicts[index] = Verdict(serial, False, "duplicate_serial",
-                                      f"serial {serial!r} is already in this draft")
+            verdicts[index] = _repeat(serial)
         else:
             candidates[serial] = index
             if decoded[0] != raw:
                 tokens[serial] = raw
-    if candidates:
+    if len(candidates) > 1:  # one scan learns it is a repeat from the insert itself
         for serial in _already_in_draft(line, list(candidates)):
-            verdicts[candidates.pop(serial)] = Verdict(
-                serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
+            verdicts[candidates.pop(serial)] = _repeat(serial)
     if candidates:
-        problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user)
+        if doc.kind == DocumentKind.RECEIPT:
+            problems = _receipt_problems(line, list(candidates), lots)
+        else:
+            problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user)
         for serial, problem in problems.items():
             if serial in candidates:
                 verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
                                                            problem.message)
-    _keep(line, list(candidates), disposition or "", tokens)
+    for serial in _keep(line, list(candidates), disposition or "", tokens):
+        verdicts[candidates.pop(serial)] = _repeat(serial)
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
     return [verdicts[i] for i in sorted(verdicts)]
+
+
+def _repeat(serial: str) -> Verdict:
+    return Verdict(serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
+
+
+def _receipt_problems(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                      ) -> dict[str, Problem]:
+    """What the receipt would refuse among `serials` (already read and pattern-checked): a GS1
+    lot or expiry that contradicts the draft's, and serials the product already has."""
+    found: list[Problem] = []
+    receipts.lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
+    found += receipts.known_serials(line.product, serials)
+    return {p.serial: p for p in found if p.serial is not None}
 
 
 def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
@@ -197,14 +217,23 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]) -> None:
+INSERT_SCAN = ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
+               "VALUES (%s, %s, %s, %s) ON CONFLICT (line_id, serial) DO NOTHING")
+
+
+def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]
+          ) -> list[str]:
+    """Store the accepted scans; return those another request stored first (a repeat)."""
     if not serials:
-        return
+        return []
+    rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
-            "VALUES (%s, %s, %s, %s)",
-            [(line.pk, s, disposition, tokens.get(s, "")) for s in serials])
+        if len(rows) == 1:  # one statement, committed at once: the write lock is held briefly
+            cursor.execute(INSERT_SCAN, rows[0])
+            return serials if cursor.rowcount == 0 else []
+        with transaction.atomic():
+            cursor.executemany(INSERT_SCAN, rows)
+    return []
 
 
 def remove_scan(draft_id: int, serial: str) -> None:

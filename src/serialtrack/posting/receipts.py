@@ -4,11 +4,11 @@ units come into existence. A 1,000,000-serial receipt is a handful of set-based 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from serialtrack import catalog
 from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
@@ -75,7 +75,7 @@ def receive(
     clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
                                          scanned_lots)
     problems += serial_problems
-    groups = _lot_groups(clean, scanned_lots, lot, expiry, problems)
+    groups = lot_groups(clean, scanned_lots, lot, expiry, problems)
     with posting(kind, user) as p:
         revives = []
         for _code, _expiry, group in groups:
@@ -120,7 +120,7 @@ def _receive_generated(item: Product, count: int, serials: Iterable[str], quanti
         return receive(product=item.sku, serials=generated.allocate(item, count), **receipt)
 
 
-def _lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
+def lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
                 expiry: dt.date | None, problems: list[Problem]
                 ) -> list[tuple[str | None, dt.date | None, list[str]]]:
     """One line per lot: the lot named for the receipt, or the (10)/(17) of each GS1 scan. A
@@ -159,13 +159,35 @@ def _existing_serials(p: Posting, product: Product, problems: list[Problem]) -> 
                 "conflict", f"serial {serial!r} of {product.sku} was just received by {number} "
                 "in another posting", serial=serial, extra={"document": number}))
         else:
-            problems.append(Problem(
-                "duplicate_serial",
-                f"serial {serial!r} of {product.sku} already exists ({status.replace('_', ' ')}"
-                + (f", {number})" if number else ")"),
-                serial=serial, extra={"status": status, "document": number},
-            ))
+            problems.append(_already_exists(product, serial, status, number))
     return revive
+
+
+def _already_exists(product: Product, serial: str, status: str, number: str | None) -> Problem:
+    return Problem(
+        "duplicate_serial",
+        f"serial {serial!r} of {product.sku} already exists ({status.replace('_', ' ')}"
+        + (f", {number})" if number else ")"),
+        serial=serial, extra={"status": status, "document": number},
+    )
+
+
+def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) -> list[Problem]:
+    """What a receipt of `serials` would say about those the product already has (units whose
+    receipt was reversed excepted), read without posting: an index seek per serial and no
+    write lock, so a receiving bench can judge each scan as it comes."""
+    problems: list[Problem] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(serials), chunk):
+            part = serials[start:start + chunk]
+            cursor.execute(
+                "SELECT u.serial, u.status, d.number "
+                f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+                f"WHERE u.product_id = %s AND u.serial IN ({', '.join(['%s'] * len(part))}) "
+                "AND u.status <> 'voided'",
+                [product.pk, *part])
+            problems += [_already_exists(product, *row) for row in cursor.fetchall()]
+    return problems
 
 
 def _insert_units(
