@@ -1,10 +1,15 @@
-"""Documents as people read them: header, lines, and the serials each line moved."""
+"""Documents as people read them: header, lines, and the serials each line moved; a document by
+its number; the shipments a customer return can go against."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from serialtrack.inventory.models import Document, Movement
+from django.db.models import Q
+
+from serialtrack.inventory.models import Document, DocumentStatus, Movement, UnitStatus
+
+SHIPPING_KINDS = ("shipment", "repair")  # documents that send units to a customer
 
 
 def document_summary(doc: Document, with_serials: bool = False, limit: int = 1000
@@ -39,3 +44,33 @@ def document_summary(doc: Document, with_serials: bool = False, limit: int = 100
         "lines": lines,
     }
 
+
+
+def document_named(text: str) -> Document | None:
+    """The document numbered `text` (drafts have no number), or None."""
+    return Document.objects.filter(~Q(number=None), number=text.strip()).first()
+
+
+def recent_shipments(customer: str | None = None, limit: int = 20) -> list[Document]:
+    """Posted shipments, newest first; only this customer's when named."""
+    qs = Document.objects.filter(status=DocumentStatus.POSTED, kind="shipment")
+    if customer:
+        qs = qs.filter(party__name=customer)
+    return list(qs.select_related("party").order_by("-id")[:limit])
+
+
+def shipments_of_serial(serial: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Posted shipping documents that carried a unit with this serial (any product), newest
+    first, marking the one each unit is out on now."""
+    moves = (Movement.objects.filter(unit__serial=serial.strip(), to_status="shipped",
+                                     document__kind__in=SHIPPING_KINDS)
+             .select_related("document__party", "product", "unit").order_by("-id")[:limit])
+    seen_units: set[int] = set()
+    out = []
+    for m in moves:
+        current = m.unit_id not in seen_units and m.unit.status == UnitStatus.SHIPPED
+        seen_units.add(m.unit_id)
+        out.append({"number": m.document.number, "kind": m.document.kind, "sku": m.product.sku,
+                    "customer": m.document.party.name if m.document.party else "",
+                    "posted_at": m.document.posted_at, "out_now": current})
+    return out

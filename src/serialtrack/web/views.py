@@ -38,7 +38,8 @@ from serialtrack.posting import drafts
 from serialtrack.posting.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.posting.serials import expand_tokens, read_serials_file
-from serialtrack.web import selectors
+from serialtrack.queries import choices, stations, worklists
+from serialtrack.queries.documents import document_named, recent_shipments, shipments_of_serial
 
 View = Callable[..., HttpResponse]
 KIND_TITLES = {"receipt": "Receive", "shipment": "Ship", "return": "Customer return",
@@ -96,12 +97,12 @@ def draft_url(draft_id: int) -> str:
 @require_GET
 @station
 def home(request: HttpRequest) -> HttpResponse:
-    hold_count, on_hold = selectors.units_in("on_hold")
-    repair_count, in_repair = selectors.units_in("in_repair")
+    hold_count, on_hold = worklists.units_in("on_hold")
+    repair_count, in_repair = worklists.units_in("in_repair")
     return show(request, "web/home.html", {
-        "nav": "home", "drafts": selectors.drafts_in_progress(), "on_hold": on_hold, "hold_count": hold_count,
+        "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold, "hold_count": hold_count,
         "in_repair": in_repair, "repair_count": repair_count,
-        "documents": selectors.recent_documents(),
+        "documents": worklists.recent_documents(),
     })
 
 
@@ -141,12 +142,12 @@ def _parse(request: HttpRequest, problems: list[Problem]) -> dict[str, Any]:
 
 def _start_context(kind: str) -> dict[str, Any]:
     context: dict[str, Any] = {"kind": kind, "nav": kind, "title": KIND_TITLES[kind],
-                               "products": selectors.serial_products(),
-                               "locations": selectors.locations()}
+                               "products": choices.serial_products(),
+                               "locations": choices.locations()}
     if kind == "receipt":
-        context["suppliers"] = selectors.parties("supplier")
+        context["suppliers"] = choices.parties("supplier")
     if kind == "shipment":
-        context["customers"] = selectors.parties("customer")
+        context["customers"] = choices.parties("customer")
     return context
 
 
@@ -193,8 +194,8 @@ def customer_return(request: HttpRequest) -> HttpResponse:
     customer = (request.GET.get("customer") or "").strip()
     context: dict[str, Any] = {
         "kind": "return", "nav": "return", "title": KIND_TITLES["return"], "dispositions": list(DISPOSITIONS),
-        "locations": selectors.locations(), "customers": selectors.parties("customer"),
-        "customer": customer, "shipments": selectors.recent_shipments(customer or None),
+        "locations": choices.locations(), "customers": choices.parties("customer"),
+        "customer": customer, "shipments": recent_shipments(customer or None),
     }
     if request.method == "GET":
         return show(request, "web/return_start.html", context)
@@ -204,10 +205,10 @@ def customer_return(request: HttpRequest) -> HttpResponse:
             "warehouse": _text(request, "warehouse")}
     context["form"] = form
     if not shipment and find:
-        if selectors.documents_named(find):
+        if document_named(find):
             shipment = find
         else:
-            matches = selectors.shipments_of_serial(find)
+            matches = shipments_of_serial(find)
             out_now = [m for m in matches if m["out_now"]]
             if len(out_now) == 1:  # the one shipment the unit is out on now
                 shipment = out_now[0]["number"]
@@ -247,7 +248,7 @@ def _state(doc: Document) -> dict[str, Any]:
     """The draft's header, counter and whether Post is enabled (the engine still checks the
     count on posting)."""
     line = doc.draft
-    summary = {"scanned": selectors.scan_count(line), "expected_quantity": line.expected_quantity}
+    summary = {"scanned": stations.scan_count(line), "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
     return {"doc": doc, "line": line, "summary": summary, "ready": ready, "nav": doc.kind,
@@ -257,10 +258,10 @@ def _state(doc: Document) -> dict[str, Any]:
 
 def _station_context(doc: Document, **extra: Any) -> dict[str, Any]:
     context = _state(doc)
-    context["scans"] = selectors.draft_scans(doc.draft)
+    context["scans"] = stations.draft_scans(doc.draft)
     context["more_scans"] = max(0, context["summary"]["scanned"] - len(context["scans"]))
     if doc.kind == "shipment":
-        context["picks"] = selectors.pick_list(doc.draft)
+        context["picks"] = stations.pick_list(doc.draft)
     if doc.kind == "return":
         context["dispositions"] = list(DISPOSITIONS)
     context.update(extra)
@@ -321,7 +322,7 @@ def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
         if isinstance(doc, HttpResponse):
             return doc
         return show(request, "web/draft.html", _station_context(doc, verdict=verdict))
-    line = selectors.scan_state(draft_id)
+    line = stations.scan_state(draft_id)
     if line is None:
         return not_found(request, NotFound([Problem("not_found", f"unknown draft {draft_id}")]))
     doc = line.document
@@ -330,7 +331,7 @@ def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
     if verdict.accepted:
         context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
         if doc.kind == "shipment":
-            context["picks"] = selectors.pick_list(line)
+            context["picks"] = stations.pick_list(line)
     return show(request, "web/_scan_result.html", context)
 
 
@@ -349,7 +350,7 @@ def remove(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     context = _state(doc)
     context.update(oob=True, removed=serial.strip(), error=error)
     if doc.kind == "shipment":
-        context["picks"] = selectors.pick_list(doc.draft)
+        context["picks"] = stations.pick_list(doc.draft)
     return show(request, "web/_removed.html", context)
 
 
@@ -448,7 +449,7 @@ def search(request: HttpRequest) -> HttpResponse:
     sku = (request.GET.get("product") or "").strip() or None
     context: dict[str, Any] = {"q": q}
     if q:
-        doc = None if sku else selectors.documents_named(q)
+        doc = None if sku else document_named(q)
         if doc is not None:
             return HttpResponseRedirect(document_url(doc.number))
         try:
@@ -546,8 +547,8 @@ def report(request: HttpRequest) -> HttpResponse:
         "nav": "report", "view": view, "filters": filters, "rows": rows, "quantities": quantities,
         "total": sum(g["count"] for g in rows) if view == "in" else len(rows),
         "shown": REPORT_SERIALS_SHOWN, "out_statuses": OUT_STATUSES,
-        "warehouses": selectors.warehouses(), "products": selectors.serial_products(),
-        "customers": selectors.parties("customer"),
+        "warehouses": choices.warehouses(), "products": choices.serial_products(),
+        "customers": choices.parties("customer"),
         "csv_url": f"?{urlencode({**query, 'format': 'csv'})}",
         "xlsx_url": f"?{urlencode({**query, 'format': 'xlsx'})}",
     })
