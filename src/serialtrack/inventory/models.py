@@ -217,6 +217,9 @@ class Unit(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     serial = models.CharField(max_length=128)
+    # The maker's serial printed on the goods, when the unit also carries an internal serial
+    # (generated from the product's template): unique per product, NULL when there is none.
+    manufacturer_serial = models.CharField(max_length=128, null=True, blank=True)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)
     status = models.CharField(max_length=24, choices=UnitStatus.choices)
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT)
@@ -241,6 +244,12 @@ class Unit(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["product", "serial"], name="unit_serial_unique"),
+            # Also the index of lookups by (product, manufacturer serial).
+            models.UniqueConstraint(
+                fields=["product", "manufacturer_serial"],
+                condition=Q(manufacturer_serial__isnull=False),
+                name="unit_mfr_serial_unique",
+            ),
             models.CheckConstraint(condition=~Q(serial=""), name="unit_serial_not_empty"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in UnitStatus]), name="unit_status_valid"
@@ -253,7 +262,11 @@ class Unit(models.Model):
                 name="unit_location_iff_in_storage",
             ),
         ]
-        indexes = [models.Index(fields=["serial"], name="unit_serial")]
+        indexes = [
+            models.Index(fields=["serial"], name="unit_serial"),
+            models.Index(fields=["manufacturer_serial"], name="unit_mfr_serial",
+                         condition=Q(manufacturer_serial__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.serial
