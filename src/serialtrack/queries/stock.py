@@ -16,18 +16,32 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values) + ")"
 
 
+# Unit filters beyond the joined columns: its lot's code, and a customer it was ever shipped to
+# (a seek on the unit's history per unit; the history's party is the customer it went to).
+BY_LOT = "u.lot_id IN (SELECT lt.id FROM inventory_lot lt WHERE lt.code = %s)"
+BY_CUSTOMER = (
+    "EXISTS (SELECT 1 FROM inventory_movement m WHERE m.unit_id = u.id "
+    "AND m.to_status = 'shipped' "
+    "AND m.to_party_id IN (SELECT c.id FROM inventory_party c WHERE c.name = %s))"
+)
+
+
 def _where(condition: str, filters: tuple[tuple[str, str | None], ...]) -> tuple[str, list[Any]]:
-    """`condition` AND each `column = %s` whose value is given."""
-    given = [(column, value) for column, value in filters if value]
-    sql = " AND ".join([condition, *(f"{column} = %s" for column, _v in given)])
-    return sql, [value for _c, value in given]
+    """`condition` AND each filter whose value is given: a column (`column = %s`) or a
+    condition with one `%s`."""
+    given = [(sql if "%s" in sql else f"{sql} = %s", value) for sql, value in filters if value]
+    sql = " AND ".join([condition, *(sql for sql, _v in given)])
+    return sql, [value for _s, value in given]
 
 
-def stock_on_hand(warehouse: str | None = None, product: str | None = None) -> list[dict[str, Any]]:
+def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
+                  lot: str | None = None, customer: str | None = None) -> list[dict[str, Any]]:
     """Serialized units in storage grouped by warehouse, bin, product and status; each group with
-    its count and its serials (in serial order)."""
+    its count and its serials (in serial order). `lot`: only units of that lot; `customer`: only
+    units that were shipped to that customer at some time (and are back)."""
     where, params = _where(f"u.status IN {_in(IN_STORAGE)}",
-                           (("w.code", warehouse), ("p.sku", product)))
+                           (("w.code", warehouse), ("p.sku", product), (BY_LOT, lot),
+                            (BY_CUSTOMER, customer)))
     sql = (
         "SELECT w.code, l.code, p.sku, p.name, u.status, u.serial FROM inventory_unit u "
         "JOIN inventory_location l ON l.id = u.location_id "
@@ -50,11 +64,15 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None) -> l
     return groups
 
 
-def out_of_storage(product: str | None = None, holder: str | None = None) -> list[dict[str, Any]]:
+def out_of_storage(product: str | None = None, holder: str | None = None, *,
+                   status: str | None = None, lot: str | None = None,
+                   customer: str | None = None) -> list[dict[str, Any]]:
     """Units that have left our storage (shipped, scrapped, returned to supplier, installed),
-    with who holds them and the document that took them out."""
+    with who holds them and the document that took them out. `holder`: held by that party now;
+    `customer`: shipped to that customer at some time (wherever they are now)."""
     where, params = _where(f"u.status IN {_in(OUT_OF_STORAGE)}",
-                           (("p.sku", product), ("h.name", holder)))
+                           (("p.sku", product), ("h.name", holder), ("u.status", status),
+                            (BY_LOT, lot), (BY_CUSTOMER, customer)))
     sql = (
         "SELECT p.sku, u.serial, u.status, h.name, d.number, d.posted_at, u.warranty_end "
         "FROM inventory_unit u JOIN inventory_product p ON p.id = u.product_id "
@@ -70,8 +88,8 @@ def out_of_storage(product: str | None = None, holder: str | None = None) -> lis
     ]
 
 
-def quantities_on_hand(warehouse: str | None = None, product: str | None = None
-                       ) -> list[dict[str, Any]]:
+def quantities_on_hand(warehouse: str | None = None, product: str | None = None, *,
+                       lot: str | None = None) -> list[dict[str, Any]]:
     rows = (StockQuantity.objects.filter(quantity__gt=0)
             .select_related("product", "lot", "location__warehouse")
             .order_by("location__warehouse__code", "location__code", "product__sku",
@@ -80,6 +98,8 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None
         rows = rows.filter(location__warehouse__code=warehouse)
     if product:
         rows = rows.filter(product__sku=product)
+    if lot:
+        rows = rows.filter(lot__code=lot)
     return [
         {"warehouse": r.location.warehouse.code, "bin": r.location.code, "product": r.product.sku,
          "product_name": r.product.name, "lot": r.lot.code if r.lot else None,

@@ -470,21 +470,29 @@ OUT_COLUMNS = ("product", "serial", "status", "holder", "document", "date", "war
 OUT_STATUSES = ("shipped", "scrapped", "returned_to_supplier", "installed")
 
 
+REPORT_FILTERS = ("warehouse", "product", "holder", "status", "lot", "customer")
+
+
 def _report_rows(view: str, filters: dict[str, str]) -> tuple[list[dict[str, Any]], list[Any]]:
     """(groups or rows shown, quantities) for the report's view and filters."""
+    given = {k: v or None for k, v in filters.items()}
     if view == "out":
-        rows = queries.out_of_storage(product=filters["product"] or None,
-                                      holder=filters["holder"] or None)
-        if filters["status"]:
-            rows = [r for r in rows if r["status"] == filters["status"]]
+        rows = queries.out_of_storage(product=given["product"], holder=given["holder"],
+                                      status=given["status"], lot=given["lot"],
+                                      customer=given["customer"])
         return rows, []
-    groups = queries.stock_on_hand(filters["warehouse"] or None, filters["product"] or None)
-    quantities = queries.quantities_on_hand(filters["warehouse"] or None,
-                                            filters["product"] or None)
+    groups = queries.stock_on_hand(given["warehouse"], given["product"], lot=given["lot"],
+                                   customer=given["customer"])
+    # Lot and plain quantities carry no unit identity: no customer can be told apart in them.
+    quantities = [] if given["customer"] else queries.quantities_on_hand(
+        given["warehouse"], given["product"], lot=given["lot"])
     return groups, quantities
 
 
-def _flat(view: str, rows: list[dict[str, Any]], quantities: list[Any]) -> Iterator[list[Any]]:
+def _flat(view: str, rows: list[dict[str, Any]], quantities: list[Any],
+          lot: str = "") -> Iterator[list[Any]]:
+    """The export's lines: a header, then one line per serial (and per lot quantity); `lot`,
+    when the report is filtered by lot, is every serial's lot."""
     if view == "out":
         yield list(OUT_COLUMNS)
         for r in rows:
@@ -493,7 +501,7 @@ def _flat(view: str, rows: list[dict[str, Any]], quantities: list[Any]) -> Itera
     yield list(IN_COLUMNS)
     for g in rows:
         for serial in g["serials"]:
-            yield [g["warehouse"], g["bin"], g["product"], g["status"], serial, "", 1]
+            yield [g["warehouse"], g["bin"], g["product"], g["status"], serial, lot, 1]
     for q in quantities:
         yield [q["warehouse"], q["bin"], q["product"], "in_stock", "", q["lot"] or "", q["quantity"]]
 
@@ -524,19 +532,18 @@ def _xlsx(lines: Iterable[list[Any]], title: str) -> bytes:
 @station
 def report(request: HttpRequest) -> HttpResponse:
     view = "out" if request.GET.get("view") == "out" else "in"
-    filters = {k: (request.GET.get(k) or "").strip()
-               for k in ("warehouse", "product", "holder", "status")}
+    filters = {k: (request.GET.get(k) or "").strip() for k in REPORT_FILTERS}
     rows, quantities = _report_rows(view, filters)
     fmt = request.GET.get("format")
     stamp = dt.date.today().isoformat()
     name = f"serialtrack-{'out-of-storage' if view == 'out' else 'in-stock'}-{stamp}"
+    lines = _flat(view, rows, quantities, filters["lot"])
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv(_flat(view, rows, quantities)),
-                                         content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(_csv(lines), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt == "xlsx":
-        body = _xlsx(_flat(view, rows, quantities), "out of storage" if view == "out" else "in stock")
+        body = _xlsx(lines, "out of storage" if view == "out" else "in stock")
         response = HttpResponse(
             body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
