@@ -375,6 +375,9 @@ class DraftLine(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=4, null=True)
     expected_quantity = models.PositiveIntegerField(null=True)
     disposition = models.CharField(max_length=16, default="restock")
+    # adjustment and repair drafts: which posting (hold, release, write_off, repair_start,
+    # repair_done); empty for the other kinds, whose kind says it
+    operation = models.CharField(max_length=16, blank=True, default="")
 
 
 class DraftSerial(models.Model):
