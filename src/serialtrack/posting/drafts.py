@@ -3,7 +3,11 @@ packing bench), kept on the server, then posted in one go by the same engine ent
 posting. Each scan gets its verdict at once, judged by the rules the posting will apply: a
 receipt's scans by the receipt's own per-serial checks (read only: index seeks, no write lock, so
 a bench of clerks scanning at once do not queue on each other); the other kinds by a dry run of
-their engine entry on the new serials (rolled back)."""
+their engine entry on the new serials (rolled back).
+
+Adjustment and repair drafts name their operation (hold, release, write-off, repair start, repair
+done): the kind alone does not say which engine entry posts them. Each draft needs the role its
+direct posting needs (`role_needed`); the interfaces check it, as they do for direct postings."""
 
 from __future__ import annotations
 
@@ -21,15 +25,47 @@ from serialtrack.inventory.models import (
     DocumentStatus,
     DraftLine,
     DraftSerial,
+    Party,
+    Product,
 )
-from serialtrack.posting import adjustments, receipts, returns, shipments
+from serialtrack.posting import adjustments, receipts, repairs, returns, shipments
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.posting.serials import serial_problem
+from serialtrack.queries.rows import Joined
 
 DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
-               DocumentKind.TRANSFER)
+               DocumentKind.TRANSFER, DocumentKind.ADJUSTMENT, DocumentKind.REPAIR)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An adjustment or repair a draft can carry: its document kind, the engine entry that posts
+    it (`entry(product=, serials=, user=, reason=)`), the role it needs, whether it needs a
+    reason."""
+
+    kind: str
+    entry: Callable[..., Document]
+    role: str
+    needs_reason: bool = False
+
+
+OPERATIONS: dict[str, Operation] = {
+    "hold": Operation(DocumentKind.ADJUSTMENT, adjustments.hold, "clerk"),
+    "release": Operation(DocumentKind.ADJUSTMENT, adjustments.release, "clerk"),
+    "write_off": Operation(DocumentKind.ADJUSTMENT, adjustments.scrap, "manager",
+                           needs_reason=True),
+    "repair_start": Operation(DocumentKind.REPAIR, repairs.start_repair, "manager"),
+    "repair_done": Operation(DocumentKind.REPAIR, repairs.repair_done, "manager"),
+}
+
+
+def role_needed(kind: str, operation: str = "") -> str:
+    """The role that may fill in and post a draft: that of the same direct posting (the clerk
+    role for receipts, shipments, returns, transfers, holds and releases; the manager role for
+    write-offs and repairs)."""
+    return OPERATIONS[operation].role if operation in OPERATIONS else "clerk"
 
 
 @dataclass(frozen=True)
@@ -46,16 +82,24 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  source: str | None = None, destination: str | None = None,
                  expected_quantity: int | None = None, lot: str | None = None,
                  expiry: Any = None, cost: Any = None, disposition: str = "restock",
-                 reference: str = "", reason: str = "") -> Document:
-    """Open a draft. Everything it names is checked now, so scanning starts on solid ground."""
+                 reference: str = "", reason: str = "", operation: str = "") -> Document:
+    """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
+    An adjustment or repair draft names its `operation` (see OPERATIONS) and its product."""
     if kind not in DRAFT_KINDS:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(DRAFT_KINDS)}",
                                     field="kind")])
+    _check_operation(kind, operation)
     needs = {"receipt": ("product", "warehouse"), "shipment": ("product", "warehouse", "customer"),
-             "return": ("shipment",), "transfer": ("product", "source", "destination")}[kind]
+             "return": ("shipment",), "transfer": ("product", "source", "destination"),
+             "adjustment": ("product",), "repair": ("product",)}[kind]
+    reason = reason.strip()
     given = {"product": product, "warehouse": warehouse, "customer": customer,
-             "shipment": shipment, "source": source, "destination": destination}
-    missing = [Problem("invalid", f"a {kind} draft needs {name}", field=name)
+             "shipment": shipment, "source": source, "destination": destination,
+             "reason": reason}
+    if operation and OPERATIONS[operation].needs_reason:
+        needs = (*needs, "reason")
+    what = operation.replace("_", "-") if operation else kind
+    missing = [Problem("invalid", f"a {what} draft needs {name}", field=name)
                for name in needs if not given[name]]
     if disposition not in returns.DISPOSITIONS:
         missing.append(Problem("invalid", f"disposition {disposition!r} is not one of "
@@ -86,18 +130,46 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             document=doc, product=item, location=location, destination=target,
             location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
             expiry=expiry, cost=cost, expected_quantity=expected_quantity,
-            disposition=disposition)
+            disposition=disposition, operation=operation)
     return doc
 
 
+def _check_operation(kind: str, operation: str) -> None:
+    """Adjustment and repair drafts name one of their kind's operations; the others none."""
+    own = [name for name, op in OPERATIONS.items() if op.kind == kind]
+    if operation in own or (not own and not operation):
+        return
+    message = (f"a {kind} draft names its operation: one of {', '.join(own)}" if own
+               else f"a {kind} draft has no operation (got {operation!r})")
+    raise InvalidInput([Problem("invalid", message, field="operation")])
+
+
+_DRAFT = Joined((Document, "d"), (DraftLine, "l"), (Product, "p"), (Party, "c"),
+                (Document, "r"))
+_DRAFT_SQL = (f"SELECT {_DRAFT.select} FROM inventory_document d "
+              "LEFT JOIN inventory_draftline l ON l.document_id = d.id "
+              "LEFT JOIN inventory_product p ON p.id = l.product_id "
+              "LEFT JOIN inventory_party c ON c.id = d.party_id "
+              "LEFT JOIN inventory_document r ON r.id = d.related_id WHERE d.id = %s")
+
+
 def get_draft(draft_id: int) -> Document:
-    doc = (Document.objects.select_related("draft", "draft__product", "related", "party")
-           .filter(pk=draft_id).first())
-    if doc is None or not hasattr(doc, "draft"):
+    """The open draft with its line, product, party and related document: one statement (it
+    runs on every scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DRAFT_SQL, [draft_id])
+        row = cursor.fetchone()
+    doc, line, product, party, related = _DRAFT.build(row) if row else (None,) * 5
+    if doc is None or line is None:
         raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])
+    assert isinstance(doc, Document) and isinstance(line, DraftLine)
     if doc.status != DocumentStatus.DRAFT:
         raise InvalidInput([Problem("invalid", f"{doc.number} is posted: drafts only",
                                     field="draft")])
+    line.product = product  # type: ignore[assignment]
+    doc.party = party  # type: ignore[assignment]
+    doc.related = related  # type: ignore[assignment]
+    doc.draft = line
     return doc
 
 
@@ -120,9 +192,12 @@ def _entry(doc: Document, serials: Sequence[str],
             shipment=doc.related.number, serials=serials, user=user,
             disposition=line.disposition, dispositions=dispositions,
             warehouse=line.location_ref or None, reason=doc.reason)
-    return lambda user: adjustments.transfer(
-        source=line.location_ref, destination=line.destination_ref, product=sku,
-        serials=serials, user=user, reason=doc.reason)
+    if doc.kind == DocumentKind.TRANSFER:
+        return lambda user: adjustments.transfer(
+            source=line.location_ref, destination=line.destination_ref, product=sku,
+            serials=serials, user=user, reason=doc.reason)
+    entry = OPERATIONS[line.operation].entry
+    return lambda user: entry(product=sku, serials=serials, user=user, reason=doc.reason)
 
 
 class _DryRun(Exception):
@@ -279,4 +354,10 @@ def draft_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.pk, "kind": doc.kind, "status": doc.status,
             "product": line.product.sku if line.product else None,
             "expected_quantity": line.expected_quantity,
-            "scanned": DraftSerial.objects.filter(line=line).count()}
+            "scanned": scan_count(line.pk)}
+
+
+def scan_count(line_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM inventory_draftserial WHERE line_id = %s", [line_id])
+        return int(cursor.fetchone()[0])
