@@ -317,6 +317,32 @@ def test_walkthrough_in_the_browser(browser: Any, site: Site) -> None:
     page.context.close()
 
 
+def test_a_datamatrix_typed_by_a_keyboard_scanner_keeps_its_separators(browser: Any, site: Site
+                                                                        ) -> None:
+    """A scanner in keyboard mode types GS as Ctrl+]; the station keeps it, so the serial, lot
+    and expiry of a UDI label are told apart and the receipt records them."""
+    from playwright.sync_api import expect
+
+    site.cli("product", "add", "PUMP-9", "--name", "Infusion pump", "--gtin", "09506000134352")
+    site.add_user("uma", "clerk")
+    page = sign_in(browser, site, "uma")
+    open_station(page, "/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1",
+                                     "product": "PUMP-9"})
+    page.locator("#scan-input").focus()
+    page.keyboard.type("]d20109506000134352" "21UDI-77")
+    page.keyboard.press("Control+BracketRight")
+    page.keyboard.type("10LOT-5")
+    page.keyboard.press("Control+BracketRight")
+    page.keyboard.type("17291231")
+    page.keyboard.press("Enter")
+    verdict = page.locator("#verdict [data-verdict]")
+    expect(verdict).to_have_attribute("data-verdict", "accepted")
+    expect(verdict).to_contain_text("UDI-77")
+    post_draft(page, "receipt")
+    text = site.cli("history", "UDI-77", "--json")
+    assert "LOT-5" in text and "2029-12-31" in text, text
+
+
 def test_receive_station_on_a_phone_and_from_a_pasted_list(browser: Any, site: Site) -> None:
     from playwright.sync_api import expect
 

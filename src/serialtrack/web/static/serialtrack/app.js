@@ -112,6 +112,13 @@
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") input.value = "";
+      // A scanner in keyboard mode types the GS1 separator (GS, ASCII 29) as Ctrl+], which a
+      // browser would drop: put the character itself into the field, so element strings keep
+      // their separators (README: "Scanners at the web stations").
+      if (event.ctrlKey && !event.altKey && (event.code === "BracketRight" || event.key === "]")) {
+        event.preventDefault();
+        input.setRangeText("\u001d", input.selectionStart, input.selectionEnd, "end");
+      }
     });
   }
 
