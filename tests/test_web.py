@@ -99,7 +99,7 @@ def site(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             try:
                 with urllib.request.urlopen(f"{s.url}/api/health", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or slow to answer while the server starts
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise AssertionError("serialtrack serve did not answer within 30 s") from None
                 time.sleep(0.2)
