@@ -12,6 +12,11 @@ def serial_products(limit: int = 2000) -> list[Product]:
     return list(Product.objects.filter(tracking=Tracking.SERIAL).order_by("sku")[:limit])
 
 
+def quantity_products(limit: int = 2000) -> list[Product]:
+    """Lot-tracked and plain products: posted by quantity."""
+    return list(Product.objects.exclude(tracking=Tracking.SERIAL).order_by("sku")[:limit])
+
+
 def parties(role: str, limit: int = 2000) -> list[str]:
     """Names of the suppliers (`role="supplier"`) or customers (`"customer"`)."""
     flag = {"supplier": "is_supplier", "customer": "is_customer"}[role]

@@ -114,3 +114,30 @@ def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(5000):
             yield from batch
+
+
+def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
+                  lot: str | None = None) -> list[dict[str, Any]]:
+    """What shipping `quantity` of a lot or plain product from `warehouse` (`WH` or `WH/BIN`)
+    takes, in the engine's order (`posting.quantities.take_stock`): the named lot, else earliest
+    expiry first, then the oldest lot, then the oldest stock row. Each row on hand with `take`,
+    the part of `quantity` it gives (0 past the quantity; every row when none is given)."""
+    code, _slash, bin_code = warehouse.partition("/")
+    rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0,
+                                         location__warehouse__code=code)
+            .select_related("lot", "location")
+            .order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id"))
+    if bin_code:
+        rows = rows.filter(location__code=bin_code)
+    if lot:
+        rows = rows.filter(lot__code=lot)
+    remaining = quantity
+    out = []
+    for r in rows[:500]:
+        take = r.quantity if remaining is None else min(r.quantity, remaining)
+        if remaining is not None:
+            remaining -= take
+        out.append({"bin": r.location.code, "lot": r.lot.code if r.lot else None,
+                    "expiry": r.lot.expiry if r.lot else None, "quantity": r.quantity,
+                    "take": take})
+    return out

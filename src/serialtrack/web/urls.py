@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from serialtrack.web import views
+from serialtrack.web import quantities, views
 
 app_name = "web"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("documents/<str:number>", views.document, name="document"),
     path("search", views.search, name="search"),
     path("report/", views.report, name="report"),
+    path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
 ]

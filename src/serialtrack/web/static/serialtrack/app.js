@@ -57,6 +57,16 @@
     return field ? field.value : "";
   }
 
+  // A scanner in keyboard mode types the GS1 separator (GS, ASCII 29) as Ctrl+], which a
+  // browser would drop: put the character itself into the field, so element strings keep their
+  // separators (README: "Scanners at the web stations").
+  function keepGroupSeparator(event, field) {
+    if (event.ctrlKey && !event.altKey && (event.code === "BracketRight" || event.key === "]")) {
+      event.preventDefault();
+      field.setRangeText("\u001d", field.selectionStart, field.selectionEnd, "end");
+    }
+  }
+
   function setupScanForm(form) {
     const input = form.querySelector("#scan-input");
     const verdictBox = document.getElementById("verdict");
@@ -112,19 +122,25 @@
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") input.value = "";
-      // A scanner in keyboard mode types the GS1 separator (GS, ASCII 29) as Ctrl+], which a
-      // browser would drop: put the character itself into the field, so element strings keep
-      // their separators (README: "Scanners at the web stations").
-      if (event.ctrlKey && !event.altKey && (event.code === "BracketRight" || event.key === "]")) {
-        event.preventDefault();
-        input.setRangeText("\u001d", input.selectionStart, input.selectionEnd, "end");
-      }
+      keepGroupSeparator(event, input);
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     const form = document.querySelector("[data-scan-form]");
     if (form) setupScanForm(form);
+    // A field whose Enter presses a given button (a label scanned into a form fills the form
+    // instead of posting it); GS typed as Ctrl+] kept as in the scan stations.
+    document.querySelectorAll("[data-enter-clicks]").forEach(function (field) {
+      field.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          document.getElementById(field.dataset.enterClicks).click();
+        } else {
+          keepGroupSeparator(event, field);
+        }
+      });
+    });
     if (window.htmx) {
       // After removing a scan, the scanner's input gets the focus back.
       document.body.addEventListener("htmx:afterRequest", function (event) {

@@ -1,0 +1,130 @@
+"""Lots and plain quantities at the bench: receive or ship a counted quantity of a lot-tracked or
+plain product (serial products go through the scan stations). A GS1 label scanned into the form
+fills the product from its GTIN, the lot from (10), the expiry from (17) and the count from
+(30)/(37); shipping shows the pick — what the engine will take: the named lot, else earliest
+expiry first, then first in, first out. Posting goes through the same engine entries as the CLI
+and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_http_methods
+
+from serialtrack import posting
+from serialtrack.gs1 import Gs1Error, parse_scan
+from serialtrack.inventory.models import Product
+from serialtrack.posting.errors import Problem, Refused
+from serialtrack.queries import choices
+from serialtrack.queries.stock import quantity_pick
+from serialtrack.web.views import document_url, show, station
+
+KINDS = {"receive": "Receive lots & quantities", "ship": "Ship lots & quantities"}
+FIELDS = ("supplier", "customer", "warehouse", "product", "quantity", "lot", "expiry", "cost",
+          "reference")
+
+
+def _form(request: HttpRequest) -> dict[str, str]:
+    return {name: request.POST.get(name, "").strip() for name in FIELDS}
+
+
+def _read_label(text: str, form: dict[str, str], problems: list[Problem]) -> None:
+    """Fill `form` from a GS1 label: product by GTIN, lot, expiry, count."""
+    try:
+        scan = parse_scan(text)
+    except Gs1Error as exc:
+        problems.append(Problem("invalid_scan", f"scan {text!r}: {exc}", field="scan"))
+        return
+    if not scan.gtin:
+        problems.append(Problem("invalid_scan", f"scan {text!r} carries no GTIN (01)",
+                                field="scan"))
+        return
+    sku = Product.objects.filter(gtin=scan.gtin).values_list("sku", flat=True).first()
+    if sku is None:
+        problems.append(Problem("not_found", f"GTIN {scan.gtin} is not a GTIN of any product",
+                                field="scan"))
+        return
+    form["product"] = sku
+    if scan.lot:
+        form["lot"] = scan.lot
+    if scan.expiry:
+        form["expiry"] = scan.expiry.isoformat()
+    count = scan.elements.get("30") or scan.elements.get("37")
+    if count:
+        form["quantity"] = str(int(count))
+
+
+def _values(kind: str, form: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
+    """The typed arguments of the posting, each bad field a problem naming it."""
+    values: dict[str, Any] = {}
+    raw = form["quantity"]
+    if raw.isdigit() and int(raw) >= 1:
+        values["quantity"] = int(raw)
+    else:
+        problems.append(Problem("invalid", f"quantity {raw!r} must be a whole number of 1 or more",
+                                field="quantity"))
+    if kind == "receive" and form["expiry"]:
+        try:
+            values["expiry"] = dt.date.fromisoformat(form["expiry"])
+        except ValueError:
+            problems.append(Problem("invalid", f"expiry {form['expiry']!r} is not a date "
+                                    "(YYYY-MM-DD)", field="expiry"))
+    if kind == "receive" and form["cost"]:
+        try:
+            values["cost"] = Decimal(form["cost"])
+            if not values["cost"].is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(Problem("invalid", f"cost {form['cost']!r} is not an amount",
+                                    field="cost"))
+    return values
+
+
+def _post(kind: str, form: dict[str, str], values: dict[str, Any], user: Any) -> str:
+    common = {"warehouse": form["warehouse"], "product": form["product"], "user": user,
+              "lot": form["lot"] or None, "reference": form["reference"], **values}
+    if kind == "receive":
+        doc = posting.receive(supplier=form["supplier"] or None, **common)
+    else:
+        doc = posting.ship(customer=form["customer"], **common)
+    return doc.number
+
+
+def _pick(form: dict[str, str]) -> list[dict[str, Any]]:
+    """What shipping the form's quantity takes, in the engine's order (all on hand if no
+    quantity is given yet)."""
+    if not (form["product"] and form["warehouse"]):
+        return []
+    quantity = int(form["quantity"]) if form["quantity"].isdigit() else None
+    return quantity_pick(form["product"], form["warehouse"], quantity, lot=form["lot"] or None)
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def quantities(request: HttpRequest, kind: str) -> HttpResponse:
+    """GET: the form. POST `action=read`: fill it from a scanned label; `action=show`: show the
+    pick; otherwise post the receipt or shipment and open its document."""
+    if kind not in KINDS:
+        raise Http404(f"no quantity station {kind!r}")
+    form = _form(request) if request.method == "POST" else dict.fromkeys(FIELDS, "")
+    problems: list[Problem] = []
+    action = request.POST.get("action", "")
+    if action == "read":
+        _read_label(request.POST.get("scan", "").strip(), form, problems)
+    elif request.method == "POST" and action != "show":
+        values = _values(kind, form, problems)
+        if not problems:
+            try:
+                return HttpResponseRedirect(document_url(_post(kind, form, values, request.user)))
+            except Refused as exc:
+                problems = exc.problems
+    context = {"kind": kind, "title": KINDS[kind], "nav": "quantities", "form": form,
+               "problems": problems, "products": choices.quantity_products(),
+               "locations": choices.locations(),
+               "parties": choices.parties("supplier" if kind == "receive" else "customer"),
+               "pick": _pick(form) if kind == "ship" else []}
+    return show(request, "web/quantities.html", context, status=422 if problems else 200)
+
