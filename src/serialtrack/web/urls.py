@@ -1,0 +1,30 @@
+"""The web pages' URLs (included at the site root, after /api/, /login/ and /logout/)."""
+
+from django.urls import path
+
+from serialtrack.web import files, quantities, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("receive/", views.receive, name="receive"),
+    path("ship/", views.ship, name="ship"),
+    path("return/", views.customer_return, name="return"),
+    path("drafts/<int:draft_id>/", views.draft_page, name="draft"),
+    path("drafts/<int:draft_id>/scan", views.scan, name="scan"),
+    path("drafts/<int:draft_id>/remove", views.remove, name="remove"),
+    path("drafts/<int:draft_id>/bulk", views.bulk, name="bulk"),
+    path("drafts/<int:draft_id>/post", views.post, name="post"),
+    path("units/<str:sku>/<path:serial>", views.unit, name="unit"),
+    path("documents/<str:number>", views.document, name="document"),
+    path("search", views.search, name="search"),
+    path("report/", views.report, name="report"),
+    path("import/", files.import_page, name="import"),
+    path("imports/<int:job_id>/", files.import_job, name="import_job"),
+    path("imports/<int:job_id>/status", files.import_status, name="import_status"),
+    path("imports/<int:job_id>/problems.csv", files.import_problems, name="import_problems"),
+    path("labels/", files.labels_page, name="labels"),
+    path("labels/pdf", files.labels_pdf, name="labels_pdf"),
+    path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
+]
