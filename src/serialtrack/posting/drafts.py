@@ -146,7 +146,9 @@ def _check_operation(kind: str, operation: str) -> None:
 
 _DRAFT = Joined((Document, "d"), (DraftLine, "l"), (Product, "p"), (Party, "c"),
                 (Document, "r"))
-_DRAFT_SQL = (f"SELECT {_DRAFT.select} FROM inventory_document d "
+_DRAFT_SQL = (f"SELECT {_DRAFT.select}, "
+              "(SELECT COUNT(*) FROM inventory_draftserial s WHERE s.line_id = l.id) "
+              "FROM inventory_document d "
               "LEFT JOIN inventory_draftline l ON l.document_id = d.id "
               "LEFT JOIN inventory_product p ON p.id = l.product_id "
               "LEFT JOIN inventory_party c ON c.id = d.party_id "
@@ -154,12 +156,12 @@ _DRAFT_SQL = (f"SELECT {_DRAFT.select} FROM inventory_document d "
 
 
 def get_draft(draft_id: int) -> Document:
-    """The open draft with its line, product, party and related document: one statement (it
-    runs on every scan)."""
+    """The open draft with its line, product, party and related document, and the number of
+    its scans as `doc.scanned`: one statement (it runs on every scan)."""
     with connection.cursor() as cursor:
         cursor.execute(_DRAFT_SQL, [draft_id])
         row = cursor.fetchone()
-    doc, line, product, party, related = _DRAFT.build(row) if row else (None,) * 5
+    doc, line, product, party, related = _DRAFT.build(row[:-1]) if row else (None,) * 5
     if doc is None or line is None:
         raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])
     assert isinstance(doc, Document) and isinstance(line, DraftLine)
@@ -170,6 +172,7 @@ def get_draft(draft_id: int) -> Document:
     doc.party = party  # type: ignore[assignment]
     doc.related = related  # type: ignore[assignment]
     doc.draft = line
+    doc.scanned = row[-1]  # type: ignore[attr-defined]
     return doc
 
 
@@ -264,6 +267,7 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
                                                            problem.message)
     for serial in _keep(line, list(candidates), disposition or "", tokens):
         verdicts[candidates.pop(serial)] = _repeat(serial)
+    doc.scanned = getattr(doc, "scanned", 0) + len(candidates)  # type: ignore[attr-defined]
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
     return [verdicts[i] for i in sorted(verdicts)]
@@ -350,14 +354,10 @@ def post_draft(draft_id: int, user: Any) -> Document:
 
 
 def draft_summary(doc: Document) -> dict[str, Any]:
+    """The draft as the API shows it; `scanned` as read by `get_draft`, plus what this request
+    added."""
     line: DraftLine = doc.draft
     return {"id": doc.pk, "kind": doc.kind, "status": doc.status,
             "product": line.product.sku if line.product else None,
             "expected_quantity": line.expected_quantity,
-            "scanned": scan_count(line.pk)}
-
-
-def scan_count(line_id: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM inventory_draftserial WHERE line_id = %s", [line_id])
-        return int(cursor.fetchone()[0])
+            "scanned": getattr(doc, "scanned", 0)}  # a draft just opened has none
