@@ -1,5 +1,7 @@
 """Imports: receipts and opening stock from CSV or XLSX files with the columns product, serial,
-lot, expiry, cost, warehouse, bin (and quantity, for lot and plain products).
+lot, expiry, cost, warehouse, bin (and quantity, for lot and plain products), and optionally
+manufacturer_serial: the maker's serial a unit carries beside its own. A row with a manufacturer
+serial and an empty serial gets a serial generated from the product's template.
 
 A validation pass reads the whole file first — streamed, a chunk at a time, into a temporary
 table — and checks every row: text rules per row in Python, everything that needs the database
@@ -27,18 +29,19 @@ from serialtrack.posting.engine import bulk_load, retrying
 from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.serials import serial_problem
 
-COLUMNS = ("product", "serial", "lot", "expiry", "cost", "warehouse", "bin", "quantity")
+COLUMNS = ("product", "serial", "lot", "expiry", "cost", "warehouse", "bin", "quantity",
+           "manufacturer_serial")
 REQUIRED = ("product", "warehouse")
 CHUNK = 10_000
 MAX_LISTED = 10_000  # problems listed in full; beyond that, counted
 Progress = Callable[[int], None]
 
 STAGE_COLUMNS = ("row_no", "product", "serial", "lot", "expiry", "cost", "warehouse", "bin",
-                 "quantity")
+                 "quantity", "manufacturer_serial")
 STAGE = (
     "row_no bigint NOT NULL, product varchar(64) NOT NULL, serial varchar(128), "
     "lot varchar(128), expiry date, cost numeric(14, 4), warehouse varchar(32) NOT NULL, "
-    "bin varchar(32), quantity bigint"
+    "bin varchar(32), quantity bigint, manufacturer_serial varchar(128)"
 )
 
 
@@ -132,9 +135,10 @@ class _RowChecker:
 
     def check(self, row_no: int, cells: dict[str, str], problems: list[Problem]
               ) -> tuple[Any, ...] | None:
-        def bad(field: str, message: str) -> None:
+        def bad(field: str, message: str, serial: str | None = None) -> None:
             problems.append(Problem("invalid_row", f"row {row_no}, {field}: {message}",
-                                    line=row_no, field=field, serial=cells.get("serial") or None))
+                                    line=row_no, field=field,
+                                    serial=serial or cells.get("serial") or None))
 
         before = len(problems)
         sku = cells.get("product", "").strip()
@@ -148,15 +152,27 @@ class _RowChecker:
         serial = None
         quantity = None
         raw_serial = cells.get("serial", "")
+        raw_maker = cells.get("manufacturer_serial", "")
+        maker = None
         if item is not None and item.tracking == Tracking.SERIAL:
-            serial, problem = serial_problem(raw_serial, self.patterns[sku])
-            if problem:
-                bad("serial", problem.message)
+            if raw_maker.strip():
+                maker, problem = serial_problem(raw_maker)
+                if problem:
+                    bad("manufacturer_serial", f"manufacturer {problem.message}", raw_maker)
+            if raw_serial.strip() or not raw_maker.strip():
+                serial, problem = serial_problem(raw_serial, self.patterns[sku])
+                if problem:
+                    bad("serial", problem.message)
+            elif not item.serial_template:
+                bad("serial", f"empty serial ({sku} has no serial template to generate one "
+                    "beside the manufacturer serial)")
             if cells.get("quantity", "").strip() not in ("", "1"):
                 bad("quantity", "a serial-tracked row is one unit")
         elif item is not None:
             if raw_serial.strip():
                 bad("serial", f"{sku} is not serial-tracked")
+            if raw_maker.strip():
+                bad("manufacturer_serial", f"{sku} is not serial-tracked", raw_maker)
             quantity = _int(cells.get("quantity", ""))
             if quantity is None or quantity <= 0:
                 bad("quantity", f"{sku} needs a positive quantity")
@@ -183,7 +199,7 @@ class _RowChecker:
         if len(problems) > before:
             return None
         bin_code = cells.get("bin", "").strip() or None
-        return (row_no, sku, serial, lot, expiry, cost, warehouse, bin_code, quantity)
+        return (row_no, sku, serial, lot, expiry, cost, warehouse, bin_code, quantity, maker)
 
 
 def _int(text: str) -> int | None:
@@ -206,7 +222,7 @@ def _stage(rows: Iterator[tuple[int, dict[str, str]]], checker: _RowChecker,
             bulk_load(cursor, "st_import", STAGE_COLUMNS,
                       [(r[0], r[1], r[2], r[3], ops.adapt_datefield_value(r[4]),
                         ops.adapt_decimalfield_value(r[5], 14, 4) if r[5] is not None else None,
-                        r[6], r[7], r[8]) for r in chunk])
+                        r[6], r[7], r[8], r[9]) for r in chunk])
             chunk.clear()
 
         for row_no, cells in rows:
@@ -246,6 +262,19 @@ def _database_checks(problems: list[Problem]) -> None:
          "ON p.sku = i.product JOIN inventory_unit u ON u.product_id = p.id AND u.serial = "
          "i.serial WHERE u.status <> 'voided' ORDER BY i.row_no",
          "serial {!r} already exists"),
+        ("manufacturer_serial", "SELECT i.row_no, i.manufacturer_serial, i.manufacturer_serial "
+         "FROM st_import i JOIN (SELECT product, manufacturer_serial, MIN(row_no) AS first_row "
+         "FROM st_import WHERE manufacturer_serial IS NOT NULL GROUP BY product, "
+         "manufacturer_serial HAVING COUNT(*) > 1) d ON d.product = i.product AND "
+         "d.manufacturer_serial = i.manufacturer_serial AND i.row_no > d.first_row "
+         "ORDER BY i.row_no",
+         "manufacturer serial {!r} is already on an earlier row of this file"),
+        ("manufacturer_serial", "SELECT i.row_no, i.manufacturer_serial, i.manufacturer_serial "
+         "FROM st_import i JOIN inventory_product p ON p.sku = i.product JOIN inventory_unit u "
+         "ON u.product_id = p.id AND u.manufacturer_serial = i.manufacturer_serial "
+         "WHERE u.status <> 'voided' AND (i.serial IS NULL OR u.serial <> i.serial) "
+         "ORDER BY i.row_no",
+         "manufacturer serial {!r} is already carried by another unit"),
     ]
     with connection.cursor() as cursor:
         for field, sql, message in checks:
@@ -257,18 +286,24 @@ def _database_checks(problems: list[Problem]) -> None:
                                             serial=serial))
 
 
+GENERATED = "CASE WHEN serial IS NULL THEN 1 ELSE 0 END"
+
+
 def _groups() -> list[tuple[Any, ...]]:
+    """(product, warehouse, bin, lot, expiry, cost, generated, rows, manufacturer serials): one
+    document each; `generated` rows (serial products) have no serial and get one."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT product, warehouse, bin, lot, expiry, cost, COUNT(*) FROM st_import "
-                       "GROUP BY product, warehouse, bin, lot, expiry, cost "
+        cursor.execute("SELECT product, warehouse, bin, lot, expiry, cost, "
+                       f"{GENERATED}, COUNT(*), COUNT(manufacturer_serial) FROM st_import "
+                       f"GROUP BY product, warehouse, bin, lot, expiry, cost, {GENERATED} "
                        "ORDER BY MIN(row_no)")
         return cursor.fetchall()
 
 
 def _group_where(group: tuple[Any, ...]) -> tuple[str, list[Any]]:
-    sku, warehouse, bin_code, lot, expiry, cost, _n = group
-    where = []
-    params: list[Any] = []
+    sku, warehouse, bin_code, lot, expiry, cost, generate, _n, _makers = group
+    where = [f"{GENERATED} = %s"]
+    params: list[Any] = [generate]
     for column, value in (("product", sku), ("warehouse", warehouse), ("bin", bin_code),
                           ("lot", lot), ("expiry", expiry), ("cost", cost)):
         if value is None:
@@ -286,13 +321,12 @@ def _group_quantity(group: tuple[Any, ...]) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _group_serials(group: tuple[Any, ...]) -> Iterator[str]:
-    """The group's serials, streamed (a server-side cursor on PostgreSQL): the file is never
-    held in memory whole."""
+def _group_serials(group: tuple[Any, ...], column: str = "serial") -> Iterator[Any]:
+    """The group's serials (or manufacturer serials, None where a row has none), streamed (a
+    server-side cursor on PostgreSQL): the file is never held in memory whole."""
     where, params = _group_where(group)
     with connection.chunked_cursor() as cursor:
-        cursor.execute(f"SELECT serial FROM st_import WHERE {where} AND serial IS NOT NULL "
-                       "ORDER BY row_no", params)
+        cursor.execute(f"SELECT {column} FROM st_import WHERE {where} ORDER BY row_no", params)
         while batch := cursor.fetchmany(CHUNK):
             for (serial,) in batch:
                 yield serial
@@ -317,13 +351,15 @@ def import_receipts(path: Path, *, user: Any, supplier: str | None = None,
             refuse(listed)
         documents = []
         for group in _groups():
-            sku, warehouse, bin_code, lot, expiry, cost, _n = group
+            sku, warehouse, bin_code, lot, expiry, cost, generate, _n, makers = group
             is_serial = Product.objects.filter(sku=sku, tracking=Tracking.SERIAL).exists()
-            serials = _group_serials(group) if is_serial else iter(())
+            serials = _group_serials(group) if is_serial and not generate else iter(())
             quantity = 0 if is_serial else _group_quantity(group)
             place = f"{warehouse}/{bin_code}" if bin_code else warehouse
             common = {"warehouse": place, "product": sku, "user": user, "lot": lot,
                       "expiry": _date(expiry), "cost": _money(cost)}
+            if is_serial and makers:
+                common["manufacturer_serials"] = _group_serials(group, "manufacturer_serial")
             if opening_balance:
                 documents.append(receipts.add_found(reason="opening balance", serials=serials,
                                                     quantity=quantity or None, **common))

@@ -11,6 +11,10 @@ the symbol placed on the dot grid: no resampling, no blur. Symbologies:
 - `code128`: the serial (ISO 8859-1 text).
 - `qr`: the serial (UTF-8 text), error correction level M.
 
+A unit that carries a manufacturer serial beside its own shows both as text, `S/N` (its own
+serial) and `MFR` (the maker's); the barcode always carries its own serial, the one serialtrack
+tracks (GS1's (21)).
+
 The default is a GS1 DataMatrix when the product has a GTIN and the unit's data fits GS1's rules
 (serial and lot: at most 20 characters of GS1 character set 82), else a Code 128 when the serial
 is ASCII and fits the label as one, else a QR code. A symbology asked for by name that cannot
@@ -58,6 +62,7 @@ class LabelUnit:
     gtin: str | None = None  # 14 digits
     lot: str | None = None
     expiry: dt.date | None = None
+    manufacturer_serial: str | None = None
 
 
 @dataclass(frozen=True)
@@ -541,6 +546,18 @@ def _details(unit: LabelUnit, symbol: Symbol) -> list[str]:
     return details
 
 
+def _serial_blocks(unit: LabelUnit, size: float, max_lines: int, centered: bool = False
+                   ) -> list[Text]:
+    """The serial, bold; with a manufacturer serial, both, labelled S/N and MFR."""
+    if not unit.manufacturer_serial:
+        return [Text(unit.serial, True, size, max_lines=max_lines, wrap="chars",
+                     centered=centered)]
+    return [Text(f"S/N {unit.serial}", True, size, max_lines=max_lines, wrap="chars",
+                 centered=centered),
+            Text(f"MFR {unit.manufacturer_serial}", False, size * 0.8, max_lines=2,
+                 wrap="chars", centered=centered)]
+
+
 def _draw_matrix_label(page: _Page, layout: Layout, box: Box, unit: LabelUnit,
                        symbol: Symbol) -> None:
     """A square symbol on the left, the text beside it."""
@@ -552,7 +569,7 @@ def _draw_matrix_label(page: _Page, layout: Layout, box: Box, unit: LabelUnit,
     text_x = x + symbol.width * module + max(quiet, 1.5)
     text_w = box.x + box.w - text_x
     blocks = [Text(unit.name, True, 9, max_lines=2), Text(f"SKU {unit.sku}", False, 7),
-              Text(unit.serial, True, 10, max_lines=3, wrap="chars"),
+              *_serial_blocks(unit, 10, 3),
               *(Text(d, False, 6.5, optional=True) for d in _details(unit, symbol))]
     fitted = fit_blocks(blocks, text_w, box.h)
     y = box.y + (box.h - sum(f.height for f in fitted)) / 2
@@ -566,7 +583,7 @@ def _draw_linear_label(page: _Page, layout: Layout, box: Box, unit: LabelUnit,
     module = _linear_module(symbol, layout) or MIN_LINEAR_MODULE
     details = "  ".join([f"SKU {unit.sku}", *_details(unit, symbol)])
     head = [Text(unit.name, True, 8.5), Text(details, False, 6.5)]
-    foot = [Text(unit.serial, True, 9, max_lines=2, wrap="chars", centered=True)]
+    foot = _serial_blocks(unit, 9, 2, centered=True)
     scale = 1.0
     while True:
         fitted_head = [fit_text(b, box.w, scale) for b in head]
@@ -730,16 +747,27 @@ def _product_units(sku: str, wanted: list[str]) -> list[LabelUnit]:
     from serialtrack.inventory.models import Unit
 
     item = catalog.get_product(sku)
-    found: dict[str, tuple[str | None, dt.date | None]] = {}
+    columns = ("serial", "lot__code", "lot__expiry", "manufacturer_serial")
+    found: dict[str, tuple[str, str | None, dt.date | None, str | None]] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        found.update((serial, (lot, expiry)) for serial, lot, expiry in Unit.objects.filter(
-            product=item, serial__in=chunk).values_list("serial", "lot__code", "lot__expiry"))
+        found.update((row[0], row) for row in Unit.objects.filter(
+            product=item, serial__in=chunk).values_list(*columns))
+    missing = [s for s in wanted if s not in found]
+    for start in range(0, len(missing), 500):  # named by the manufacturer's serial instead
+        chunk = missing[start:start + 500]
+        found.update((row[3], row) for row in Unit.objects.filter(
+            product=item, manufacturer_serial__in=chunk).values_list(*columns))
     missing = [s for s in wanted if s not in found]
     if missing:
         raise NotFound([Problem("not_found", f"unknown serial {s!r} of {item.sku}", serial=s,
                                 field="serials") for s in missing])
-    return [LabelUnit(s, item.sku, item.name, item.gtin or None, *found[s]) for s in wanted]
+    units: dict[str, LabelUnit] = {}
+    for text in wanted:
+        serial, lot, expiry, maker = found[text]
+        units.setdefault(serial, LabelUnit(serial, item.sku, item.name, item.gtin or None, lot,
+                                           expiry, maker))
+    return list(units.values())
 
 
 def _document_units(number: str) -> list[LabelUnit]:
@@ -750,9 +778,10 @@ def _document_units(number: str) -> list[LabelUnit]:
     units: dict[int, LabelUnit] = {}
     rows = (Movement.objects.filter(document=doc, unit__isnull=False).order_by("id")
             .values_list("unit_id", "unit__serial", "unit__product__sku", "unit__product__name",
-                         "unit__product__gtin", "unit__lot__code", "unit__lot__expiry"))
-    for unit_id, serial, sku, name, gtin, lot, expiry in rows.iterator(chunk_size=2000):
-        units.setdefault(unit_id, LabelUnit(serial, sku, name, gtin or None, lot, expiry))
+                         "unit__product__gtin", "unit__lot__code", "unit__lot__expiry",
+                         "unit__manufacturer_serial"))
+    for unit_id, serial, sku, name, gtin, lot, expiry, maker in rows.iterator(chunk_size=2000):
+        units.setdefault(unit_id, LabelUnit(serial, sku, name, gtin or None, lot, expiry, maker))
         if len(units) > MAX_LABELS:
             raise InvalidInput([Problem("invalid", f"{doc.number} moved over {MAX_LABELS:,} units: "
                                         "print them by product and serial range", field="document")])

@@ -28,7 +28,8 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import drafts
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem
-from serialtrack.queries.units import fetch_units, unit_row
+from serialtrack.queries.units import unit_row
+from serialtrack.queries.units import units_by_serial as find_units
 
 VIEWER, CLERK, MANAGER, ADMIN = role("viewer"), role("clerk"), role("manager"), role("admin")
 
@@ -187,7 +188,8 @@ class UnitFilters(s.Schema):
 
 UNIT_COLUMNS = ("id", "product__sku", "product__name", "serial", "status",
                 "location__warehouse__code", "location__code", "holder__name", "lot__code",
-                "lot__expiry", "cost", "received_at", "warranty_start", "warranty_end")
+                "lot__expiry", "cost", "received_at", "warranty_start", "warranty_end",
+                "manufacturer_serial")
 
 
 def _units(qs: Any) -> list[dict[str, Any]]:
@@ -240,8 +242,9 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, A
 
 @units.get("/units/by-serial/{serial}", auth=VIEWER, response=list[s.UnitOut])
 def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
-    """Every unit carrying `serial` (one per product that has it)."""
-    found = fetch_units("u.serial = %s", [serial.strip()])
+    """Every unit carrying `serial` (one per product that has it): as its serial, else as its
+    manufacturer serial, else before a correction."""
+    found = find_units(serial.strip())
     if not found:
         raise NotFound([Problem("not_found", f"unknown serial {serial.strip()!r}",
                                 serial=serial.strip())])

@@ -77,6 +77,8 @@ class LotOut(Schema):
 class UnitOut(Schema):
     product: str
     serial: str
+    manufacturer_serial: str | None = Field(
+        default=None, description="the maker's serial, when the unit carries one beside its own")
     status: str
     location: str | None
     holder: str | None
@@ -108,6 +110,10 @@ class ReceiptIn(In):
     reference: str = Field(default="", max_length=100)
     generate: int | None = Field(default=None, ge=1, le=1_000_000,
                                  description="give N units serials from the product's template")
+    manufacturer_serials: list[Serial | None] = Field(
+        default_factory=list, max_length=MAX_SERIALS,
+        description="the makers' serials, one per unit (null: none): beside `serials`, position "
+                    "by position, or alone — each unit then gets a generated serial")
 
 
 class FoundIn(In):

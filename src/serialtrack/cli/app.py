@@ -5,6 +5,7 @@ Every command accepts `--json` and then prints exactly one JSON document."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import getpass
@@ -157,6 +158,33 @@ def serial_input(serials: list[str] | None, serials_file: Path | None,
         yield from expand_tokens(serials)
     if serials_file:
         yield from read_serials_file(serials_file, column)
+
+
+def maker_input(serials: list[str] | None, serials_file: Path | None, column: str | None,
+                maker_flag: bool, maker_column: str | None
+                ) -> tuple[Iterator[str], Iterator[str | None]]:
+    """(serials, manufacturer serials) of a receipt. `--manufacturer-serials`: what is listed (or
+    in the file's `manufacturer_serial` column) are the makers' serials, and the units' own are
+    generated. `--manufacturer-column`: the file's serials paired with that column's (a blank
+    cell: that unit has none)."""
+    from serialtrack.posting.serials import read_serials_file
+
+    if maker_flag:
+        if maker_column:
+            raise typer.BadParameter("either --manufacturer-serials (the serials listed are the "
+                                     "makers') or --manufacturer-column, not both",
+                                     param_hint="--manufacturer-column")
+        chosen = column or ("manufacturer_serial" if serials_file and serials_file.suffix.lower()
+                            in (".csv", ".xlsx") else None)
+        return iter(()), serial_input(serials, serials_file, chosen)
+    if maker_column:
+        if not serials_file:
+            raise typer.BadParameter("--manufacturer-column reads --serials-file",
+                                     param_hint="--manufacturer-column")
+        return (serial_input(serials, serials_file, column),
+                (text if text.strip() else None
+                 for text in read_serials_file(serials_file, maker_column)))
+    return serial_input(serials, serials_file, column), iter(())
 
 
 def parse_date(value: str | None, field: str) -> dt.date | None:
@@ -394,19 +422,29 @@ def receive(
     reference: Annotated[str, typer.Option("--reference", help="e.g. purchase order")] = "",
     generate: Annotated[int | None, typer.Option(
         "--generate", help="Give N units serials from the product's template.")] = None,
+    makers: Annotated[bool, typer.Option(
+        "--manufacturer-serials", "--mfr",
+        help="The serials listed (or in --serials-file, column manufacturer_serial) are the "
+             "makers': each unit also gets a serial generated from the product's template.")
+    ] = False,
+    maker_column: Annotated[str | None, typer.Option(
+        "--manufacturer-column",
+        help="Column of --serials-file holding each unit's manufacturer serial (beside its "
+             "serial).")] = None,
     serials_file: SerialsFileOpt = None,
     column: ColumnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Receive goods: serials (or GS1 scans) into stock, generated serials, or a lot / plain
-    quantity."""
+    """Receive goods: serials (or GS1 scans) into stock, generated serials (optionally one per
+    manufacturer serial), or a lot / plain quantity."""
     from serialtrack import posting
 
+    own, maker_serials = maker_input(serials, serials_file, column, makers, maker_column)
     doc = posting.receive(
         warehouse=warehouse, product=product, user=current_user(),
-        serials=serial_input(serials, serials_file, column), quantity=qty, supplier=supplier,
+        serials=own, quantity=qty, supplier=supplier,
         lot=lot, expiry=parse_date(expiry, "expiry"), cost=parse_money(cost), reference=reference,
-        generate=generate,
+        generate=generate, manufacturer_serials=maker_serials,
     )
     posted(doc, as_json)
 
@@ -659,12 +697,32 @@ def correct_serial(
 
 @app.command()
 @command
-def show(number: str, as_json: JsonOpt = False) -> None:
-    """Show a document: lines, serials, who posted it, related documents."""
+def show(
+    number: Annotated[str, typer.Argument(metavar="DOCUMENT-OR-SERIAL")],
+    product: Annotated[str | None, typer.Option("--product", "-p")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a document (lines, serials, who posted it, related documents), or the unit a serial
+    or manufacturer serial names."""
     from serialtrack import catalog
-    from serialtrack.queries import document_summary
+    from serialtrack.posting.errors import NotFound, Problem
+    from serialtrack.queries import document_summary, find_unit
 
-    data = document_summary(catalog.get_document(number), with_serials=True)
+    document = None
+    if not product:
+        with contextlib.suppress(NotFound):
+            document = catalog.get_document(number)
+    if document is None:
+        try:
+            unit = find_unit(number, product)
+        except NotFound:
+            if product:
+                raise
+            raise NotFound([Problem("not_found", f"no document or serial {number.strip()!r}",
+                                    serial=number.strip())]) from None
+        emit({"unit": unit}, as_json, render_unit)
+        return
+    data = document_summary(document, with_serials=True)
 
     def render(d: dict[str, Any]) -> None:
         out.print(f"[bold]{d['document']}[/] {d['kind']} · {d['status']} · posted "
@@ -685,6 +743,17 @@ def show(number: str, as_json: JsonOpt = False) -> None:
     emit(data, as_json, render)
 
 
+def render_unit(d: dict[str, Any]) -> None:
+    u = d["unit"]
+    out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} "
+              f"{u['location'] or u['holder'] or ''}", highlight=False)
+    for key, label in (("manufacturer_serial", "manufacturer serial"), ("product_name", "product"),
+                       ("lot", "lot"), ("expiry", "expiry"), ("cost", "cost"),
+                       ("received_at", "received"), ("warranty_end", "warranty end")):
+        if u.get(key):
+            out.print(f"  {label}: {u[key]}", highlight=False)
+
+
 @app.command()
 @command
 def history(
@@ -702,6 +771,8 @@ def history(
         where = u["location"] or u["holder"] or ""
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} {where}",
                   highlight=False)
+        if u["manufacturer_serial"]:
+            out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
             out.print(f"formerly: {', '.join(u['former_serials'])}", highlight=False)
         table = Table("time", "document", "kind", "from → to", "status", "party", "user", "note")
@@ -780,6 +851,8 @@ def warranty(
     def render(d: dict[str, Any]) -> None:
         u = d["unit"]
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']}", highlight=False)
+        if u["manufacturer_serial"]:
+            out.print(f"  manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if d["sold_to"]:
             out.print(f"  sold to {d['sold_to']} on {d['sold_at'][:10]} ({d['sold_on']})",
                       highlight=False)

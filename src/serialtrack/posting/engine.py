@@ -139,10 +139,19 @@ class Posting:
         return doc
 
     # -- staging --------------------------------------------------------------------------------
-    def stage_serials(self, serials: Sequence[str]) -> None:
-        """Load a serial list into the session's temporary table `st_serials(pos, serial)`."""
-        self._temp_table("st_serials", "pos integer NOT NULL, serial varchar(128) NOT NULL")
-        self._load("st_serials", ("pos", "serial"), enumerate(serials))
+    def stage_serials(self, serials: Sequence[str],
+                      makers: Sequence[str | None] | None = None) -> None:
+        """Load a serial list into the session's temporary table `st_serials(pos, serial, mfr)`;
+        `makers`, when given, are the units' manufacturer serials, position by position (else
+        `mfr` stays NULL and the load is the plain two-column one)."""
+        self._temp_table("st_serials", "pos integer NOT NULL, serial varchar(128) NOT NULL, "
+                         "mfr varchar(128)")
+        if makers is None:
+            self._load("st_serials", ("pos", "serial"), enumerate(serials))
+        else:
+            self._load("st_serials", ("pos", "serial", "mfr"),
+                       ((pos, serial, mfr) for pos, (serial, mfr)
+                        in enumerate(zip(serials, makers, strict=True))))
 
     def stage_units(self, rows: Iterable[tuple[int, int]]) -> None:
         """Load `(pos, unit_id)` pairs into `st_units`: the units a move applies to."""
@@ -359,9 +368,10 @@ def retrying(entry: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         token = _started_at.set(timezone.now()) if _started_at.get() is None else None
         # A retry must see the same input: a streamed serial list is read once, up front.
-        serials = kwargs.get("serials")
-        if serials is not None and not isinstance(serials, (list, tuple)):
-            kwargs["serials"] = list(serials)
+        for name in ("serials", "manufacturer_serials"):
+            serials = kwargs.get(name)
+            if serials is not None and not isinstance(serials, (list, tuple)):
+                kwargs[name] = list(serials)
         try:
             for attempt in range(RETRIES):
                 try:

@@ -4,7 +4,8 @@ units come into existence. A 1,000,000-serial receipt is a handful of set-based 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import LotInfo
+from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
 
 ANALYZE_AFTER = 50_000  # serials in one receipt
 
@@ -44,9 +46,13 @@ def receive(
     kind: str = DocumentKind.RECEIPT,
     reason: str = "",
     generate: int | None = None,
+    manufacturer_serials: Iterable[str | None] = (),
 ) -> Document:
     """Post a receipt: new units in stock (serial products) or added quantity (lot/none).
-    `generate=N` gives N units serials from the product's template instead of listing them."""
+    `generate=N` gives N units serials from the product's template instead of listing them.
+    `manufacturer_serials` are the makers' serials the units carry as well, one per unit (None:
+    that unit has none): beside listed serials, position by position; or alone, and then each
+    unit gets a generated serial (one per manufacturer serial listed)."""
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     party = catalog.get_party(supplier, "supplier") if supplier else None
@@ -57,7 +63,11 @@ def receive(
         problems.append(Problem("invalid", f"{item.sku} is lot-tracked: give --lot", field="lot"))
     if item.tracking == Tracking.NONE and lot:
         problems.append(Problem("invalid", f"{item.sku} is not lot-tracked: no --lot", field="lot"))
+    makers = list(manufacturer_serials)
     if item.tracking != Tracking.SERIAL:
+        if makers:
+            problems.append(Problem("invalid", f"{item.sku} is not serial-tracked: no "
+                                    "manufacturer serials", field="manufacturer_serials"))
         refuse(problems + quantity_line(item, serials, quantity))
         with posting(kind, user) as p:
             p.open_document(party=party, warehouse=location.warehouse, reference=reference,
@@ -67,20 +77,28 @@ def receive(
             add_stock(p, line, item, lot_row, location, quantity, from_party=party)
             return p.finish()
 
-    if generate is not None:
-        return _receive_generated(item, generate, serials, quantity, problems, user=user,
-                                  warehouse=warehouse, supplier=supplier, lot=lot, expiry=expiry,
-                                  cost=cost, reference=reference, kind=kind, reason=reason)
+    serials, listed = _peek(serials)
+    if generate is not None or (makers and not listed):
+        return _receive_generated(item, len(makers) if generate is None else generate, serials,
+                                  quantity, problems, makers, user=user, warehouse=warehouse,
+                                  supplier=supplier, lot=lot, expiry=expiry, cost=cost,
+                                  reference=reference, kind=kind, reason=reason)
     scanned_lots: dict[str, LotInfo] = {}
     clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
                                          scanned_lots)
     problems += serial_problems
+    paired = _pair_makers(clean, makers, not serial_problems, problems) if makers else None
     groups = lot_groups(clean, scanned_lots, lot, expiry, problems)
     with posting(kind, user) as p:
+        if makers:
+            _check_makers(p, item, clean, makers, paired, problems)
+        check_as_makers = bool(makers) or _has_makers(p, item)
         revives = []
         for _code, _expiry, group in groups:
-            p.stage_serials(group)
+            _stage(p, group, paired)
             revives.append(_existing_serials(p, item, problems))
+            if check_as_makers:
+                _serials_carried_as_makers(p, item, problems)
         refuse(problems)
         p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                         reason=reason)
@@ -88,7 +106,9 @@ def receive(
             lot_row = get_lot(item, code, lot_expiry) if code else None
             line = p.add_line(item, len(group), lot=lot_row, to_location=location, unit_cost=cost)
             if len(groups) > 1:
-                p.stage_serials(group)
+                _stage(p, group, paired)
+            if paired:
+                _release_voided_makers(p, item)
             _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
                           party.pk if party else None, cost, skip_existing=bool(revive))
             if revive:
@@ -97,6 +117,11 @@ def receive(
                              to_party_id=None,
                              extra_set={"lot_id": lot_row.pk if lot_row else None,
                                         "cost": p.money(cost), "received_at": p.ts()})
+                if paired:
+                    p.cursor.executemany(
+                        f"UPDATE {UNIT} SET manufacturer_serial = %s WHERE id = %s",
+                        [(paired[group[pos]], unit_id) for pos, unit_id in revive
+                         if paired[group[pos]] is not None])
         if p.pg and len(clean) >= ANALYZE_AFTER:
             # Fresh planner statistics now, not at autovacuum's leisure: without them the
             # next shipment hashes the whole unit table instead of seeking its serials.
@@ -106,18 +131,135 @@ def receive(
 
 
 def _receive_generated(item: Product, count: int, serials: Iterable[str], quantity: int | None,
-                       problems: list[Problem], **receipt: Any) -> Document:
+                       problems: list[Problem], makers: list[str | None], **receipt: Any
+                       ) -> Document:
     """Take `count` serials from the product's sequence and receive them, in one transaction
-    (the sequence's counter row is locked until commit, so concurrent receipts queue on it)."""
+    (the sequence's counter row is locked until commit, so concurrent receipts queue on it).
+    With manufacturer serials, the i-th generated serial goes to the unit carrying the i-th."""
     if any(True for _ in serials):
         problems.append(Problem("invalid", "either list serials or generate them, not both",
                                 field="serials"))
     if quantity is not None and quantity != count:
         problems.append(Problem("count_mismatch", f"quantity {quantity} but {count} to generate",
                                 field="quantity"))
-    refuse(problems)
+    if makers and len(makers) != count:
+        problems.append(Problem(
+            "count_mismatch", f"{len(makers)} manufacturer serials but {count} to generate",
+            field="manufacturer_serials"))
+    refuse(problems)  # the manufacturer serials themselves are judged with the receipt's own
     with transaction.atomic():
-        return receive(product=item.sku, serials=generated.allocate(item, count), **receipt)
+        return receive(product=item.sku, serials=generated.allocate(item, count),
+                       manufacturer_serials=makers, **receipt)
+
+
+def _peek(serials: Iterable[str]) -> tuple[Iterable[str], bool]:
+    """`serials` (a stream is not lost) and whether it lists any."""
+    if isinstance(serials, (list, tuple)):
+        return serials, bool(serials)
+    stream: Iterator[str] = iter(serials)
+    first = next(stream, None)
+    return ([], False) if first is None else (itertools.chain([first], stream), True)
+
+
+# -- manufacturer serials ------------------------------------------------------------------------
+# One text names at most one unit of a product: a manufacturer serial is refused when another unit
+# of the product carries it (as its manufacturer serial or as its own serial), and so is a new
+# serial that another unit carries as its manufacturer serial. Units whose receipt was reversed
+# (voided) are not counted: they give their manufacturer serial up to the unit receiving it.
+
+def _pair_makers(clean: list[str], makers: list[str | None], serials_ok: bool,
+                 problems: list[Problem]) -> dict[str, str | None] | None:
+    """Serial -> manufacturer serial, when the lists pair up (else None; the problems say why)."""
+    stored, maker_problems = check_manufacturer_serials(makers)
+    problems += maker_problems
+    if not serials_ok:
+        return None
+    if len(stored) != len(clean):
+        problems.append(Problem(
+            "count_mismatch", f"{len(stored)} manufacturer serials for {len(clean)} serials",
+            field="manufacturer_serials", extra={"serials": len(clean),
+                                                 "manufacturer_serials": len(stored)}))
+        return None
+    if maker_problems:
+        return None
+    listed = set(clean)
+    for serial, maker in zip(clean, stored, strict=True):
+        if maker is not None and maker != serial and maker in listed:
+            problems.append(Problem(
+                "duplicate_serial", f"manufacturer serial {maker!r} of serial {serial!r} is "
+                "also listed as a serial in this document", serial=maker,
+                field="manufacturer_serial"))
+    return dict(zip(clean, stored, strict=True))
+
+
+def _stage(p: Posting, group: list[str], paired: dict[str, str | None] | None) -> None:
+    p.stage_serials(group, [paired[s] for s in group] if paired else None)
+
+
+def _check_makers(p: Posting, product: Product, clean: list[str], makers: list[str | None],
+                  paired: dict[str, str | None] | None, problems: list[Problem]) -> None:
+    """Manufacturer serials other units of the product carry: every one named, in two indexed
+    joins. Checked even when the lists do not pair up, so one refusal names them all."""
+    rows = ([(s, m) for s, m in paired.items() if m is not None] if paired is not None else
+            [("", m.strip()) for m in makers if m is not None and serial_problem(m)[1] is None])
+    if not rows:
+        return
+    p.stage_serials([s for s, _m in rows], [m for _s, m in rows])
+    seen: set[str] = set()
+    for column, what in (("manufacturer_serial", "is already the manufacturer serial of unit"),
+                         ("serial", "is already the serial of unit")):
+        p.cursor.execute(
+            f"SELECT s.mfr, u.serial, u.status, d.number, d.posted_at FROM st_serials s "
+            f"JOIN {UNIT} u ON u.product_id = %s AND u.{column} = s.mfr "
+            "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+            "WHERE u.status <> 'voided' AND u.serial <> s.serial ORDER BY s.pos", [product.pk])
+        for maker, serial, status, number, posted_at in p.cursor.fetchall():
+            if maker in seen:
+                continue
+            seen.add(maker)
+            if p.is_recent(posted_at):
+                problems.append(Problem(
+                    "conflict", f"manufacturer serial {maker!r} of {product.sku} was just "
+                    f"received by {number} in another posting", serial=maker,
+                    field="manufacturer_serial", extra={"document": number}))
+                continue
+            problems.append(Problem(
+                "duplicate_serial",
+                f"manufacturer serial {maker!r} of {product.sku} {what} {serial!r} "
+                f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
+                serial=maker, field="manufacturer_serial",
+                extra={"unit": serial, "status": status, "document": number}))
+
+
+def _has_makers(p: Posting, product: Product) -> bool:
+    """Does any unit of the product carry a manufacturer serial? (One seek of the partial index:
+    a product without any pays nothing more for its receipts.)"""
+    p.cursor.execute(f"SELECT 1 FROM {UNIT} WHERE product_id = %s AND manufacturer_serial IS NOT "
+                     "NULL LIMIT 1", [product.pk])
+    return p.cursor.fetchone() is not None
+
+
+def _serials_carried_as_makers(p: Posting, product: Product, problems: list[Problem]) -> None:
+    """Staged serials that another unit of the product carries as its manufacturer serial."""
+    p.cursor.execute(
+        "SELECT s.serial, u.serial, u.status, d.number FROM st_serials s "
+        f"JOIN {UNIT} u ON u.product_id = %s AND u.manufacturer_serial = s.serial "
+        "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+        "WHERE u.status <> 'voided' AND u.serial <> s.serial ORDER BY s.pos", [product.pk])
+    for serial, other, status, number in p.cursor.fetchall():
+        problems.append(Problem(
+            "duplicate_serial",
+            f"serial {serial!r} of {product.sku} is the manufacturer serial of unit {other!r} "
+            f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
+            serial=serial, extra={"unit": other, "status": status, "document": number}))
+
+
+def _release_voided_makers(p: Posting, product: Product) -> None:
+    """Units whose receipt was reversed give up the staged manufacturer serials."""
+    p.cursor.execute(
+        f"UPDATE {UNIT} SET manufacturer_serial = NULL WHERE product_id = %s AND status = "
+        "'voided' AND manufacturer_serial IN (SELECT mfr FROM st_serials WHERE mfr IS NOT NULL)",
+        [product.pk])
 
 
 def lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
@@ -207,9 +349,10 @@ def _insert_units(
              "AND x.serial = s.serial) ") if skip_existing else ""
     now, money = p.ts(), p.money(cost)
     p.cursor.execute(
-        f"INSERT INTO {UNIT} (product_id, serial, lot_id, status, location_id, holder_id, cost, "
-        "received_at, attributes, last_document_id, moved_at) "
-        f"SELECT %s, s.serial, %s, 'in_stock', %s, NULL, %s, %s, '{{}}', %s, %s FROM st_serials s "
+        f"INSERT INTO {UNIT} (product_id, serial, manufacturer_serial, lot_id, status, "
+        "location_id, holder_id, cost, received_at, attributes, last_document_id, moved_at) "
+        f"SELECT %s, s.serial, s.mfr, %s, 'in_stock', %s, NULL, %s, %s, '{{}}', %s, %s "
+        "FROM st_serials s "
         f"{where}ORDER BY {order}",
         [product.pk, lot_id, location_id, money, now, p.document.pk, now]
         + ([product.pk] if skip_existing else []),
@@ -235,12 +378,15 @@ def add_found(
     lot: str | None = None,
     expiry: dt.date | None = None,
     cost: Decimal | None = None,
+    manufacturer_serials: Iterable[str | None] = (),
 ) -> Document:
-    """Found stock or an opening balance: an adjustment that brings units in without a supplier."""
+    """Found stock or an opening balance: an adjustment that brings units in without a supplier
+    (manufacturer serials as for `receive`)."""
     if not reason.strip():
         raise InvalidInput([Problem("invalid", "an adjustment needs a reason "
                                     "(e.g. 'opening balance', 'found in stock count')",
                                     field="reason")])
     return receive(warehouse=warehouse, product=product, user=user, serials=serials,
                    quantity=quantity, lot=lot, expiry=expiry, cost=cost,
-                   kind=DocumentKind.ADJUSTMENT, reason=reason)
+                   kind=DocumentKind.ADJUSTMENT, reason=reason,
+                   manufacturer_serials=manufacturer_serials)

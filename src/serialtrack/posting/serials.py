@@ -81,6 +81,38 @@ def check_serials(raw: Iterable[str], pattern: str = "") -> tuple[list[str], lis
     return out, problems, count
 
 
+def check_manufacturer_serials(raw: Iterable[str | None]) -> tuple[list[str | None],
+                                                                    list[Problem]]:
+    """Manufacturer serials, one per unit and in the units' order (None: that unit has none):
+    the stored forms (trimmed), and every text that breaks the serial rules or is repeated.
+    The product's serial pattern is for its own serials, not the maker's."""
+    out: list[str | None] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    reported: set[str] = set()
+    for text in raw:
+        if text is None:
+            out.append(None)
+            continue
+        serial, problem = serial_problem(text)
+        out.append(serial)
+        if problem:
+            message = ("empty manufacturer serial" if not serial
+                       else "manufacturer " + problem.message)
+            problems.append(Problem(problem.code, message, serial=problem.serial,
+                                    field="manufacturer_serial"))
+        elif serial in seen:
+            if serial not in reported:
+                reported.add(serial)
+                problems.append(Problem(
+                    "duplicate_serial",
+                    f"manufacturer serial {serial!r} is listed twice in this document",
+                    serial=serial, field="manufacturer_serial"))
+        else:
+            seen.add(serial)
+    return out, problems
+
+
 def expand_range(token: str) -> list[str] | None:
     """`device-00121..device-00125` -> the five serials (same prefix, padding kept); None if
     `token` is not a range."""

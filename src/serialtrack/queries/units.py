@@ -1,8 +1,12 @@
 """Serial -> unit. A serial is unique per product; without a product it may be ambiguous.
 
+A unit is found by its serial, by its manufacturer serial (the maker's, when it carries an
+internal one too), or by a serial it carried before a correction — in that order: a text that is
+one unit's serial finds that unit, even if another carries it as a manufacturer serial.
+
 This is the scanner's hot path: a few hand-written statements that are index seeks (unit by
-(product, serial) or by serial; movements by unit), not ORM queries that Django rebuilds — and
-PostgreSQL re-plans — on every call."""
+(product, serial) or by serial, or by manufacturer serial likewise; movements by unit), not ORM
+queries that Django rebuilds — and PostgreSQL re-plans — on every call."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from serialtrack.posting.errors import AmbiguousSerial, NotFound, Problem
 
 UNIT_SELECT = (
     "SELECT u.id, p.sku, p.name, u.serial, u.status, w.code, l.code, h.name, t.code, t.expiry, "
-    "u.cost, u.received_at, u.warranty_start, u.warranty_end "
+    "u.cost, u.received_at, u.warranty_start, u.warranty_end, u.manufacturer_serial "
     "FROM inventory_unit u JOIN inventory_product p ON p.id = u.product_id "
     "LEFT JOIN inventory_location l ON l.id = u.location_id "
     "LEFT JOIN inventory_warehouse w ON w.id = l.warehouse_id "
@@ -46,12 +50,13 @@ def _iso(value: dt.date | None) -> str | None:
 
 def unit_row(row: tuple[Any, ...]) -> dict[str, Any]:
     (uid, sku, name, serial, status, wh, bin_code, holder, lot, expiry, cost, received,
-     w_start, w_end) = row
+     w_start, w_end, maker) = row
     return {
         "id": uid,
         "product": sku,
         "product_name": name,
         "serial": serial,
+        "manufacturer_serial": maker,
         "status": status,
         "location": f"{wh}/{bin_code}" if wh else "",
         "holder": holder,
@@ -71,29 +76,43 @@ def fetch_units(where: str, params: Iterable[Any]) -> list[dict[str, Any]]:
         return [unit_row(r) for r in cursor.fetchall()]
 
 
+BY_PRODUCT = "(SELECT id FROM inventory_product WHERE sku = %s)"
+
+
+def units_by_serial(serial: str, product: str | None = None) -> list[dict[str, Any]]:
+    """The units `serial` names, in the order of the module docstring: one statement (an index
+    seek) when it is a unit's serial — the scanner's case —, one more (another index seek) for
+    each next kind of serial tried."""
+    by_product = f"u.product_id = {BY_PRODUCT} AND " if product else ""
+    first = [product] if product else []
+    found = fetch_units(f"{by_product}u.serial = %s", [*first, serial])
+    if not found:
+        found = fetch_units(f"{by_product}u.manufacturer_serial = %s", [*first, serial])
+    if not found:
+        alias = f"a.product_id = {BY_PRODUCT} AND " if product else ""
+        found = fetch_units("u.id IN (SELECT a.unit_id FROM inventory_serialalias a WHERE "
+                            f"{alias}a.serial = %s)", [*first, serial])
+    return found
+
+
 def find_unit(serial: str, product: str | None = None) -> dict[str, Any]:
-    """The unit carrying `serial` (or carrying it before a correction), as a plain dict. Given
-    without a product, a serial that two products share is refused, listing both."""
+    """The unit carrying `serial` (as its serial or manufacturer serial, or before a correction),
+    as a plain dict. Given without a product, a serial that two products share is refused,
+    listing both."""
     serial = serial.strip()
-    if product:
-        by_product = "(SELECT id FROM inventory_product WHERE sku = %s)"
-        found = fetch_units(f"u.product_id = {by_product} AND u.serial = %s", [product, serial])
-        if not found:
-            found = fetch_units("u.id IN (SELECT a.unit_id FROM inventory_serialalias a WHERE "
-                           f"a.product_id = {by_product} AND a.serial = %s)", [product, serial])
-    else:
-        found = fetch_units("u.serial = %s", [serial])
-        if not found:
-            found = fetch_units("u.id IN (SELECT a.unit_id FROM inventory_serialalias a "
-                           "WHERE a.serial = %s)", [serial])
+    found = units_by_serial(serial, product)
     if not found:
         what = f"serial {serial!r}" + (f" of {product}" if product else "")
         raise NotFound([Problem("not_found", f"unknown {what}", serial=serial)])
     if len(found) > 1:
         skus = sorted(u["product"] for u in found)
-        raise AmbiguousSerial([Problem(
-            "ambiguous_serial",
-            f"serial {serial!r} exists on {len(skus)} products: {', '.join(skus)}; "
-            "name the product (--product)",
-            serial=serial, extra={"products": skus})])
+        names = sorted({*skus})
+        if len(names) == 1:  # units of one product that carried it before corrections
+            message = (f"serial {serial!r} names {len(found)} units of {names[0]}: "
+                       f"{', '.join(sorted(u['serial'] for u in found))}; give the unit's serial")
+        else:
+            message = (f"serial {serial!r} exists on {len(skus)} products: {', '.join(skus)}; "
+                       "name the product (--product)")
+        raise AmbiguousSerial([Problem("ambiguous_serial", message, serial=serial,
+                                       extra={"products": skus})])
     return found[0]
