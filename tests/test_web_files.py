@@ -24,7 +24,7 @@ from django.test import Client
 
 from tests.conftest import backend, table_counts
 from tests.test_labels import read_back
-from tests.test_web import browser, module_db_url, sign_in, site  # noqa: F401 - fixtures
+from tests.test_web import SHOTS, browser, module_db_url, sign_in, site  # noqa: F401 - fixtures
 
 PASSWORD = "correct horse battery"
 HEADER = "product,serial,lot,expiry,cost,warehouse,bin,quantity\n"
@@ -405,6 +405,8 @@ def test_import_and_labels_in_the_browser(browser: Any, site: Any) -> None:  # n
     expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
     expect(page.locator("#import-status")).to_have_attribute("data-status", "posted")
     expect(page.get_by_test_id("import-outcome")).to_contain_text("Posted 20 rows as 1 document")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "import-posted.png"), full_page=True)
     link = page.get_by_test_id("import-documents").get_by_role("link")
     number = link.inner_text()
     link.click()
@@ -425,3 +427,12 @@ def test_import_and_labels_in_the_browser(browser: Any, site: Any) -> None:  # n
     assert len(found) == 1 and found[0][0].text == "device-07005"
     assert found[0][0].symbology_identifier == "]C0"  # Code 128
     page.context.close()
+
+    # On a phone: the import page and the unit page with its label form fit the screen.
+    phone = sign_in(browser, site, "magda", phone=True)
+    for path in ("/import/", "/units/HT-200/device-07005", f"/documents/{number}", "/labels/"):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
+    phone.screenshot(path=str(SHOTS / "labels-phone.png"), full_page=True)
+    phone.context.close()

@@ -98,7 +98,8 @@ def start_import(filename: str, chunks: Iterable[bytes], *, user: Any, supplier:
                                    opening_balance=opening_balance)
     folder = job_folder(job.pk)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        upload_root().mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
         with (folder / name).open("wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
