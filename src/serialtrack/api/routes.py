@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from serialtrack import catalog, posting, queries
 from serialtrack.api import schemas as s
-from serialtrack.api.core import api, role
+from serialtrack.api.core import Forbidden, api, role
 from serialtrack.inventory.models import (
     Document,
     Lot,
@@ -407,9 +407,27 @@ def get_document(request: HttpRequest, ref: str) -> dict[str, Any]:
 # -- drafts ------------------------------------------------------------------------------------------
 
 
+def _draft_role(request: HttpRequest, kind: str, operation: str = "") -> None:
+    """A draft needs the role of the same direct posting: manager for write-offs and repairs."""
+    from serialtrack.accounts.roles import has_role
+
+    needed = drafts.role_needed(kind, operation)
+    if not has_role(request.user, needed):
+        raise Forbidden(f"this needs the {needed} role")
+
+
+def _open_draft(request: HttpRequest, draft_id: int) -> Any:
+    doc = drafts.get_draft(draft_id)
+    _draft_role(request, doc.kind, doc.draft.operation)
+    return doc
+
+
 @documents.post("/drafts", auth=CLERK, response={201: s.DraftOut})
 def create_draft(request: HttpRequest, payload: s.DraftIn) -> Status[dict[str, Any]]:
-    """Open a draft (one product), then add scans one at a time or in bulk, then post it."""
+    """Open a draft (one product), then add scans one at a time or in bulk, then post it.
+    Adjustment and repair drafts name their operation; write-offs and repairs need the manager
+    role."""
+    _draft_role(request, payload.kind, payload.operation)
     doc = drafts.create_draft(user=request.user, **payload.model_dump())
     return Status(201, drafts.draft_summary(doc))
 
@@ -423,7 +441,7 @@ def get_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
 def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[str, Any]:
     """Add scans; each gets its verdict (accepted, or refused and why — refused ones are not
     kept)."""
-    doc = drafts.get_draft(draft_id)
+    doc = _open_draft(request, draft_id)
     verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition,
                                 doc=doc)
     summary = drafts.draft_summary(doc)
@@ -433,6 +451,7 @@ def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[s
 
 @documents.delete("/drafts/{draft_id}/serials/{serial}", auth=CLERK, response=s.DraftOut)
 def remove_scan(request: HttpRequest, draft_id: int, serial: str) -> dict[str, Any]:
+    _open_draft(request, draft_id)
     drafts.remove_scan(draft_id, serial)
     return drafts.draft_summary(drafts.get_draft(draft_id))
 
@@ -440,12 +459,14 @@ def remove_scan(request: HttpRequest, draft_id: int, serial: str) -> dict[str, A
 @documents.delete("/drafts/{draft_id}", auth=CLERK, response=dict)
 def discard_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
     """Throw a draft and its scans away (posted documents are never deleted)."""
+    _open_draft(request, draft_id)
     drafts.discard_draft(draft_id)
     return {"discarded": draft_id}
 
 
 @documents.post("/drafts/{draft_id}/post", auth=CLERK, response={201: s.DocumentOut})
 def post_draft(request: HttpRequest, draft_id: int) -> Status[dict[str, Any]]:
+    _open_draft(request, draft_id)
     return Status(201, _doc(drafts.post_draft(draft_id, request.user)))
 
 

@@ -228,8 +228,12 @@ class DocumentOut(Schema):
 
 
 class DraftIn(In):
-    kind: Literal["receipt", "shipment", "return", "transfer"]
-    product: str | None = Field(default=None, description="receipt, shipment, transfer")
+    kind: Literal["receipt", "shipment", "return", "transfer", "adjustment", "repair"]
+    operation: Literal["", "hold", "release", "write_off", "repair_start", "repair_done"] = Field(
+        default="", description="adjustment: hold, release or write_off (needs a reason); "
+        "repair: repair_start or repair_done")
+    product: str | None = Field(default=None,
+                                description="receipt, shipment, transfer, adjustment, repair")
     warehouse: str | None = Field(default=None, description="receipt, shipment; return: where to")
     supplier: str | None = None
     customer: str | None = None

@@ -10,12 +10,6 @@ from django.db.models import F
 from serialtrack.inventory.models import DraftLine, DraftSerial, Unit, UnitStatus
 
 
-def scan_state(draft_id: int) -> DraftLine | None:
-    """A draft's line with its document: what the answer to a scan needs, in one light query
-    (the scan itself has just read and judged the draft through the engine)."""
-    return DraftLine.objects.select_related("document").filter(document_id=draft_id).first()
-
-
 def scan_count(line: DraftLine) -> int:
     return DraftSerial.objects.filter(line=line).count()
 

@@ -3,7 +3,9 @@ a scan may be, what may post) is decided by `serialtrack.posting` and `serialtra
 a refusal is shown where it happened (next to the scan, above the form).
 
 Roles: every page needs a signed-in user with a role (viewer and up); every POST needs the
-clerk role — a viewer sees the same pages without the posting forms, and a POST is 403."""
+clerk role, and a station's POSTs the role its posting needs (`drafts.role_needed`: the manager
+role for write-offs and repairs) — a user without it sees the same pages without the posting
+forms, is not offered the station, and a POST is 403."""
 
 from __future__ import annotations
 
@@ -42,10 +44,26 @@ from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries.documents import document_named, recent_shipments, shipments_of_serial
 
 View = Callable[..., HttpResponse]
+# A station is a draft kind, or for adjustments and repairs the draft's operation.
+STATIONS: dict[str, tuple[str, str]] = {  # station: (document kind, operation)
+    "receipt": ("receipt", ""), "shipment": ("shipment", ""), "return": ("return", ""),
+    "transfer": ("transfer", ""), "hold": ("adjustment", "hold"),
+    "release": ("adjustment", "release"), "write_off": ("adjustment", "write_off"),
+    "repair_start": ("repair", "repair_start"), "repair_done": ("repair", "repair_done"),
+}
 KIND_TITLES = {"receipt": "Receive", "shipment": "Ship", "return": "Customer return",
-               "transfer": "Transfer"}
+               "transfer": "Transfer", "hold": "Hold", "release": "Release from hold",
+               "write_off": "Write-off", "repair_start": "Start repair",
+               "repair_done": "Repair done"}
 POST_LABELS = {"receipt": "Post receipt", "shipment": "Post shipment", "return": "Post return",
-               "transfer": "Post transfer"}
+               "transfer": "Post transfer", "hold": "Post hold", "release": "Post release",
+               "write_off": "Post write-off", "repair_start": "Post repair start",
+               "repair_done": "Post repair done"}
+ADJUST_STATIONS = ("hold", "release", "write_off", "repair_start", "repair_done")
+STATION_URLS = {"receipt": "/receive/", "shipment": "/ship/", "return": "/return/",
+                "transfer": "/transfer/", "hold": "/hold/", "release": "/release/",
+                "write_off": "/write-off/", "repair_start": "/repair/",
+                "repair_done": "/repair/done/"}
 BULK_REFUSALS_SHOWN = 200
 REPORT_SERIALS_SHOWN = 200
 
@@ -64,7 +82,7 @@ def station(view: View) -> View:
             return redirect_to_login(request.get_full_path(), "/login/")
         needed = "viewer" if request.method in ("GET", "HEAD") else "clerk"
         if not has_role(user, needed):
-            return show(request, "web/forbidden.html", {"needed": needed}, status=403)
+            return forbidden(request, needed)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -72,8 +90,24 @@ def station(view: View) -> View:
 
 def show(request: HttpRequest, template: str, context: dict[str, Any] | None = None,
          status: int = 200) -> HttpResponse:
-    base = {"role": role_of(request.user), "can_post": has_role(request.user, "clerk")}
+    """Render with the user's role; `can_post` (the page's posting forms) and `stations` (the
+    stations offered in the navigation) follow it."""
+    base = {"role": role_of(request.user), "can_post": has_role(request.user, "clerk"),
+            "stations": offered(request.user)}
     return render(request, template, {**base, **(context or {})}, status=status)
+
+
+def role_of_station(station_name: str) -> str:
+    return drafts.role_needed(*STATIONS[station_name])
+
+
+def offered(user: Any) -> set[str]:
+    """The stations this user may post (and is offered)."""
+    return {name for name in STATIONS if has_role(user, role_of_station(name))}
+
+
+def forbidden(request: HttpRequest, needed: str) -> HttpResponse:
+    return show(request, "web/forbidden.html", {"needed": needed}, status=403)
 
 
 def not_found(request: HttpRequest, exc: Refused) -> HttpResponse:
@@ -100,10 +134,18 @@ def home(request: HttpRequest) -> HttpResponse:
     hold_count, on_hold = worklists.units_in("on_hold")
     repair_count, in_repair = worklists.units_in("in_repair")
     return show(request, "web/home.html", {
-        "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold, "hold_count": hold_count,
-        "in_repair": in_repair, "repair_count": repair_count,
+        "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold,
+        "hold_count": hold_count, "in_repair": in_repair, "repair_count": repair_count,
         "documents": worklists.recent_documents(),
+        "release_url": _station_url(STATION_URLS["release"], on_hold),
+        "repair_done_url": _station_url(STATION_URLS["repair_done"], in_repair),
     })
+
+
+def _station_url(path: str, units: list[dict[str, Any]]) -> str:
+    """A station's page, its product filled in when the units listed are all of one."""
+    skus = {u["sku"] for u in units}
+    return f"{path}?{urlencode({'product': skus.pop()})}" if len(skus) == 1 else path
 
 
 # -- opening a draft: receive, ship, return ----------------------------------------------------
@@ -232,6 +274,108 @@ def customer_return(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(draft_url(doc.pk))
 
 
+# -- opening a draft: transfer, hold and release, write-off, repair ----------------------------
+
+STATION_LEADS = {
+    "transfer": "What moves, from where, to where — then scan each unit as you move it.",
+    "hold": "Quarantine units in stock: they stay where they are but cannot ship until released.",
+    "release": "Units on hold go back to stock, where they are.",
+    "write_off": "Units leave stock for good (scrapped): say why — then scan them.",
+    "repair_start": "Units in stock or on hold go into repair.",
+    "repair_done": "Repaired units go back to stock, where they are.",
+}
+
+
+def _move_context(request: HttpRequest, name: str) -> dict[str, Any]:
+    kind, operation = STATIONS[name]
+    context: dict[str, Any] = {
+        "station": name, "kind": kind, "operation": operation, "title": KIND_TITLES[name],
+        "lead": STATION_LEADS[name], "needed": role_of_station(name),
+        "nav": "transfer" if name == "transfer" else "adjust",
+        "reason_required": drafts.OPERATIONS[operation].needs_reason if operation else False,
+        "products": choices.serial_products(),
+    }
+    context["can_post"] = has_role(request.user, context["needed"])
+    if name == "transfer":
+        context["locations"] = choices.locations()
+    return context
+
+
+def _open_move(request: HttpRequest, name: str) -> HttpResponse:
+    """The opening form of a station that moves units we hold; posted, it opens the draft."""
+    context = _move_context(request, name)
+    if request.method == "GET":
+        context["form"] = {"product": (request.GET.get("product") or "").strip()}
+        return show(request, "web/move_start.html", context)
+    if not context["can_post"]:
+        return forbidden(request, context["needed"])
+    problems: list[Problem] = []
+    fields = _parse(request, problems)
+    form = {k: _text(request, k) for k in ("product", "source", "destination", "reason",
+                                           "expected_quantity")}
+    if not problems:
+        try:
+            doc = drafts.create_draft(
+                kind=context["kind"], operation=context["operation"], user=request.user,
+                product=form["product"] or None, source=form["source"] or None,
+                destination=form["destination"] or None, reason=form["reason"],
+                expected_quantity=fields.get("expected_quantity"))
+        except Refused as exc:
+            problems = exc.problems
+        else:
+            return HttpResponseRedirect(draft_url(doc.pk))
+    return show(request, "web/move_start.html", {**context, "problems": problems, "form": form},
+                status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def transfer(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "transfer")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def hold(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "hold")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def release(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "release")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def write_off(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "write_off")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def repair_start(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "repair_start")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def repair_done(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "repair_done")
+
+
+@require_GET
+@station
+def adjust(request: HttpRequest) -> HttpResponse:
+    """The stations for units we hold that need something done: hold, release, write-off,
+    repair — those this user may post."""
+    return show(request, "web/adjust.html", {
+        "nav": "adjust",
+        "choices": [{"station": name, "title": KIND_TITLES[name], "lead": STATION_LEADS[name],
+                     "url": STATION_URLS[name]} for name in ADJUST_STATIONS],
+    })
+
+
 # -- the scan station ----------------------------------------------------------------------------
 
 def _get_draft(draft_id: int) -> Document:
@@ -244,20 +388,32 @@ def _posted(draft_id: int) -> str | None:
             .values_list("number", flat=True).first())
 
 
-def _state(doc: Document) -> dict[str, Any]:
+def _station_of(doc: Document) -> str:
+    return doc.draft.operation or doc.kind
+
+
+def _may_post(user: Any, doc: Document) -> bool:
+    return has_role(user, drafts.role_needed(doc.kind, doc.draft.operation))
+
+
+def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
     """The draft's header, counter and whether Post is enabled (the engine still checks the
-    count on posting)."""
+    count on posting); the scan and post forms only for a user whose role may post it."""
     line = doc.draft
+    name = _station_of(doc)
     summary = {"scanned": stations.scan_count(line), "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
-    return {"doc": doc, "line": line, "summary": summary, "ready": ready, "nav": doc.kind,
-            "kind_title": KIND_TITLES.get(doc.kind, doc.kind),
-            "post_label": POST_LABELS.get(doc.kind, "Post")}
+    return {"doc": doc, "line": line, "summary": summary, "ready": ready,
+            "nav": "adjust" if name in ADJUST_STATIONS else doc.kind, "station": name,
+            "kind_title": KIND_TITLES.get(name, doc.kind),
+            "post_label": POST_LABELS.get(name, "Post"),
+            "can_post": _may_post(request.user, doc),
+            "needed": drafts.role_needed(doc.kind, line.operation)}
 
 
-def _station_context(doc: Document, **extra: Any) -> dict[str, Any]:
-    context = _state(doc)
+def _station_context(request: HttpRequest, doc: Document, **extra: Any) -> dict[str, Any]:
+    context = _state(request, doc)
     context["scans"] = stations.draft_scans(doc.draft)
     context["more_scans"] = max(0, context["summary"]["scanned"] - len(context["scans"]))
     if doc.kind == "shipment":
@@ -283,13 +439,16 @@ def _draft_or_redirect(request: HttpRequest, draft_id: int) -> Document | HttpRe
 
 def with_draft(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Hand the view its open draft; a draft that is unknown or already posted answers with
-    the not-found page or a redirect to the posted document."""
+    the not-found page or a redirect to the posted document; a POST by a user whose role may
+    not post this draft is 403."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, draft_id: int) -> HttpResponse:
         doc = _draft_or_redirect(request, draft_id)
         if isinstance(doc, HttpResponse):
             return doc
+        if request.method == "POST" and not _may_post(request.user, doc):
+            return forbidden(request, drafts.role_needed(doc.kind, doc.draft.operation))
         return view(request, draft_id, doc)
 
     return wrapper
@@ -299,39 +458,33 @@ def with_draft(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 @station
 @with_draft
 def draft_page(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
-    return show(request, "web/draft.html", _station_context(doc))
+    return show(request, "web/draft.html", _station_context(request, doc))
 
 
 @require_POST
 @station
-def scan(request: HttpRequest, draft_id: int) -> HttpResponse:
+@with_draft
+def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     """One scan: its verdict at once; accepted ones join the draft."""
     raw = request.POST.get("serial", "")
     if not raw.strip():
         return HttpResponse(status=204)
     disposition = _text(request, "disposition") or None
     try:
-        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition)[0]
+        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition, doc=doc)[0]
     except Refused as exc:
-        gone = _draft_or_redirect(request, draft_id)  # unknown, or posted meanwhile
+        gone = _draft_or_redirect(request, draft_id)  # posted meanwhile
         if isinstance(gone, HttpResponse):
             return gone
         verdict = drafts.Verdict(raw.strip(), False, exc.code, exc.summary())
     if not request.htmx:
-        doc = _draft_or_redirect(request, draft_id)
-        if isinstance(doc, HttpResponse):
-            return doc
-        return show(request, "web/draft.html", _station_context(doc, verdict=verdict))
-    line = stations.scan_state(draft_id)
-    if line is None:
-        return not_found(request, NotFound([Problem("not_found", f"unknown draft {draft_id}")]))
-    doc = line.document
-    context = _state(doc)
+        return show(request, "web/draft.html", _station_context(request, doc, verdict=verdict))
+    context = _state(request, doc)
     context.update(verdict=verdict, oob=True)
     if verdict.accepted:
         context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
         if doc.kind == "shipment":
-            context["picks"] = stations.pick_list(line)
+            context["picks"] = stations.pick_list(doc.draft)
     return show(request, "web/_scan_result.html", context)
 
 
@@ -347,7 +500,7 @@ def remove(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         error = exc.summary()
     if not request.htmx:
         return HttpResponseRedirect(draft_url(draft_id))
-    context = _state(doc)
+    context = _state(request, doc)
     context.update(oob=True, removed=serial.strip(), error=error)
     if doc.kind == "shipment":
         context["picks"] = stations.pick_list(doc.draft)
@@ -380,7 +533,7 @@ def bulk(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         result["given"] = len(serials)
         if serials:
             verdicts = drafts.add_scans(draft_id, serials, request.user,
-                                        _text(request, "disposition") or None)
+                                        _text(request, "disposition") or None, doc=doc)
             refused = [v for v in verdicts if not v.accepted]
             result.update(accepted=len(verdicts) - len(refused), refused_count=len(refused),
                           refused=refused[:BULK_REFUSALS_SHOWN])
@@ -388,7 +541,7 @@ def bulk(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         result["problems"] = exc.problems
     except (UnicodeDecodeError, ValueError, OSError) as exc:  # unreadable upload
         result["problems"] = [Problem("invalid", f"cannot read the file: {exc}", field="file")]
-    context = _station_context(doc, bulk=result, oob=True)
+    context = _station_context(request, doc, bulk=result, oob=True)
     template = "web/_bulk_result.html" if request.htmx else "web/draft.html"
     return show(request, template, context)
 
@@ -400,7 +553,8 @@ def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     try:
         posted = drafts.post_draft(draft_id, request.user)
     except Refused as exc:
-        return show(request, "web/draft.html", _station_context(doc, post_problems=exc.problems),
+        return show(request, "web/draft.html",
+                    _station_context(request, doc, post_problems=exc.problems),
                     status=409 if exc.http_status == 409 else 422)
     return HttpResponseRedirect(document_url(posted.number))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from serialtrack.inventory.models import UnitStatus
-from serialtrack.web.views import document_url, unit_url
+from serialtrack.inventory.models import Document, UnitStatus
+from serialtrack.web.views import KIND_TITLES, document_url, unit_url
 
 register = template.Library()
 _STATUS = dict(UnitStatus.choices)
@@ -24,3 +24,12 @@ def document_href(number: str | None) -> str:
 @register.filter
 def status_label(status: str | None) -> str:
     return _STATUS.get(status or "", status or "")
+
+
+@register.filter
+def draft_title(doc: Document) -> str:
+    """What a draft is: its kind ('Receipt', 'Transfer'), or for an adjustment or repair the
+    operation ('Hold', 'Write-off', 'Repair done')."""
+    line = getattr(doc, "draft", None)
+    operation = line.operation if line is not None else ""
+    return KIND_TITLES.get(operation, operation) if operation else doc.get_kind_display()
