@@ -157,10 +157,13 @@ _DRAFT_SQL = (f"SELECT {_DRAFT.select}, "
 
 def get_draft(draft_id: int) -> Document:
     """The open draft with its line, product, party and related document, and the number of
-    its scans as `doc.scanned`: one statement (it runs on every scan)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_DRAFT_SQL, [draft_id])
-        row = cursor.fetchone()
+    its scans as `doc.scanned`: one statement (it runs on every scan). An id no row can have
+    (outside the 64-bit key range) is unknown, not a database error."""
+    row = None
+    if 0 < draft_id < 2**63:
+        with connection.cursor() as cursor:
+            cursor.execute(_DRAFT_SQL, [draft_id])
+            row = cursor.fetchone()
     doc, line, product, party, related = _DRAFT.build(row[:-1]) if row else (None,) * 5
     if doc is None or line is None:
         raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])
