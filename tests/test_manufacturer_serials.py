@@ -215,6 +215,22 @@ def test_api_receipt_and_lookups_show_both_serials(
     assert snapshot() == before
 
 
+def test_web_search_by_manufacturer_serial_opens_the_unit_page_showing_both(
+        laptop: Any, user: Any) -> None:
+    from django.test import Client
+
+    from serialtrack.accounts.services import create_user
+
+    posting.receive(warehouse="WH1", product="LTP", manufacturer_serials=["WEB-1"], user=user)
+    viewer, _ = create_user("looker", "viewer", "correct horse battery")
+    client = Client()
+    client.force_login(viewer)
+    found = client.get("/search", {"q": "WEB-1"})
+    assert (found.status_code, found["Location"]) == (302, f"/units/LTP/{internal(1)}")
+    page = client.get(found["Location"]).content.decode()
+    assert internal(1) in page and "Manufacturer serial" in page and "<code>WEB-1</code>" in page
+
+
 # -- imports --------------------------------------------------------------------------------------
 
 HEADER = "product,serial,manufacturer_serial,warehouse,bin,cost\n"
