@@ -14,7 +14,16 @@ import pytest
 from serialtrack import posting
 from tests import test_web
 from tests.test_invariants import receive, ship
-from tests.test_web import PASSWORD, Site, open_station, post_draft, scan, sign_in, spy_on_sounds
+from tests.test_web import (
+    PASSWORD,
+    SHOTS,
+    Site,
+    open_station,
+    post_draft,
+    scan,
+    sign_in,
+    spy_on_sounds,
+)
 
 # The browser tests' fixtures: a live `serialtrack serve` on a fresh database, and Chromium.
 module_db_url = test_web.module_db_url
@@ -166,6 +175,8 @@ def test_transfer_between_bins(browser: Any, site: Site) -> None:
     expect(scan(page, "device-00602")).to_have_attribute("data-verdict", "accepted")
     assert page.evaluate("window.__sounds") == ["accepted", "refused", "refused", "accepted"]
     expect(page.get_by_test_id("scanned-count")).to_have_text("2")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "transfer-station.png"), full_page=True)
     number = post_draft(page, "transfer")
     assert number.startswith("TRF-")
     expect(page.locator("ul.serials li")).to_have_count(2)
@@ -187,6 +198,8 @@ def test_hold_then_release(browser: Any, site: Site) -> None:
     page = sign_in(browser, site, "hana")
     page.get_by_role("link", name="Hold · repair").click()
     expect(page.get_by_test_id("manager-only")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "adjust-stations-clerk.png"), full_page=True)
     page.get_by_role("link", name="Hold", exact=True).click()
     expect(page).to_have_url(re.compile(r"/hold/$"))
     open_station(page, "/hold/", {"product": "HT-200", "reason": "suspected water damage"})
@@ -292,6 +305,8 @@ def test_repair_start_and_done(browser: Any, site: Site) -> None:
 
     open_station(page, "/repair/", {"product": "HT-200"})
     _refused(scan(page, "device-00631"), "device-00631", "in repair")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "repair-station-phone.png"), full_page=True)
 
     page.goto("/")
     expect(page.locator("section", has_text="Units in repair")).to_contain_text("device-00631")
