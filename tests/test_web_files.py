@@ -340,7 +340,11 @@ def test_labels_of_a_receipt_and_of_a_pasted_list(shop: dict[str, Any]) -> None:
                               serials=[f"PUMP-{n}" for n in range(1, 6)]).number
     posting.receive(warehouse="WH1", product="HT-1", user=clerk,
                     serials=[f"HT-{n:03d}" for n in range(1, 31)])
+    saline = posting.receive(warehouse="WH1", product="SAL-1", user=clerk, lot="L-9",
+                             quantity=40).number
     viewer = client_for("vera", "viewer")  # labels change nothing: any role prints them
+    assert 'data-testid="label-form"' not in viewer.get(f"/documents/{saline}").content.decode()
+    assert 'data-testid="label-form"' in viewer.get("/units/HT-1/HT-005").content.decode()
 
     page = viewer.get(f"/documents/{receipt}").content.decode()
     assert 'data-testid="label-form"' in page and 'value="roll-62x29"' in page

@@ -152,6 +152,7 @@ def _run(job_id: int) -> None:
     finally:
         shutil.rmtree(job_folder(job_id), ignore_errors=True)
         connection.close()
+        _threads.pop(job_id, None)
 
 
 def _beat(job_id: int, rows: int) -> None:
