@@ -440,3 +440,47 @@ def test_import_and_labels_in_the_browser(browser: Any, site: Any) -> None:  # n
         assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
     phone.screenshot(path=str(SHOTS / "labels-phone.png"), full_page=True)
     phone.context.close()
+
+
+# -- a page is a fixed number of queries -----------------------------------------------------------
+
+# Each includes the session, the user and the user's role (3).
+PINNED_QUERIES = {"import": 5, "import_job": 4, "import_status": 4, "labels": 4}
+
+
+@in_process
+def test_the_pages_make_a_constant_number_of_queries(shop: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from serialtrack.web.models import ImportJob, ImportStatus
+
+    client = client_for("quinn", "clerk")
+    user = ImportJob._meta.get_field("user").related_model.objects.get(username="quinn")
+
+    def measure(posted: ImportJob, refused: ImportJob) -> dict[str, int]:
+        counts = {}
+        for name, path in (("import", "/import/"), ("import_job", f"/imports/{posted.pk}/"),
+                           ("import_status", f"/imports/{refused.pk}/status"),
+                           ("labels", "/labels/")):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(path).status_code == 200
+            counts[name] = len(ctx.captured_queries)
+        return counts
+
+    def jobs(documents: int, problems: int) -> tuple[ImportJob, ImportJob]:
+        posted = ImportJob.objects.create(
+            user=user, filename="a.csv", status=ImportStatus.POSTED, rows_read=documents,
+            documents=[{"number": f"RCV-{n:06d}", "kind": "receipt", "product": "HT-1",
+                        "quantity": 1} for n in range(documents)])
+        refused = ImportJob.objects.create(
+            user=user, filename="b.csv", status=ImportStatus.REFUSED, rows_read=problems,
+            problems=[{"line": n + 2, "field": "serial", "serial": f"S{n}", "message": "bad"}
+                      for n in range(problems)])
+        return posted, refused
+
+    small = measure(*jobs(1, 1))
+    for _ in range(12):
+        jobs(1, 1)
+    large = measure(*jobs(2000, 2000))
+    assert small == large == PINNED_QUERIES, (small, large)
