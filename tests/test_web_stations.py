@@ -413,3 +413,59 @@ def test_api_write_off_drafts_need_the_manager_role(shop: dict, user: Any) -> No
     hold = clerk("post", "/api/drafts", {"kind": "adjustment", "operation": "hold",
                                          "product": "HT-1"})
     assert hold.status_code == 201  # holds are the clerk's, as POST /api/holds
+
+
+# -- query counts of the new pages (in process) -------------------------------------------------
+
+# Each includes the session, the user and the user's role (3).
+PINNED_QUERIES = {"transfer": 5, "write_off": 4, "adjust": 3, "hold_draft": 6,
+                  "report_lot_customer": 7, "report_out_lot_customer": 7}
+
+
+def _station_queries(client: Any, draft_id: int, serial: str) -> dict[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    requests = {
+        "transfer": ("get", "/transfer/", {}),
+        "write_off": ("get", "/write-off/", {}),
+        "adjust": ("get", "/adjust/", {}),
+        "hold_draft": ("get", f"/drafts/{draft_id}/", {}),
+        "scan": ("post", f"/drafts/{draft_id}/scan", {"serial": serial}),
+        "report_lot_customer": ("get", "/report/", {"lot": "LOT-1", "customer": "Customer A"}),
+        "report_out_lot_customer": ("get", "/report/", {"view": "out", "lot": "LOT-1",
+                                                        "customer": "Customer A"}),
+    }
+    counts = {}
+    for name, (method, path, data) in requests.items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = getattr(client, method)(path, data, headers={"HX-Request": "true"}
+                                               if method == "post" else {})
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def test_station_pages_make_a_constant_number_of_queries(shop: dict, user: Any) -> None:
+    from django.test import Client
+
+    from serialtrack.accounts.services import create_user
+    from serialtrack.posting import drafts
+
+    manager, _ = create_user("counting-manager", "manager", PASSWORD)
+    client = Client()
+    client.force_login(manager)
+    receive(user, ["S-1", "S-2", "S-3"], lot="LOT-1")
+    ship(user, ["S-1"])
+    draft = drafts.create_draft(kind="adjustment", operation="hold", product="HT-1", user=manager)
+    drafts.add_scans(draft.pk, ["S-2"], manager)
+    small = _station_queries(client, draft.pk, "S-3")
+
+    receive(user, [f"X-{n}" for n in range(300)], lot="LOT-1")
+    ship(user, [f"X-{n}" for n in range(100)])
+    ship(user, [f"X-{n}" for n in range(100, 150)], customer="Customer B")
+    posting.hold(product="HT-1", serials=[f"X-{n}" for n in range(150, 170)], user=user)
+    drafts.add_scans(draft.pk, [f"X-{n}" for n in range(170, 290)], manager)
+    large = _station_queries(client, draft.pk, "X-290")
+    assert small == large, (small, large)
+    assert {k: v for k, v in small.items() if k != "scan"} == PINNED_QUERIES
