@@ -39,9 +39,12 @@ in_process = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def live_db(django_db_blocker: Any, tmp_path: Path) -> Iterator[None]:
+def live_db(django_db_blocker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+            ) -> Iterator[None]:
     """Committed data, visible to every thread; each import's threads finished at the end."""
     from serialtrack.web import jobs
+
+    monkeypatch.setenv("SERIALTRACK_UPLOAD_DIR", str(tmp_path / "uploads"))
 
     if backend() == "postgresql":
         try:
@@ -158,8 +161,9 @@ def xlsx(rows: list[list[Any]]) -> bytes:
 # -- imports -------------------------------------------------------------------------------------
 
 @in_process
-def test_a_good_csv_posts_in_the_background(shop: dict[str, Any]) -> None:
+def test_a_good_csv_posts_in_the_background(shop: dict[str, Any], tmp_path: Path) -> None:
     from serialtrack.inventory.models import Document, StockQuantity, Unit
+    from serialtrack.web import jobs
 
     client = client_for("carla", "clerk")
     body = (HEADER + "".join(f"HT-1,HT-{n:04d},,,120.00,WH1,,\n" for n in range(1, 201))
@@ -182,6 +186,8 @@ def test_a_good_csv_posts_in_the_background(shop: dict[str, Any]) -> None:
     page = client.get(f"/imports/{job_id}/").content.decode()
     assert all(f'href="/documents/{n}"' in page for n in numbers)
     assert "delivery 4711.csv" in client.get("/import/").content.decode()  # recent imports
+    assert jobs.wait(job_id, OUTCOME_TIMEOUT)
+    assert list((tmp_path / "uploads").iterdir()) == []  # the upload is not kept
 
 
 @in_process

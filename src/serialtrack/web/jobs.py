@@ -65,8 +65,10 @@ def upload_root() -> Path:
                 or Path(tempfile.gettempdir()) / "serialtrack-uploads")
 
 
-def job_folder(job_id: int) -> Path:
-    return upload_root() / f"import-{job_id}"
+def job_folder(job: ImportJob) -> Path:
+    """The job's own folder: its number and start time to the microsecond, so that two
+    databases (two servers, test runs) sharing the upload folder never share a job's folder."""
+    return upload_root() / f"import-{job.pk}-{job.created_at:%Y%m%dT%H%M%S%f}"
 
 
 def _safe_name(name: str) -> str:
@@ -96,7 +98,7 @@ def start_import(filename: str, chunks: Iterable[bytes], *, user: Any, supplier:
                                    "again when it has finished", field="file")])
     job = ImportJob.objects.create(user=user, filename=name, supplier=supplier or "",
                                    opening_balance=opening_balance)
-    folder = job_folder(job.pk)
+    folder = job_folder(job)
     try:
         upload_root().mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700)
@@ -107,7 +109,7 @@ def start_import(filename: str, chunks: Iterable[bytes], *, user: Any, supplier:
         shutil.rmtree(folder, ignore_errors=True)
         _finish(job.pk, ImportStatus.FAILED, message=f"could not keep the upload: {exc}")
         raise
-    thread = threading.Thread(target=_run, args=(job.pk,), name=f"serialtrack-import-{job.pk}",
+    thread = threading.Thread(target=_run, args=(job.pk, folder), name=f"serialtrack-import-{job.pk}",
                               daemon=True)
     _threads[job.pk] = thread
     thread.start()
@@ -133,16 +135,16 @@ class _Progress:
     rows: int = 0
 
 
-def _run(job_id: int) -> None:
+def _run(job_id: int, folder: Path) -> None:
     """The heartbeat thread: start the import thread, report its progress once a second until it
     ends, then remove the upload."""
     progress = _Progress()
-    worker = threading.Thread(target=_import, args=(job_id, progress),
+    worker = threading.Thread(target=_import, args=(job_id, folder, progress),
                               name=f"serialtrack-import-{job_id}-post", daemon=True)
     try:
         worker.start()
         while True:
-            _beat(job_id, progress.rows)
+            _beat(job_id, folder, progress.rows)
             worker.join(HEARTBEAT_SECONDS)
             if not worker.is_alive():
                 break
@@ -150,22 +152,21 @@ def _run(job_id: int) -> None:
         log.exception("import #%s: heartbeat failed", job_id)
         worker.join()
     finally:
-        shutil.rmtree(job_folder(job_id), ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         connection.close()
         _threads.pop(job_id, None)
 
 
-def _beat(job_id: int, rows: int) -> None:
+def _beat(job_id: int, folder: Path, rows: int) -> None:
     now = timezone.now()
     if connection.vendor == "sqlite":
-        _write_progress_file(job_id, rows, now)
+        _write_progress_file(folder, rows, now)
     else:
         ImportJob.objects.filter(pk=job_id, status__in=ACTIVE).update(rows_read=rows,
                                                                      heartbeat_at=now)
 
 
-def _write_progress_file(job_id: int, rows: int, now: dt.datetime) -> None:
-    folder = job_folder(job_id)
+def _write_progress_file(folder: Path, rows: int, now: dt.datetime) -> None:
     temporary = folder / f".progress.{threading.get_ident()}.tmp"
     try:
         temporary.write_text(json.dumps({"rows": rows, "heartbeat": now.isoformat()}))
@@ -174,19 +175,19 @@ def _write_progress_file(job_id: int, rows: int, now: dt.datetime) -> None:
         pass
 
 
-def _read_progress_file(job_id: int) -> tuple[int, dt.datetime] | None:
+def _read_progress_file(folder: Path) -> tuple[int, dt.datetime] | None:
     try:
-        data = json.loads((job_folder(job_id) / "progress.json").read_text())
+        data = json.loads((folder / "progress.json").read_text())
         return int(data["rows"]), dt.datetime.fromisoformat(data["heartbeat"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _import(job_id: int, progress: _Progress) -> None:
+def _import(job_id: int, folder: Path, progress: _Progress) -> None:
     """The import thread: the whole import on this thread's own connection, then its outcome."""
     try:
         job = ImportJob.objects.select_related("user").get(pk=job_id)
-        path = job_folder(job_id) / job.filename
+        path = folder / job.filename
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.RUNNING, total_rows=estimate_rows(path),
             heartbeat_at=timezone.now())
@@ -296,7 +297,7 @@ def refresh(job: ImportJob) -> ImportJob:
     if not job.active:
         return job
     if connection.vendor == "sqlite":
-        beat = _read_progress_file(job.pk)
+        beat = _read_progress_file(job_folder(job))
         if beat is not None:
             job.rows_read, job.heartbeat_at = max(job.rows_read, beat[0]), beat[1]
     last = max(t for t in (job.heartbeat_at, job.created_at) if t is not None)
@@ -307,7 +308,7 @@ def refresh(job: ImportJob) -> ImportJob:
                    "then upload the file again")
         ImportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
             status=ImportStatus.FAILED, finished_at=timezone.now(), message=message)
-        shutil.rmtree(job_folder(job.pk), ignore_errors=True)
+        shutil.rmtree(job_folder(job), ignore_errors=True)
         job.refresh_from_db()
     return job
 
