@@ -123,6 +123,11 @@ def test_repeated_and_taken_manufacturer_serials_are_refused_naming_exactly_them
         "empty manufacturer serial"]
     refused(errors.InvalidInput, posting.receive, warehouse="WH1", product="SAL-1", lot="L1",
             quantity=1, manufacturer_serials=["M-1"], user=user)
+    # Nor may a serial correction rename a unit to another unit's maker's serial.
+    exc = refused(errors.DuplicateSerial, posting.correct_serial, product="LTP", old=internal(1),
+                  new="SN-2", reason="typo", user=user)
+    assert exc.problems[0].message == (f"serial 'SN-2' of LTP is the manufacturer serial of unit "
+                                       f"'{internal(2)}'")
 
 
 def test_a_reversed_receipt_gives_its_manufacturer_serials_up(laptop: Any, user: Any) -> None:

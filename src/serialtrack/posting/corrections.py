@@ -151,6 +151,13 @@ def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) 
             raise DuplicateSerial([Problem("duplicate_serial",
                                            f"serial {new_serial!r} of {item.sku} already exists",
                                            serial=new_serial)])
+        maker_of = (Unit.objects.filter(product=item, manufacturer_serial=new_serial)
+                    .exclude(pk=unit.pk).exclude(status="voided")
+                    .values_list("serial", flat=True).first())
+        if maker_of is not None:
+            raise DuplicateSerial([Problem(
+                "duplicate_serial", f"serial {new_serial!r} of {item.sku} is the manufacturer "
+                f"serial of unit {maker_of!r}", serial=new_serial)])
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         doc = p.open_document(reason=reason)
         line = p.add_line(item, 1, note=f"{old_serial} → {new_serial}")

@@ -91,7 +91,7 @@ def receive(
     groups = lot_groups(clean, scanned_lots, lot, expiry, problems)
     with posting(kind, user) as p:
         if makers:
-            _check_makers(p, item, clean, makers, paired, problems)
+            _check_makers(p, item, makers, paired, problems)
         check_as_makers = bool(makers) or _has_makers(p, item)
         revives = []
         for _code, _expiry, group in groups:
@@ -196,7 +196,7 @@ def _stage(p: Posting, group: list[str], paired: dict[str, str | None] | None) -
     p.stage_serials(group, [paired[s] for s in group] if paired else None)
 
 
-def _check_makers(p: Posting, product: Product, clean: list[str], makers: list[str | None],
+def _check_makers(p: Posting, product: Product, makers: list[str | None],
                   paired: dict[str, str | None] | None, problems: list[Problem]) -> None:
     """Manufacturer serials other units of the product carry: every one named, in two indexed
     joins. Checked even when the lists do not pair up, so one refusal names them all."""
