@@ -18,10 +18,13 @@ from tests.test_scans import GTIN, datamatrix
 @pytest.fixture
 def bench(shop: dict, user: Any) -> dict[str, Any]:
     """Stock as a receiving bench meets it: a unit in stock, one shipped, one whose receipt was
-    reversed (its serial is free again), a GS1 product, and a product with a serial pattern."""
+    reversed (its serial is free again), one carrying a manufacturer serial, a GS1 product, and
+    a product with a serial pattern."""
     catalog.create_product("PUMP-1", "Infusion pump", "serial", gtin=GTIN)
     catalog.create_product("TAG-1", "Asset tag", "serial", serial_pattern=r"TAG-\d{4}")
     posting.receive(warehouse="WH1", product="HT-1", user=user, serials=["IN-1", "SOLD-1"])
+    posting.receive(warehouse="WH1", product="HT-1", user=user, serials=["OWN-1"],
+                    manufacturer_serials=["MAKER-1"])
     posting.ship(warehouse="WH1", customer="Customer A", product="HT-1", user=user,
                  serials=["SOLD-1"])
     gone = posting.receive(warehouse="WH1", product="HT-1", user=user, serials=["VOID-1"])
@@ -52,6 +55,7 @@ CASES = [
     ("HT-1", "IN-1", None),  # in stock already
     ("HT-1", "SOLD-1", None),  # shipped: the serial still belongs to that unit
     ("HT-1", "VOID-1", None),  # receipt reversed: received again, the same unit revived
+    ("HT-1", "MAKER-1", None),  # another unit carries it as its manufacturer serial
     ("HT-1", "bad\ttab", None),  # control character
     ("TAG-1", "TAG-12", None),  # fails the product's pattern
     ("TAG-1", "TAG-1234", None),

@@ -287,7 +287,11 @@ def _receipt_problems(line: DraftLine, serials: list[str], lots: dict[str, LotIn
     found: list[Problem] = []
     receipts.lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
     found += receipts.known_serials(line.product, serials)
-    return {p.serial: p for p in found if p.serial is not None}
+    first: dict[str, Problem] = {}
+    for problem in found:
+        if problem.serial is not None:
+            first.setdefault(problem.serial, problem)
+    return first
 
 
 def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:

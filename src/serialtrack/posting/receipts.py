@@ -246,12 +246,16 @@ def _serials_carried_as_makers(p: Posting, product: Product, problems: list[Prob
         f"JOIN {UNIT} u ON u.product_id = %s AND u.manufacturer_serial = s.serial "
         "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
         "WHERE u.status <> 'voided' AND u.serial <> s.serial ORDER BY s.pos", [product.pk])
-    for serial, other, status, number in p.cursor.fetchall():
-        problems.append(Problem(
-            "duplicate_serial",
-            f"serial {serial!r} of {product.sku} is the manufacturer serial of unit {other!r} "
-            f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
-            serial=serial, extra={"unit": other, "status": status, "document": number}))
+    problems += [_carried_as_maker(product, *row) for row in p.cursor.fetchall()]
+
+
+def _carried_as_maker(product: Product, serial: str, other: str, status: str,
+                      number: str | None) -> Problem:
+    return Problem(
+        "duplicate_serial",
+        f"serial {serial!r} of {product.sku} is the manufacturer serial of unit {other!r} "
+        f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
+        serial=serial, extra={"unit": other, "status": status, "document": number})
 
 
 def _release_voided_makers(p: Posting, product: Product) -> None:
@@ -315,20 +319,28 @@ def _already_exists(product: Product, serial: str, status: str, number: str | No
 
 
 def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) -> list[Problem]:
-    """What a receipt of `serials` would say about those the product already has (units whose
-    receipt was reversed excepted), read without posting: an index seek per serial and no
-    write lock, so a receiving bench can judge each scan as it comes."""
+    """What a receipt of `serials` would say about those the product already has, as its serial
+    or another unit's manufacturer serial (units whose receipt was reversed excepted), read
+    without posting: index seeks and no write lock, so a receiving bench can judge each scan as
+    it comes."""
     problems: list[Problem] = []
     with connection.cursor() as cursor:
         for start in range(0, len(serials), chunk):
             part = serials[start:start + chunk]
+            listed = ", ".join(["%s"] * len(part))
             cursor.execute(
                 "SELECT u.serial, u.status, d.number "
                 f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-                f"WHERE u.product_id = %s AND u.serial IN ({', '.join(['%s'] * len(part))}) "
-                "AND u.status <> 'voided'",
+                f"WHERE u.product_id = %s AND u.serial IN ({listed}) AND u.status <> 'voided'",
                 [product.pk, *part])
             problems += [_already_exists(product, *row) for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT u.manufacturer_serial, u.serial, u.status, d.number "
+                f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+                f"WHERE u.product_id = %s AND u.manufacturer_serial IN ({listed}) "
+                "AND u.status <> 'voided' AND u.serial <> u.manufacturer_serial",
+                [product.pk, *part])
+            problems += [_carried_as_maker(product, *row) for row in cursor.fetchall()]
     return problems
 
 
