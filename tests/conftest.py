@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests check what the parser says, not how fast: no per-example time limit (a loaded
+# machine — CI beside other work — made a 200 ms deadline fail a correct example).
+settings.register_profile("serialtrack", deadline=None)
+settings.load_profile("serialtrack")
 
 PG_PROBLEM: str | None = None
 
