@@ -122,3 +122,15 @@ def test_the_scanned_lot_and_expiry_are_kept_with_the_draft(bench: dict, user: A
     drafts.post_draft(draft.pk, user)
     unit = Unit.objects.select_related("lot").get(serial="P-9")
     assert (unit.lot.code, unit.lot.expiry) == ("L7", dt.date(2030, 6, 30))
+
+
+def test_a_refusal_naming_no_serial_refuses_the_scan(bench: dict, user: Any) -> None:
+    """A unit repaired in-house came from no customer: shipping it back 'to the customer who
+    returned it' cannot post, so its scan is refused with the engine's reason, not accepted."""
+    posting.start_repair(product="HT-1", serials=["IN-1"], user=user)
+    draft = drafts.create_draft(kind="repair", operation="repair_ship_back", product="HT-1",
+                                user=user)
+    verdict = drafts.add_scans(draft.pk, ["IN-1"], user)[0]
+    assert (verdict.accepted, verdict.code) == (False, "invalid")
+    assert "name the customer" in (verdict.message or "")
+    assert not DraftSerial.objects.filter(line__document=draft).exists()

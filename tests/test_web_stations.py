@@ -469,3 +469,39 @@ def test_station_pages_make_a_constant_number_of_queries(shop: dict, user: Any) 
     large = _station_queries(client, draft.pk, "X-290")
     assert small == large, (small, large)
     assert {k: v for k, v in small.items() if k != "scan"} == PINNED_QUERIES
+
+
+def test_repaired_units_ship_back_to_the_customer_who_returned_them(shop: dict, user: Any
+                                                                    ) -> None:
+    """A return booked into repair, then the ship-back station: the unit goes to the customer it
+    came from; a unit not in repair is refused at the scan; a clerk is not offered the station."""
+    from django.test import Client
+
+    from serialtrack.accounts.services import create_user
+    from serialtrack.inventory.models import Document, Unit
+
+    receive(user, ["R-1", "R-2"])
+    shipment = ship(user, ["R-1"], customer="Customer B").number
+    posting.receive_return(shipment=shipment, serials=["R-1"], user=user, disposition="repair")
+    clerk, _ = create_user("carl", "clerk", PASSWORD)
+    manager, _ = create_user("mona", "manager", PASSWORD)
+    as_clerk, as_manager = Client(), Client()
+    as_clerk.force_login(clerk)
+    as_manager.force_login(manager)
+    assert "/repair/ship-back/" not in as_clerk.get("/adjust/").content.decode()
+    assert as_clerk.post("/repair/ship-back/", {"product": "HT-1"}).status_code == 403
+
+    assert "/repair/ship-back/" in as_manager.get("/adjust/").content.decode()
+    opened = as_manager.post("/repair/ship-back/", {"product": "HT-1"})
+    assert opened.status_code == 302, opened.content.decode()
+    draft = opened["Location"]
+    verdicts = [as_manager.post(f"{draft}scan", {"serial": s}, headers={"HX-Request": "true"})
+                .content.decode() for s in ("R-2", "R-1")]
+    assert 'data-verdict="refused"' in verdicts[0] and "in stock" in verdicts[0]
+    assert 'data-verdict="accepted"' in verdicts[1]
+    posted = as_manager.post(f"{draft}post")
+    assert posted.status_code == 302
+    doc = Document.objects.get(number=posted["Location"].rsplit("/", 1)[1])
+    assert (doc.kind, doc.party.name) == ("repair", "Customer B")
+    unit = Unit.objects.select_related("holder").get(serial="R-1")
+    assert (unit.status, unit.holder.name) == ("shipped", "Customer B")

@@ -229,9 +229,11 @@ class DocumentOut(Schema):
 
 class DraftIn(In):
     kind: Literal["receipt", "shipment", "return", "transfer", "adjustment", "repair"]
-    operation: Literal["", "hold", "release", "write_off", "repair_start", "repair_done"] = Field(
+    operation: Literal["", "hold", "release", "write_off", "repair_start", "repair_done",
+                       "repair_ship_back"] = Field(
         default="", description="adjustment: hold, release or write_off (needs a reason); "
-        "repair: repair_start or repair_done")
+        "repair: repair_start, repair_done or repair_ship_back (to the customer who returned "
+        "the units)")
     product: str | None = Field(default=None,
                                 description="receipt, shipment, transfer, adjustment, repair")
     warehouse: str | None = Field(default=None, description="receipt, shipment; return: where to")
@@ -264,6 +266,7 @@ class ScanVerdict(Schema):
 class DraftOut(Schema):
     id: int
     kind: str
+    operation: str = Field(default="", description="adjustment and repair drafts: what they post")
     status: str
     product: str | None
     expected_quantity: int | None

@@ -6,8 +6,9 @@ a bench of clerks scanning at once do not queue on each other); the other kinds 
 their engine entry on the new serials (rolled back).
 
 Adjustment and repair drafts name their operation (hold, release, write-off, repair start, repair
-done): the kind alone does not say which engine entry posts them. Each draft needs the role its
-direct posting needs (`role_needed`); the interfaces check it, as they do for direct postings."""
+done, ship back after repair): the kind alone does not say which engine entry posts them. Each
+draft needs the role its direct posting needs (`role_needed`); the interfaces check it, as they
+do for direct postings."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ OPERATIONS: dict[str, Operation] = {
                            needs_reason=True),
     "repair_start": Operation(DocumentKind.REPAIR, repairs.start_repair, "manager"),
     "repair_done": Operation(DocumentKind.REPAIR, repairs.repair_done, "manager"),
+    # Repaired units go back to the customer who returned them (the engine finds who).
+    "repair_ship_back": Operation(DocumentKind.REPAIR, repairs.ship_back, "manager"),
 }
 
 
@@ -210,9 +213,11 @@ class _DryRun(Exception):
     pass
 
 
-def _dry_run(doc: Document, serials: list[str], user: Any) -> dict[str, Problem]:
-    """Post `serials` alone as this draft would, then roll back: the engine's verdict per
-    serial, without a second copy of its rules."""
+def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
+             ) -> dict[str, Problem]:
+    """Post `serials` (the scans as read; `names`: their serials) alone as this draft would,
+    then roll back: the engine's verdict per serial, without a second copy of its rules. A
+    refusal that names no serial concerns every one of them."""
     found: dict[str, Problem] = {}
     try:
         with transaction.atomic():
@@ -222,6 +227,8 @@ def _dry_run(doc: Document, serials: list[str], user: Any) -> dict[str, Problem]
                 for problem in exc.problems:
                     if problem.serial is not None:
                         found[problem.serial] = problem
+                if not found and exc.problems:
+                    found = dict.fromkeys(names, exc.problems[0])
             raise _DryRun
     except _DryRun:
         pass
@@ -263,7 +270,8 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
         if doc.kind == DocumentKind.RECEIPT:
             problems = _receipt_problems(line, list(candidates), lots)
         else:
-            problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user)
+            problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user,
+                                list(candidates))
         for serial, problem in problems.items():
             if serial in candidates:
                 verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
@@ -364,7 +372,7 @@ def draft_summary(doc: Document) -> dict[str, Any]:
     """The draft as the API shows it; `scanned` as read by `get_draft`, plus what this request
     added."""
     line: DraftLine = doc.draft
-    return {"id": doc.pk, "kind": doc.kind, "status": doc.status,
+    return {"id": doc.pk, "kind": doc.kind, "operation": line.operation, "status": doc.status,
             "product": line.product.sku if line.product else None,
             "expected_quantity": line.expected_quantity,
             "scanned": getattr(doc, "scanned", 0)}  # a draft just opened has none

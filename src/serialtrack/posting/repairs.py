@@ -60,12 +60,15 @@ def ship_back(
     """Repaired and shipped back to the customer. The warranty is not restarted."""
     item = catalog.get_product(product)
     serial_list = list(serials)
-    ids = list(Unit.objects.filter(product=item, serial__in=[s.strip() for s in serial_list])
-               .values_list("id", flat=True))
-    party = _customer_for(ids, customer)
+    # The customer comes from the units in repair; the others are refused by the posting,
+    # each named (when none is in repair, there is no customer to find).
+    ids = list(Unit.objects.filter(product=item, serial__in=[s.strip() for s in serial_list],
+                                   status="in_repair").values_list("id", flat=True))
+    party = _customer_for(ids, customer) if ids or customer else None
     return move_serials(
         kind=DocumentKind.REPAIR, item=item, serials=serial_list, user=user, reason=reason,
-        allowed=_in_repair, to_status="shipped", to_location=None, to_party_id=party.pk,
+        allowed=_in_repair, to_status="shipped", to_location=None,
+        to_party_id=party.pk if party else None,
         note="repaired, shipped back", doc_fields={"party": party},
         start_warranty_days=item.warranty_days,
     )

@@ -50,20 +50,22 @@ STATIONS: dict[str, tuple[str, str]] = {  # station: (document kind, operation)
     "transfer": ("transfer", ""), "hold": ("adjustment", "hold"),
     "release": ("adjustment", "release"), "write_off": ("adjustment", "write_off"),
     "repair_start": ("repair", "repair_start"), "repair_done": ("repair", "repair_done"),
+    "repair_ship_back": ("repair", "repair_ship_back"),
 }
 KIND_TITLES = {"receipt": "Receive", "shipment": "Ship", "return": "Customer return",
                "transfer": "Transfer", "hold": "Hold", "release": "Release from hold",
                "write_off": "Write-off", "repair_start": "Start repair",
-               "repair_done": "Repair done"}
+               "repair_done": "Repair done", "repair_ship_back": "Ship back after repair"}
 POST_LABELS = {"receipt": "Post receipt", "shipment": "Post shipment", "return": "Post return",
                "transfer": "Post transfer", "hold": "Post hold", "release": "Post release",
                "write_off": "Post write-off", "repair_start": "Post repair start",
-               "repair_done": "Post repair done"}
-ADJUST_STATIONS = ("hold", "release", "write_off", "repair_start", "repair_done")
+               "repair_done": "Post repair done", "repair_ship_back": "Post ship-back"}
+ADJUST_STATIONS = ("hold", "release", "write_off", "repair_start", "repair_done",
+                   "repair_ship_back")
 STATION_URLS = {"receipt": "/receive/", "shipment": "/ship/", "return": "/return/",
                 "transfer": "/transfer/", "hold": "/hold/", "release": "/release/",
                 "write_off": "/write-off/", "repair_start": "/repair/",
-                "repair_done": "/repair/done/"}
+                "repair_done": "/repair/done/", "repair_ship_back": "/repair/ship-back/"}
 BULK_REFUSALS_SHOWN = 200
 REPORT_SERIALS_SHOWN = 200
 
@@ -283,6 +285,8 @@ STATION_LEADS = {
     "write_off": "Units leave stock for good (scrapped): say why — then scan them.",
     "repair_start": "Units in stock or on hold go into repair.",
     "repair_done": "Repaired units go back to stock, where they are.",
+    "repair_ship_back": "Repaired units go back to the customer who returned them (their "
+                        "warranty is not restarted).",
 }
 
 
@@ -362,6 +366,12 @@ def repair_start(request: HttpRequest) -> HttpResponse:
 @station
 def repair_done(request: HttpRequest) -> HttpResponse:
     return _open_move(request, "repair_done")
+
+
+@require_http_methods(["GET", "POST"])
+@station
+def repair_ship_back(request: HttpRequest) -> HttpResponse:
+    return _open_move(request, "repair_ship_back")
 
 
 @require_GET
