@@ -898,9 +898,13 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", envvar="SERIALTRACK_WORKERS",
                                          help="gunicorn worker processes.")] = 2,
+    timeout: Annotated[int, typer.Option(
+        "--timeout", envvar="SERIALTRACK_REQUEST_TIMEOUT",
+        help="Seconds one request may take before its worker is restarted (a 1,000,000-serial "
+             "receipt in one request, or a large upload, takes minutes).")] = 600,
     as_json: JsonOpt = False,
 ) -> None:
-    """Serve the REST API (and later the web pages) with gunicorn, a production server."""
+    """Serve the REST API and the web pages with gunicorn, a production server."""
     from django.conf import settings
 
     from serialtrack.accounts.services import ensure_first_admin
@@ -922,7 +926,7 @@ def serve(
     sys.stdout.flush()
     args = [sys.executable, "-m", "gunicorn", "serialtrack.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-            "--graceful-timeout", "10"]
+            "--graceful-timeout", "10", "--timeout", str(timeout)]
     os.execv(sys.executable, args)
 
 
