@@ -7,8 +7,6 @@ and the API."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +18,7 @@ from serialtrack.inventory.models import Product
 from serialtrack.posting.errors import Problem, Refused
 from serialtrack.queries import choices
 from serialtrack.queries.stock import quantity_pick
-from serialtrack.web.views import document_url, show, station
+from serialtrack.web.views import document_url, show, station, typed_fields
 
 KINDS = {"receive": "Receive lots & quantities", "ship": "Ship lots & quantities"}
 FIELDS = ("supplier", "customer", "warehouse", "product", "quantity", "lot", "expiry", "cost",
@@ -57,29 +55,17 @@ def _read_label(text: str, form: dict[str, str], problems: list[Problem]) -> Non
         form["quantity"] = str(int(count))
 
 
-def _values(kind: str, form: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
-    """The typed arguments of the posting, each bad field a problem naming it."""
-    values: dict[str, Any] = {}
+def _values(request: HttpRequest, kind: str, form: dict[str, str], problems: list[Problem]
+            ) -> dict[str, Any]:
+    """The typed arguments of the posting (the quantity, and a receipt's expiry and cost as the
+    scan stations read them), each bad field a problem naming it."""
+    values = typed_fields(request, problems) if kind == "receive" else {}
     raw = form["quantity"]
     if raw.isdigit() and int(raw) >= 1:
         values["quantity"] = int(raw)
     else:
         problems.append(Problem("invalid", f"quantity {raw!r} must be a whole number of 1 or more",
                                 field="quantity"))
-    if kind == "receive" and form["expiry"]:
-        try:
-            values["expiry"] = dt.date.fromisoformat(form["expiry"])
-        except ValueError:
-            problems.append(Problem("invalid", f"expiry {form['expiry']!r} is not a date "
-                                    "(YYYY-MM-DD)", field="expiry"))
-    if kind == "receive" and form["cost"]:
-        try:
-            values["cost"] = Decimal(form["cost"])
-            if not values["cost"].is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(Problem("invalid", f"cost {form['cost']!r} is not an amount",
-                                    field="cost"))
     return values
 
 
@@ -115,7 +101,7 @@ def quantities(request: HttpRequest, kind: str) -> HttpResponse:
     if action == "read":
         _read_label(request.POST.get("scan", "").strip(), form, problems)
     elif request.method == "POST" and action != "show":
-        values = _values(kind, form, problems)
+        values = _values(request, kind, form, problems)
         if not problems:
             try:
                 return HttpResponseRedirect(document_url(_post(kind, form, values, request.user)))

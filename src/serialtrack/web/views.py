@@ -156,8 +156,9 @@ def _text(request: HttpRequest, name: str) -> str:
     return request.POST.get(name, "").strip()
 
 
-def _parse(request: HttpRequest, problems: list[Problem]) -> dict[str, Any]:
-    """The optional typed fields of a station form (expected quantity, cost, expiry)."""
+def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any]:
+    """The optional typed fields of a station form (expected quantity, cost, expiry), those
+    given; each bad one a problem naming it."""
     values: dict[str, Any] = {}
     raw = _text(request, "expected_quantity")
     if raw:
@@ -199,7 +200,7 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "GET":
         return show(request, "web/start.html", _start_context(kind))
     problems: list[Problem] = []
-    fields = _parse(request, problems)
+    fields = typed_fields(request, problems)
     form = {k: _text(request, k) for k in ("supplier", "customer", "warehouse", "product", "lot",
                                            "reference", "expected_quantity", "cost", "expiry")}
     if not problems:
@@ -314,7 +315,7 @@ def _open_move(request: HttpRequest, name: str) -> HttpResponse:
     if not context["can_post"]:
         return forbidden(request, context["needed"])
     problems: list[Problem] = []
-    fields = _parse(request, problems)
+    fields = typed_fields(request, problems)
     form = {k: _text(request, k) for k in ("product", "source", "destination", "reason",
                                            "expected_quantity")}
     if not problems:
