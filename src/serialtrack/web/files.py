@@ -28,6 +28,7 @@ from serialtrack.posting.errors import NotFound, Problem, Refused
 from serialtrack.posting.serials import expand_tokens
 from serialtrack.queries import choices
 from serialtrack.web import jobs
+from serialtrack.web.models import ImportJob
 from serialtrack.web.views import View, not_found, show, station
 
 PROBLEMS_SHOWN = 500
@@ -98,35 +99,41 @@ def _job_context(job: jobs.ImportJob) -> dict[str, Any]:
     return context
 
 
+def with_job(view: View) -> View:
+    """Hand the view the import job its URL names; an unknown one answers with the not-found
+    page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, job_id: int) -> HttpResponse:
+        try:
+            job = jobs.get_job(job_id)
+        except NotFound as exc:
+            return not_found(request, exc)
+        return view(request, job)
+
+    return wrapper
+
+
 @require_GET
 @station
-def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    try:
-        job = jobs.get_job(job_id)
-    except NotFound as exc:
-        return not_found(request, exc)
+@with_job
+def import_job(request: HttpRequest, job: ImportJob) -> HttpResponse:
     return show(request, "web/import_job.html", {"nav": "import", **_job_context(job)})
 
 
 @require_GET
 @station
-def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
+@with_job
+def import_status(request: HttpRequest, job: ImportJob) -> HttpResponse:
     """The progress block alone, polled by the job page every second while the import runs."""
-    try:
-        job = jobs.get_job(job_id)
-    except NotFound as exc:
-        return not_found(request, exc)
     return show(request, "web/import_status.html", _job_context(job))
 
 
 @require_GET
 @station
-def import_problems(request: HttpRequest, job_id: int) -> HttpResponse:
+@with_job
+def import_problems(request: HttpRequest, job: ImportJob) -> HttpResponse:
     """Every bad row of a refused import, as CSV (row, column, serial, reason)."""
-    try:
-        job = jobs.get_job(job_id)
-    except NotFound as exc:
-        return not_found(request, exc)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "serial", "reason"])
