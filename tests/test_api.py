@@ -300,6 +300,15 @@ def test_draft_can_be_discarded_but_a_posted_document_cannot(users: dict[str, Ap
     assert bad.status_code == 422
 
 
+def test_a_document_ref_that_only_looks_like_an_id_is_unknown(users: dict[str, Api]) -> None:
+    """'²6' is a digit string to Python but no id; nor is a number past the key range: both
+    are documents nobody has (404), not server errors (schemathesis found the first)."""
+    viewer = users["viewer"]
+    for ref in ("%C2%B26", "99999999999999999999", "%D9%A3"):
+        r = viewer("GET", f"/api/documents/{ref}")
+        assert r.status_code == 404 and r["Content-Type"] == "application/problem+json", ref
+
+
 def test_nul_characters_are_refused_before_the_database(users: dict[str, Api]) -> None:
     viewer, clerk = users["viewer"], users["clerk"]
     for path in ("/api/documents/%00", "/api/lots?product=A%00B", "/api/history/x%00"):

@@ -399,7 +399,9 @@ def list_documents(request: HttpRequest, kind: str | None = None, status: str | 
 @documents.get("/documents/{ref}", auth=VIEWER, response=s.DocumentOut)
 def get_document(request: HttpRequest, ref: str) -> dict[str, Any]:
     """By number (`SHP-000012`) or id; with the serials of each line."""
-    doc = Document.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    # an id is ASCII digits within the key range ('²6' is a digit string to Python, not an id)
+    doc = (Document.objects.filter(pk=int(ref)).first()
+           if ref.isascii() and ref.isdigit() and int(ref) < 2**63 else None)
     doc = doc or catalog.get_document(ref)
     return _doc(doc, with_serials=True)
 

@@ -61,7 +61,7 @@ def _values(request: HttpRequest, kind: str, form: dict[str, str], problems: lis
     scan stations read them), each bad field a problem naming it."""
     values = typed_fields(request, problems) if kind == "receive" else {}
     raw = form["quantity"]
-    if raw.isdigit() and int(raw) >= 1:
+    if raw.isascii() and raw.isdigit() and int(raw) >= 1:
         values["quantity"] = int(raw)
     else:
         problems.append(Problem("invalid", f"quantity {raw!r} must be a whole number of 1 or more",
@@ -84,7 +84,7 @@ def _pick(form: dict[str, str]) -> list[dict[str, Any]]:
     quantity is given yet)."""
     if not (form["product"] and form["warehouse"]):
         return []
-    quantity = int(form["quantity"]) if form["quantity"].isdigit() else None
+    quantity = int(form["quantity"]) if form["quantity"].isascii() and form["quantity"].isdigit() else None
     return quantity_pick(form["product"], form["warehouse"], quantity, lot=form["lot"] or None)
 
 

@@ -162,7 +162,7 @@ def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any
     values: dict[str, Any] = {}
     raw = _text(request, "expected_quantity")
     if raw:
-        if raw.isdigit() and int(raw) >= 1:
+        if raw.isascii() and raw.isdigit() and int(raw) >= 1:
             values["expected_quantity"] = int(raw)
         else:
             problems.append(Problem("invalid", f"expected quantity {raw!r} must be a whole number "
