@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,41 @@ def test_two_clerks_receive_overlapping_serials(cli: Cli) -> None:
         if state == "posted":
             expected |= set(plans[name][index])
     assert received == expected
+
+
+def test_two_clerks_scan_overlapping_serials_into_one_draft(cli: Cli) -> None:
+    """Two benches scan into the same receipt draft at once, one serial per request, their
+    lists overlapping in opposite orders: every serial is kept once, accepted for exactly one
+    of them, and the draft's count is the number of serials it holds."""
+    from tests.race_worker import draft_state, open_draft, scanner
+
+    cli("product", "add", "HT-1", "--tracking", "serial")
+    cli("warehouse", "add", "WH1")
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+
+    def run(target: Any, *args: Any) -> Any:
+        proc = ctx.Process(target=target, args=(cli.url, *args, results))
+        proc.start()
+        out = results.get(timeout=300)
+        proc.join(timeout=60)
+        return out
+
+    draft_id = run(open_draft)
+    serials = [f"SCAN-{n:03d}" for n in range(300)]
+    plans = {"A": serials[:200], "B": list(reversed(serials[100:]))}
+    barrier = ctx.Barrier(len(plans))
+    procs = [ctx.Process(target=scanner, args=(cli.url, name, draft_id, plan, barrier, results))
+             for name, plan in plans.items()]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=300) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    assert [error for _name, _accepted, error in outcomes if error] == []
+    accepted = Counter(serial for _name, got, _error in outcomes for serial in got)
+    assert sorted(accepted) == serials and set(accepted.values()) == {1}
+    stored, summary, counter = run(draft_state, draft_id)
+    assert sorted(stored) == serials
+    assert summary == counter == len(serials)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from serialtrack import catalog, posting
-from serialtrack.inventory.models import DraftSerial, Unit
+from serialtrack.inventory.models import DraftLine, DraftSerial, Unit
 from serialtrack.posting import drafts, errors
 from tests.test_scans import GTIN, datamatrix
 
@@ -134,3 +134,25 @@ def test_a_refusal_naming_no_serial_refuses_the_scan(bench: dict, user: Any) -> 
     assert (verdict.accepted, verdict.code) == (False, "invalid")
     assert "name the customer" in (verdict.message or "")
     assert not DraftSerial.objects.filter(line__document=draft).exists()
+
+
+def test_the_draft_count_follows_every_scan_kept_and_removed(bench: dict, user: Any) -> None:
+    """The count a station shows is stored with the scans (a scan never recounts a big draft):
+    repeats and refusals do not add to it, removals take from it, a failed removal does not."""
+    draft = drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1")
+
+    def count() -> int:
+        stored = DraftSerial.objects.filter(line__document=draft).count()
+        assert drafts.draft_summary(drafts.get_draft(draft.pk))["scanned"] == stored
+        return stored
+
+    assert drafts.add_scans(draft.pk, ["NEW-1"], user)[0].accepted and count() == 1
+    assert not drafts.add_scans(draft.pk, ["NEW-1"], user)[0].accepted and count() == 1
+    drafts.add_scans(draft.pk, ["A-1", "A-2", "A-1", "IN-1", "NEW-1", "A-3"], user)
+    assert count() == 4
+    drafts.remove_scan(draft.pk, "A-2")
+    with pytest.raises(errors.NotFound):
+        drafts.remove_scan(draft.pk, "A-2")
+    assert count() == 3
+    drafts.post_draft(draft.pk, user)
+    assert DraftLine.objects.get(document=draft).scanned == 0

@@ -378,6 +378,9 @@ class DraftLine(models.Model):
     # adjustment and repair drafts: which posting (hold, release, write_off, repair_start,
     # repair_done); empty for the other kinds, whose kind says it
     operation = models.CharField(max_length=16, blank=True, default="")
+    # how many scans the draft holds: kept by posting.drafts with every scan added or removed,
+    # so a scan into a draft of 100,000 does not count them again
+    scanned = models.PositiveIntegerField(default=0)
 
 
 class DraftSerial(models.Model):

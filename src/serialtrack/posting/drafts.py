@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from serialtrack import catalog
 from serialtrack.inventory.models import (
@@ -149,8 +150,7 @@ def _check_operation(kind: str, operation: str) -> None:
 
 _DRAFT = Joined((Document, "d"), (DraftLine, "l"), (Product, "p"), (Party, "c"),
                 (Document, "r"))
-_DRAFT_SQL = (f"SELECT {_DRAFT.select}, "
-              "(SELECT COUNT(*) FROM inventory_draftserial s WHERE s.line_id = l.id) "
+_DRAFT_SQL = (f"SELECT {_DRAFT.select} "
               "FROM inventory_document d "
               "LEFT JOIN inventory_draftline l ON l.document_id = d.id "
               "LEFT JOIN inventory_product p ON p.id = l.product_id "
@@ -159,15 +159,15 @@ _DRAFT_SQL = (f"SELECT {_DRAFT.select}, "
 
 
 def get_draft(draft_id: int) -> Document:
-    """The open draft with its line, product, party and related document, and the number of
-    its scans as `doc.scanned`: one statement (it runs on every scan). An id no row can have
+    """The open draft with its line (`doc.draft`, whose `scanned` counts its scans), product,
+    party and related document: one statement (it runs on every scan). An id no row can have
     (outside the 64-bit key range) is unknown, not a database error."""
     row = None
     if 0 < draft_id < 2**63:
         with connection.cursor() as cursor:
             cursor.execute(_DRAFT_SQL, [draft_id])
             row = cursor.fetchone()
-    doc, line, product, party, related = _DRAFT.build(row[:-1]) if row else (None,) * 5
+    doc, line, product, party, related = _DRAFT.build(row) if row else (None,) * 5
     if doc is None or line is None:
         raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])
     assert isinstance(doc, Document) and isinstance(line, DraftLine)
@@ -178,7 +178,6 @@ def get_draft(draft_id: int) -> Document:
     doc.party = party  # type: ignore[assignment]
     doc.related = related  # type: ignore[assignment]
     doc.draft = line
-    doc.scanned = row[-1]  # type: ignore[attr-defined]
     return doc
 
 
@@ -278,7 +277,7 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
                                                            problem.message)
     for serial in _keep(line, list(candidates), disposition or "", tokens):
         verdicts[candidates.pop(serial)] = _repeat(serial)
-    doc.scanned = getattr(doc, "scanned", 0) + len(candidates)  # type: ignore[attr-defined]
+    line.scanned += len(candidates)
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
     return [verdicts[i] for i in sorted(verdicts)]
@@ -313,26 +312,36 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
 
 INSERT_SCAN = ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
                "VALUES (%s, %s, %s, %s) ON CONFLICT (line_id, serial) DO NOTHING")
+COUNT_UP = "UPDATE inventory_draftline SET scanned = scanned + %s WHERE id = %s"
+RECOUNT = ("UPDATE inventory_draftline SET scanned = (SELECT COUNT(*) FROM inventory_draftserial s "
+           "WHERE s.line_id = inventory_draftline.id) WHERE id = %s")
 
 
 def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]
           ) -> list[str]:
-    """Store the accepted scans; return those another request stored first (a repeat)."""
+    """Store the accepted scans and the draft's count with them; return those another request
+    stored first (a repeat)."""
     if not serials:
         return []
     rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
-    with connection.cursor() as cursor:
-        if len(rows) == 1:  # one statement, committed at once: the write lock is held briefly
+    with transaction.atomic(), connection.cursor() as cursor:
+        if len(rows) == 1:  # a scan at the bench: two short statements hold the write lock
             cursor.execute(INSERT_SCAN, rows[0])
-            return serials if cursor.rowcount == 0 else []
-        with transaction.atomic():
-            cursor.executemany(INSERT_SCAN, rows)
+            if cursor.rowcount == 0:
+                return serials
+            cursor.execute(COUNT_UP, [1, line.pk])
+            return []
+        cursor.executemany(INSERT_SCAN, rows)
+        cursor.execute(RECOUNT, [line.pk])
     return []
 
 
 def remove_scan(draft_id: int, serial: str) -> None:
     doc = get_draft(draft_id)
-    deleted, _ = DraftSerial.objects.filter(line=doc.draft, serial=serial.strip()).delete()
+    with transaction.atomic():
+        deleted, _ = DraftSerial.objects.filter(line=doc.draft, serial=serial.strip()).delete()
+        if deleted:
+            DraftLine.objects.filter(pk=doc.draft.pk).update(scanned=F("scanned") - deleted)
     if not deleted:
         raise NotFound([Problem("not_found", f"serial {serial.strip()!r} is not in this draft",
                                 serial=serial.strip())])
@@ -365,6 +374,7 @@ def post_draft(draft_id: int, user: Any) -> Document:
     with transaction.atomic(), into_draft(doc):
         posted = _entry(doc, serials, dispositions)(user)
         DraftSerial.objects.filter(line=line).delete()
+        DraftLine.objects.filter(pk=line.pk).update(scanned=0)
     return posted
 
 
@@ -375,4 +385,4 @@ def draft_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.pk, "kind": doc.kind, "operation": line.operation, "status": doc.status,
             "product": line.product.sku if line.product else None,
             "expected_quantity": line.expected_quantity,
-            "scanned": getattr(doc, "scanned", 0)}  # a draft just opened has none
+            "scanned": line.scanned}

@@ -323,25 +323,29 @@ def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) ->
     or another unit's manufacturer serial (units whose receipt was reversed excepted), read
     without posting: index seeks and no write lock, so a receiving bench can judge each scan as
     it comes."""
-    problems: list[Problem] = []
+    known: list[Problem] = []
+    as_maker: list[Problem] = []
     with connection.cursor() as cursor:
         for start in range(0, len(serials), chunk):
             part = serials[start:start + chunk]
             listed = ", ".join(["%s"] * len(part))
+            # one statement, two index seeks per serial: as a serial, as a manufacturer serial
             cursor.execute(
-                "SELECT u.serial, u.status, d.number "
+                "SELECT 0, u.serial, u.serial, u.status, d.number "
                 f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-                f"WHERE u.product_id = %s AND u.serial IN ({listed}) AND u.status <> 'voided'",
-                [product.pk, *part])
-            problems += [_already_exists(product, *row) for row in cursor.fetchall()]
-            cursor.execute(
-                "SELECT u.manufacturer_serial, u.serial, u.status, d.number "
+                f"WHERE u.product_id = %s AND u.serial IN ({listed}) AND u.status <> 'voided' "
+                "UNION ALL "
+                "SELECT 1, u.manufacturer_serial, u.serial, u.status, d.number "
                 f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
                 f"WHERE u.product_id = %s AND u.manufacturer_serial IN ({listed}) "
                 "AND u.status <> 'voided' AND u.serial <> u.manufacturer_serial",
-                [product.pk, *part])
-            problems += [_carried_as_maker(product, *row) for row in cursor.fetchall()]
-    return problems
+                [product.pk, *part, product.pk, *part])
+            for maker, scanned, serial, status, number in cursor.fetchall():
+                if maker:
+                    as_maker.append(_carried_as_maker(product, scanned, serial, status, number))
+                else:
+                    known.append(_already_exists(product, serial, status, number))
+    return known + as_maker
 
 
 def _insert_units(

@@ -11,7 +11,8 @@ from serialtrack.inventory.models import DraftLine, DraftSerial, Unit, UnitStatu
 
 
 def scan_count(line: DraftLine) -> int:
-    return DraftSerial.objects.filter(line=line).count()
+    """The draft's scan count as stored now (another clerk may be scanning into it too)."""
+    return DraftLine.objects.filter(pk=line.pk).values_list("scanned", flat=True).first() or 0
 
 
 def draft_scans(line: DraftLine, limit: int = 500) -> list[dict[str, Any]]:

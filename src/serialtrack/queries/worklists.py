@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import F
 
 from serialtrack.inventory.models import Document, DocumentStatus, Unit
 
@@ -14,7 +14,7 @@ def drafts_in_progress(limit: int = 50) -> list[Document]:
     """Drafts not posted yet, newest first, each with its scan count (`scanned`)."""
     return list(Document.objects.filter(status=DocumentStatus.DRAFT, draft__isnull=False)
                 .select_related("draft__product", "party", "related", "created_by")
-                .annotate(scanned=Count("draft__serials")).order_by("-id")[:limit])
+                .annotate(scanned=F("draft__scanned")).order_by("-id")[:limit])
 
 
 def units_in(status: str, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
