@@ -384,7 +384,10 @@ class DraftLine(models.Model):
 
 
 class DraftSerial(models.Model):
-    line = models.ForeignKey(DraftLine, on_delete=models.CASCADE, related_name="serials")
+    # no index of its own: the unique (line, serial) index serves every lookup by line, and one
+    # index less is one page less written per scan
+    line = models.ForeignKey(DraftLine, on_delete=models.CASCADE, related_name="serials",
+                             db_index=False)
     serial = models.CharField(max_length=128)
     disposition = models.CharField(max_length=16, blank=True, default="")
     scan = models.TextField(blank=True, default="")  # the GS1 scan it came from (lot, expiry)
