@@ -154,5 +154,12 @@ def test_the_draft_count_follows_every_scan_kept_and_removed(bench: dict, user: 
     with pytest.raises(errors.NotFound):
         drafts.remove_scan(draft.pk, "A-2")
     assert count() == 3
+    pasted = [f"P-{n}" for n in range(1200)] + ["P-7", "A-1"]  # more than one insert's rows
+    assert sum(v.accepted for v in drafts.add_scans(draft.pk, pasted, user)) == 1200
+    assert count() == 1203
+    other = drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1")
+    drafts.add_scans(other.pk, ["P-1", "Q-1"], user)
+    drafts.discard_draft(other.pk)
+    assert count() == 1203
     drafts.post_draft(draft.pk, user)
     assert DraftLine.objects.get(document=draft).scanned == 0

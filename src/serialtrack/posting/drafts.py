@@ -12,13 +12,13 @@ do for direct postings."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from serialtrack import catalog
 from serialtrack.inventory.models import (
@@ -310,38 +310,37 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-INSERT_SCAN = ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
-               "VALUES (%s, %s, %s, %s) ON CONFLICT (line_id, serial) DO NOTHING")
-COUNT_UP = "UPDATE inventory_draftline SET scanned = scanned + %s WHERE id = %s"
-RECOUNT = ("UPDATE inventory_draftline SET scanned = (SELECT COUNT(*) FROM inventory_draftserial s "
-           "WHERE s.line_id = inventory_draftline.id) WHERE id = %s")
+KEEP_CHUNK = 500  # rows per INSERT of a bulk paste (4 parameters each)
+
+
+@functools.cache
+def _insert_scans(rows: int) -> str:
+    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
+    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
+            f"VALUES {values} ON CONFLICT (line_id, serial) DO NOTHING")
 
 
 def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]
           ) -> list[str]:
-    """Store the accepted scans and the draft's count with them; return those another request
-    stored first (a repeat)."""
+    """Store the accepted scans (the database counts them into `DraftLine.scanned`, migration
+    0010); return those another request stored first (a repeat)."""
     if not serials:
         return []
     rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if len(rows) == 1:  # a scan at the bench: two short statements hold the write lock
-            cursor.execute(INSERT_SCAN, rows[0])
-            if cursor.rowcount == 0:
-                return serials
-            cursor.execute(COUNT_UP, [1, line.pk])
-            return []
-        cursor.executemany(INSERT_SCAN, rows)
-        cursor.execute(RECOUNT, [line.pk])
+    with connection.cursor() as cursor:
+        if len(rows) == 1:  # a scan at the bench: one statement, committed at once
+            cursor.execute(_insert_scans(1), rows[0])
+            return serials if cursor.rowcount == 0 else []
+        with transaction.atomic():
+            for start in range(0, len(rows), KEEP_CHUNK):
+                part = rows[start:start + KEEP_CHUNK]
+                cursor.execute(_insert_scans(len(part)), [v for row in part for v in row])
     return []
 
 
 def remove_scan(draft_id: int, serial: str) -> None:
     doc = get_draft(draft_id)
-    with transaction.atomic():
-        deleted, _ = DraftSerial.objects.filter(line=doc.draft, serial=serial.strip()).delete()
-        if deleted:
-            DraftLine.objects.filter(pk=doc.draft.pk).update(scanned=F("scanned") - deleted)
+    deleted, _ = DraftSerial.objects.filter(line=doc.draft, serial=serial.strip()).delete()
     if not deleted:
         raise NotFound([Problem("not_found", f"serial {serial.strip()!r} is not in this draft",
                                 serial=serial.strip())])
@@ -374,7 +373,6 @@ def post_draft(draft_id: int, user: Any) -> Document:
     with transaction.atomic(), into_draft(doc):
         posted = _entry(doc, serials, dispositions)(user)
         DraftSerial.objects.filter(line=line).delete()
-        DraftLine.objects.filter(pk=line.pk).update(scanned=0)
     return posted
 
 
