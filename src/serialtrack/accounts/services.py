@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import ROLES, role_of, role_problem, set_role
+from serialtrack.database import fetch
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem
 
 __all__ = [
@@ -246,11 +247,10 @@ def authenticate_token(raw: str) -> Any:
 
     User = get_user_model()
     fields = User._meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(_build_token_sql(), [hash_token(raw)])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(_build_token_sql(), [hash_token(raw)])
+    if not rows:
         return None
+    row = rows[0]
     token_id, expires_at, last_used_at, role = row[:4]
     expires_at, last_used_at = as_datetime(expires_at), as_datetime(last_used_at)
     user = User.from_db(connection.alias, [f.attname for f in fields], list(row[4:]))

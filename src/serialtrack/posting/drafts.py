@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from serialtrack import catalog
+from serialtrack.database import fetch
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -162,11 +163,8 @@ def get_draft(draft_id: int) -> Document:
     """The open draft with its line (`doc.draft`, whose `scanned` counts its scans), product,
     party and related document: one statement (it runs on every scan). An id no row can have
     (outside the 64-bit key range) is unknown, not a database error."""
-    row = None
-    if 0 < draft_id < 2**63:
-        with connection.cursor() as cursor:
-            cursor.execute(_DRAFT_SQL, [draft_id])
-            row = cursor.fetchone()
+    rows = fetch(_DRAFT_SQL, [draft_id]) if 0 < draft_id < 2**63 else []
+    row = rows[0] if rows else None
     doc, line, product, party, related = _DRAFT.build(row) if row else (None,) * 5
     if doc is None or line is None:
         raise NotFound([Problem("not_found", f"unknown draft {draft_id}", field="draft")])

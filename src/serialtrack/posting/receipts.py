@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from serialtrack import catalog
+from serialtrack.database import fetch
 from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
@@ -325,26 +326,25 @@ def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) ->
     it comes."""
     known: list[Problem] = []
     as_maker: list[Problem] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(serials), chunk):
-            part = serials[start:start + chunk]
-            listed = ", ".join(["%s"] * len(part))
-            # one statement, two index seeks per serial: as a serial, as a manufacturer serial
-            cursor.execute(
-                "SELECT 0, u.serial, u.serial, u.status, d.number "
-                f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-                f"WHERE u.product_id = %s AND u.serial IN ({listed}) AND u.status <> 'voided' "
-                "UNION ALL "
-                "SELECT 1, u.manufacturer_serial, u.serial, u.status, d.number "
-                f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-                f"WHERE u.product_id = %s AND u.manufacturer_serial IN ({listed}) "
-                "AND u.status <> 'voided' AND u.serial <> u.manufacturer_serial",
-                [product.pk, *part, product.pk, *part])
-            for maker, scanned, serial, status, number in cursor.fetchall():
-                if maker:
-                    as_maker.append(_carried_as_maker(product, scanned, serial, status, number))
-                else:
-                    known.append(_already_exists(product, serial, status, number))
+    for start in range(0, len(serials), chunk):
+        part = serials[start:start + chunk]
+        listed = ", ".join(["%s"] * len(part))
+        # one statement, two index seeks per serial: as a serial, as a manufacturer serial
+        rows = fetch(
+            "SELECT 0, u.serial, u.serial, u.status, d.number "
+            f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+            f"WHERE u.product_id = %s AND u.serial IN ({listed}) AND u.status <> 'voided' "
+            "UNION ALL "
+            "SELECT 1, u.manufacturer_serial, u.serial, u.status, d.number "
+            f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+            f"WHERE u.product_id = %s AND u.manufacturer_serial IN ({listed}) "
+            "AND u.status <> 'voided' AND u.serial <> u.manufacturer_serial",
+            [product.pk, *part, product.pk, *part])
+        for maker, scanned, serial, status, number in rows:
+            if maker:
+                as_maker.append(_carried_as_maker(product, scanned, serial, status, number))
+            else:
+                known.append(_already_exists(product, serial, status, number))
     return known + as_maker
 
 

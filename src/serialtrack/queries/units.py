@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from serialtrack.database import fetch
 from serialtrack.posting.errors import AmbiguousSerial, NotFound, Problem
 
 UNIT_SELECT = (
@@ -71,9 +71,8 @@ def unit_row(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def fetch_units(where: str, params: Iterable[Any]) -> list[dict[str, Any]]:
     """Up to 20 units matching `where` (a condition on `u`, the unit), as plain dicts."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"{UNIT_SELECT}WHERE {where} ORDER BY p.sku LIMIT 20", list(params))
-        return [unit_row(r) for r in cursor.fetchall()]
+    return [unit_row(r) for r in fetch(f"{UNIT_SELECT}WHERE {where} ORDER BY p.sku LIMIT 20",
+                                       list(params))]
 
 
 BY_PRODUCT = "(SELECT id FROM inventory_product WHERE sku = %s)"
