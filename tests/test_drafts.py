@@ -163,3 +163,21 @@ def test_the_draft_count_follows_every_scan_kept_and_removed(bench: dict, user: 
     assert count() == 1203
     drafts.post_draft(draft.pk, user)
     assert DraftLine.objects.get(document=draft).scanned == 0
+
+
+def test_drafts_open_at_an_upgrade_get_their_count(fresh_db_url: str) -> None:
+    """A draft left open by a version before the scan count keeps its scans, shows their
+    number after the upgrade, and counts on from there."""
+    import multiprocessing as mp
+
+    from tests.upgrade_worker import drafts_across_the_scan_count
+
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    proc = ctx.Process(target=drafts_across_the_scan_count, args=(fresh_db_url, results))
+    proc.start()
+    counts, after, after_removal = results.get(timeout=300)
+    proc.join(timeout=60)
+    assert proc.exitcode == 0
+    assert after == counts and sorted(counts.values()) == [0, 3]
+    assert after_removal == 2
