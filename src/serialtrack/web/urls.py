@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from serialtrack.web import files, quantities, views
+from serialtrack.web import files, quantities, replace, views
 
 app_name = "web"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("repair/", views.repair_start, name="repair_start"),
     path("repair/done/", views.repair_done, name="repair_done"),
     path("repair/ship-back/", views.repair_ship_back, name="repair_ship_back"),
+    path("repair/replace/", replace.repair_replace, name="repair_replace"),
     path("drafts/<int:draft_id>/", views.draft_page, name="draft"),
     path("drafts/<int:draft_id>/scan", views.scan, name="scan"),
     path("drafts/<int:draft_id>/remove", views.remove, name="remove"),

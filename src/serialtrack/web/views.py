@@ -588,6 +588,7 @@ def unit(request: HttpRequest, sku: str, serial: str) -> HttpResponse:
     return show(request, "web/unit.html", {
         "unit": history["unit"], "movements": movements, "warranty": warranty,
         "received_at": _when(history["unit"]["received_at"]),
+        "may_replace": has_role(request.user, "manager"),
     })
 
 
