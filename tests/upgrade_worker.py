@@ -9,7 +9,7 @@ from typing import Any
 
 def drafts_across_the_scan_count(url: str, results: Any) -> None:
     """Drafts opened before the scan count existed (migration 0008) keep their scans and get
-    their count; the database keeps counting after the upgrade (0010)."""
+    their count; the database keeps counting after the upgrade."""
     os.environ["SERIALTRACK_DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "serialtrack.settings"
     import django

@@ -379,7 +379,7 @@ class DraftLine(models.Model):
     # repair_done); empty for the other kinds, whose kind says it
     operation = models.CharField(max_length=16, blank=True, default="")
     # how many scans the draft holds: kept by the database with every scan added or removed
-    # (triggers, migration 0010), so a scan into a draft of 100,000 does not count them again
+    # (triggers, migration 0008), so a scan into a draft of 100,000 does not count them again
     scanned = models.PositiveIntegerField(default=0)
 
 

@@ -321,7 +321,7 @@ def _insert_scans(rows: int) -> str:
 def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]
           ) -> list[str]:
     """Store the accepted scans (the database counts them into `DraftLine.scanned`, migration
-    0010); return those another request stored first (a repeat)."""
+    0008); return those another request stored first (a repeat)."""
     if not serials:
         return []
     rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
