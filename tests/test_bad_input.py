@@ -124,3 +124,39 @@ def test_write_off_needs_a_reason(shop: dict, user: Any) -> None:
     exc = refused(errors.InvalidInput, posting.scrap, product="HT-1", serials=["device-00121"],
                   reason=" ", user=user)
     assert exc.problems[0].field == "reason"
+
+
+@pytest.mark.parametrize("quantity", [10**12 + 1, 10**20])
+def test_a_quantity_beyond_what_a_line_can_move(shop: dict, user: Any, quantity: int) -> None:
+    """A number too large for the ledger is refused naming the quantity, not a database error
+    (the web form once answered 500 for 99999999999999999999)."""
+    exc = refused(errors.InvalidInput, posting.receive, warehouse="WH1", product="CBL-1",
+                  quantity=quantity, user=user)
+    assert exc.problems[0].field == "quantity" and "more than one line can move" in exc.problems[0].message
+
+
+@pytest.mark.parametrize("expected", [0, 2**31, 10**20])
+def test_a_draft_expecting_an_impossible_count(shop: dict, user: Any, expected: int) -> None:
+    from serialtrack.posting import drafts
+
+    exc = refused(errors.InvalidInput, drafts.create_draft, kind="receipt", user=user,
+                  product="HT-1", warehouse="WH1", expected_quantity=expected)
+    assert exc.problems[0].field == "expected_quantity"
+
+
+def test_the_web_forms_refuse_huge_numbers_naming_the_field(shop: dict, user: Any) -> None:
+    from django.test import Client
+
+    from serialtrack.accounts.services import create_user
+    from tests.test_web import PASSWORD
+
+    clerk, _ = create_user("carl", "clerk", PASSWORD)
+    client = Client()
+    client.force_login(clerk)
+    huge = "99999999999999999999"
+    page = client.post("/quantities/receive/", {"warehouse": "WH1", "product": "CBL-1",
+                                                "quantity": huge, "action": "post"})
+    assert page.status_code == 422 and "more than one line can move" in page.content.decode()
+    start = client.post("/receive/", {"warehouse": "WH1", "product": "HT-1",
+                                      "expected_quantity": huge})
+    assert start.status_code == 422 and "expected quantity" in start.content.decode()

@@ -81,6 +81,9 @@ class Verdict:
     message: str | None = None
 
 
+MAX_EXPECTED = 2**31 - 1  # the column's range on both databases
+
+
 def create_draft(*, kind: str, user: Any, product: str | None = None,
                  warehouse: str | None = None, supplier: str | None = None,
                  customer: str | None = None, shipment: str | None = None,
@@ -106,6 +109,9 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     what = operation.replace("_", "-") if operation else kind
     missing = [Problem("invalid", f"a {what} draft needs {name}", field=name)
                for name in needs if not given[name]]
+    if expected_quantity is not None and not 0 < expected_quantity <= MAX_EXPECTED:
+        missing.append(Problem("invalid", f"expected quantity {expected_quantity} must be from 1 "
+                               f"to {MAX_EXPECTED:,}", field="expected_quantity"))
     if disposition not in returns.DISPOSITIONS:
         missing.append(Problem("invalid", f"disposition {disposition!r} is not one of "
                                f"{', '.join(returns.DISPOSITIONS)}", field="disposition"))

@@ -32,6 +32,10 @@ def serial_line(item: Product, serials: Iterable[str], quantity: int | None, pat
     return clean, problems
 
 
+# the most one document line moves: stock sums stay far inside the 64-bit columns
+MAX_QUANTITY = 10**12
+
+
 def quantity_line(item: Product, serials: Iterable[str], quantity: int | None) -> list[Problem]:
     problems: list[Problem] = []
     if any(True for _ in serials):
@@ -39,6 +43,9 @@ def quantity_line(item: Product, serials: Iterable[str], quantity: int | None) -
                                 "no serials", field="serials"))
     if not quantity or quantity <= 0:
         problems.append(Problem("invalid", "quantity must be a positive number", field="quantity"))
+    elif quantity > MAX_QUANTITY:
+        problems.append(Problem("invalid", f"quantity {quantity} is more than one line can move "
+                                f"({MAX_QUANTITY:,})", field="quantity"))
     return problems
 
 
