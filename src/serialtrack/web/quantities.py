@@ -18,7 +18,7 @@ from serialtrack.inventory.models import Product
 from serialtrack.posting.errors import Problem, Refused
 from serialtrack.queries import choices
 from serialtrack.queries.stock import quantity_pick
-from serialtrack.web.views import document_url, show, station, typed_fields
+from serialtrack.web.views import document_url, show, station, typed_fields, whole_number
 
 KINDS = {"receive": "Receive lots & quantities", "ship": "Ship lots & quantities"}
 FIELDS = ("supplier", "customer", "warehouse", "product", "quantity", "lot", "expiry", "cost",
@@ -61,8 +61,9 @@ def _values(request: HttpRequest, kind: str, form: dict[str, str], problems: lis
     scan stations read them), each bad field a problem naming it."""
     values = typed_fields(request, problems) if kind == "receive" else {}
     raw = form["quantity"]
-    if raw.isascii() and raw.isdigit() and int(raw) >= 1:
-        values["quantity"] = int(raw)
+    quantity = whole_number(raw)
+    if quantity is not None and quantity >= 1:
+        values["quantity"] = quantity
     else:
         problems.append(Problem("invalid", f"quantity {raw!r} must be a whole number of 1 or more",
                                 field="quantity"))
@@ -84,8 +85,8 @@ def _pick(form: dict[str, str]) -> list[dict[str, Any]]:
     quantity is given yet)."""
     if not (form["product"] and form["warehouse"]):
         return []
-    quantity = int(form["quantity"]) if form["quantity"].isascii() and form["quantity"].isdigit() else None
-    return quantity_pick(form["product"], form["warehouse"], quantity, lot=form["lot"] or None)
+    return quantity_pick(form["product"], form["warehouse"], whole_number(form["quantity"]),
+                         lot=form["lot"] or None)
 
 
 @require_http_methods(["GET", "POST"])

@@ -156,14 +156,21 @@ def _text(request: HttpRequest, name: str) -> str:
     return request.POST.get(name, "").strip()
 
 
+def whole_number(raw: str) -> int | None:
+    """A form field's whole number: ASCII digits only ('²6' is a digit string to Python, and
+    int() refuses it), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
 def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any]:
     """The optional typed fields of a station form (expected quantity, cost, expiry), those
     given; each bad one a problem naming it."""
     values: dict[str, Any] = {}
     raw = _text(request, "expected_quantity")
     if raw:
-        if raw.isascii() and raw.isdigit() and int(raw) >= 1:
-            values["expected_quantity"] = int(raw)
+        expected = whole_number(raw)
+        if expected is not None and expected >= 1:
+            values["expected_quantity"] = expected
         else:
             problems.append(Problem("invalid", f"expected quantity {raw!r} must be a whole number "
                                     "of 1 or more", field="expected_quantity"))
