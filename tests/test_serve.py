@@ -1,5 +1,7 @@
 """`serialtrack serve` runs the API under gunicorn: health without login, the first start on an
-empty database prints a one-time admin password that then works, a second start prints none."""
+empty database prints a one-time admin password that then works, a second start prints none.
+The server's own settings (serialtrack.server): one access log line per request, a worker that
+does not wait for a client to close its end, and an upload refused unread still answered."""
 
 from __future__ import annotations
 
@@ -25,11 +27,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(cli: Cli, port: int) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def start(cli: Cli, port: int, **env: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers", "1",
-         "--json"], cwd=cli.cwd, env=cli.env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True)
+         "--json"], cwd=cli.cwd, env={**cli.env(), **env}, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     info = json.loads(proc.stdout.readline())
     deadline = time.monotonic() + 30
@@ -86,3 +88,73 @@ def test_serve_first_admin_and_api(cli: Cli) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def raw_exchange(port: int, request: bytes) -> tuple[socket.socket, bytes]:
+    """Send `request` on a new connection and read one whole response (headers and the body up
+    to its Content-Length); the connection is left as the server left it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before the response headers: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed inside the body: {head!r}"
+        body += chunk
+    return sock, head + b"\r\n\r\n" + body
+
+
+def test_serve_settings_log_close_and_refused_upload(cli: Cli) -> None:
+    port = free_port()
+    proc, _info = start(cli, port, SERIALTRACK_MAX_BODY_BYTES="1000")
+    assert proc.stdout is not None
+    try:
+        # A client that keeps its connection open after its answer (a scanner on a slow link)
+        # does not hold the only worker: gunicorn 27 alone would wait up to 2 s for it to close.
+        held, first = raw_exchange(port, b"GET /api/health HTTP/1.1\r\nHost: t\r\n"
+                                         b"User-Agent: held/1\r\n\r\n")
+        assert first.startswith(b"HTTP/1.1 200") and b"Connection: close" in first
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1.5) as r:
+                assert r.status == 200
+            assert held.recv(1) == b""  # the server closed its end (FIN), nothing else came
+        finally:
+            held.close()
+
+        # A body over the limit is refused unread: the answer still arrives whole and the
+        # connection ends cleanly (the worker drains what it did not read before closing: a
+        # close with unread bytes would reset the connection, which can cost the client the
+        # answer).
+        token = json.loads(cli("token", "create", "admin", "--json").stdout)["token"]
+        sock, answer = raw_exchange(port, b"POST /api/drafts HTTP/1.1\r\nHost: t\r\n"
+                                          b"Authorization: Bearer " + token.encode() + b"\r\n"
+                                          b"Content-Type: application/json\r\n"
+                                          b"Content-Length: 200000\r\n\r\n" + b"[" * 50_000)
+        try:
+            assert sock.recv(1) == b""  # the server's clean end (FIN), not a reset
+        finally:
+            sock.close()
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert b"request bodies are limited to 1,000 bytes" in answer
+
+        status, body = request(port, "/api/health?probe=1")
+        assert (status, body) == (200, {"status": "ok"})
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    # One combined-format line per request, its time in microseconds last.
+    lines = [line for line in out.splitlines() if '"GET /api/health' in line]
+    held_line = next(line for line in lines if line.endswith(tuple("0123456789"))
+                     and '"held/1"' in line)
+    assert held_line.startswith("127.0.0.1 - - [")
+    assert '"GET /api/health HTTP/1.1" 200 16 "-" "held/1" ' in held_line
+    assert int(held_line.rsplit(" ", 1)[1]) > 0
+    assert any('"GET /api/health?probe=1 HTTP/1.1" 200 16 "-" "Python-urllib/' in line
+               for line in lines)
+    assert any('"POST /api/drafts HTTP/1.1" 413 ' in line for line in out.splitlines())
