@@ -71,17 +71,18 @@ def _driver_sql(sql: str, vendor: str) -> str:
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of one read statement (`%s` placeholders), on the default database."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    if connection.queries_logged:
-        with connection.cursor() as cursor:
+    conn = connections[DEFAULT_DB_ALIAS]  # one look-up (each `connection.x` costs one)
+    if conn.queries_logged:
+        with conn.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        cursor = conn.connection.cursor()
         try:
-            cursor.execute(_driver_sql(sql, connection.vendor), params)
+            cursor.execute(_driver_sql(sql, conn.vendor), params)
             return cursor.fetchall()
         finally:
             cursor.close()

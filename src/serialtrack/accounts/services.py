@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from serialtrack.accounts.models import ApiToken, LoginFailure
+from serialtrack.accounts.roles import _CACHE as ROLE_CACHE
 from serialtrack.accounts.roles import ROLES, role_of, role_problem, set_role
 from serialtrack.database import fetch
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem
@@ -242,27 +243,32 @@ def authenticate_token(raw: str) -> Any:
         return None
     # Every API request of a script or scanner comes here: one hand-written statement fetches the
     # token, its user and the user's role (the ORM's two queries cost ~1 ms per request).
-    from serialtrack.accounts.roles import _CACHE
     from serialtrack.queries.units import as_datetime
 
-    User = get_user_model()
-    fields = User._meta.concrete_fields
+    user_model, names = _user_columns()
     rows = fetch(_build_token_sql(), [hash_token(raw)])
     if not rows:
         return None
     row = rows[0]
     token_id, expires_at, last_used_at, role = row[:4]
     expires_at, last_used_at = as_datetime(expires_at), as_datetime(last_used_at)
-    user = User.from_db(connection.alias, [f.attname for f in fields], list(row[4:]))
+    user = user_model.from_db(connection.alias, names, list(row[4:]))
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         return None
     if not user.is_active:
         return None
-    setattr(user, _CACHE, "admin" if user.is_superuser else role)
+    setattr(user, ROLE_CACHE, "admin" if user.is_superuser else role)
     if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
+
+
+@functools.cache
+def _user_columns() -> tuple[Any, list[str]]:
+    """The user model and the attribute names of its columns, in the token statement's order."""
+    user_model = get_user_model()
+    return user_model, [f.attname for f in user_model._meta.concrete_fields]
 
 
 @functools.cache

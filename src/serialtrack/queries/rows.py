@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -26,7 +26,7 @@ class Joined:
         self.pk_at = [fields.index(model._meta.pk) for model, _a, fields in self.fields]
         self._converters: dict[str, list[list[tuple[int, Any, list[Converter]]]]] = {}
 
-    def _converters_for(self) -> list[list[tuple[int, Any, list[Converter]]]]:
+    def _converters_for(self, connection: Any) -> list[list[tuple[int, Any, list[Converter]]]]:
         """Per part, (field index, converters) of the fields that need converting on this
         database (SQLite returns dates as text, decimals as floats, JSON as text …)."""
         found = self._converters.get(connection.vendor)
@@ -41,10 +41,12 @@ class Joined:
         return found
 
     def build(self, row: Sequence[Any]) -> list[models.Model | None]:
+        connection = connections[DEFAULT_DB_ALIAS]
+        alias = connection.alias
         out: list[models.Model | None] = []
         start = 0
         for (model, _alias, fields), names, pk_at, converters in zip(
-                self.fields, self.names, self.pk_at, self._converters_for(), strict=True):
+                self.fields, self.names, self.pk_at, self._converters_for(connection), strict=True):
             values = list(row[start:start + len(fields)])
             start += len(fields)
             if values[pk_at] is None:  # a LEFT JOIN that found nothing
@@ -53,5 +55,5 @@ class Joined:
             for i, expression, conv in converters:
                 for fn in conv:
                     values[i] = fn(values[i], expression, connection)
-            out.append(model.from_db(connection.alias, names, values))
+            out.append(model.from_db(alias, names, values))
         return out
