@@ -3,6 +3,7 @@ and every error as RFC 9457 problem details. Routes live in the sibling modules.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -107,6 +108,14 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_decorator=signed_in,
 )
+
+
+def ready(data: dict[str, Any]) -> HttpResponse:
+    """The JSON answer of a hot route whose view builds `data` in its response schema's shape
+    from plain values (int, str, bool, None, lists and dicts of them). django-ninja would check
+    it against the schema and render it again: ~60 µs of a scan's ~1 ms. The OpenAPI schema still
+    names the route's schema, and the schema tests hold the answers to it."""
+    return HttpResponse(json.dumps(data), content_type="application/json; charset=utf-8")
 
 
 def problem(request: HttpRequest, status: int, title: str, detail: str,

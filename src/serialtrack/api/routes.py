@@ -9,14 +9,14 @@ from typing import Any
 
 from django.contrib.auth import login, logout
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from serialtrack import catalog, posting, queries
 from serialtrack.api import schemas as s
-from serialtrack.api.core import Forbidden, api, role
+from serialtrack.api.core import Forbidden, api, ready, role
 from serialtrack.inventory.models import (
     Document,
     Lot,
@@ -440,7 +440,7 @@ def get_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
 
 
 @documents.post("/drafts/{draft_id}/serials", auth=CLERK, response=s.DraftOut)
-def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[str, Any]:
+def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> HttpResponse:
     """Add scans; each gets its verdict (accepted, or refused and why — refused ones are not
     kept)."""
     doc = _open_draft(request, draft_id)
@@ -448,7 +448,7 @@ def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> dict[s
                                 doc=doc)
     summary = drafts.draft_summary(doc)
     summary["verdicts"] = [v.__dict__ for v in verdicts]
-    return summary
+    return ready(summary)  # the scan station's hot path
 
 
 @documents.delete("/drafts/{draft_id}/serials/{serial}", auth=CLERK, response=s.DraftOut)
