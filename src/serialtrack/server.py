@@ -98,6 +98,7 @@ _read_whole: socket.socket | None = None
 
 def pre_request(worker: Any, req: Any) -> None:
     global _read_whole
+    worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's own pre_request does
     _read_whole = None
     _cork(_socket(req))
 
