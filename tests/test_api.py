@@ -177,6 +177,35 @@ def test_session_login_needs_csrf_for_writes(db: Any) -> None:
     assert ok.status_code == 201
 
 
+def test_browser_layer_for_sessions_not_for_tokens(db: Any) -> None:
+    """Sessions, CSRF and the signed-in user run for browsers (web pages and API sessions);
+    a token request goes around them and is judged by its token alone."""
+    create_user("kim", "clerk", "correct horse battery")
+    _token, raw = create_token("kim")
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post("/login/", {"username": "kim", "password": "correct horse battery"}
+                        ).status_code == 403  # the sign-in form itself is CSRF-checked
+    browser.get("/login/")
+    csrf = browser.cookies["csrftoken"].value
+    signed_in = browser.post("/login/", {"username": "kim", "password": "correct horse battery",
+                                         "csrfmiddlewaretoken": csrf})
+    assert signed_in.status_code == 302
+    assert browser.get("/").status_code == 200
+    assert browser.post("/receive/", {}).status_code == 403  # a web form without its token
+    api_session = Api(client=browser)
+    assert api_session("GET", "/api/auth/me").json()["username"] == "kim"
+    # A wrong token is refused even beside a valid session cookie; a right one works and its
+    # request gets no session cookie back.
+    assert api_session("GET", "/api/auth/me", Authorization="Bearer st_0000_wrong").status_code == 401
+    mine = api_session("GET", "/api/auth/me", Authorization=f"Bearer {raw}")
+    assert mine.status_code == 200 and mine.json()["username"] == "kim"
+    assert "sessionid" not in mine.cookies and "csrftoken" not in mine.cookies
+    # The session routes work on the session whatever the request carries.
+    other = Api(raw, client=Client())
+    login = other("POST", "/api/auth/login", {"username": "kim", "password": "correct horse battery"})
+    assert login.status_code == 200 and "sessionid" in login.cookies
+
+
 def test_login_is_throttled(db: Any) -> None:
     create_user("pat", "viewer", "correct horse battery")
     browser = Api()

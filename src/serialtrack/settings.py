@@ -55,15 +55,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # static files (whitenoise), sessions, CSRF, the signed-in user and htmx, as one layer that
+    # API requests with a bearer token go around (serialtrack/middleware.py)
+    "serialtrack.middleware.BrowserMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "serialtrack.api.guards.RefuseNulMiddleware",
     "serialtrack.api.idempotency.IdempotencyMiddleware",
 ]
+
+# `check --deploy` looks for CsrfViewMiddleware in MIDDLEWARE; it runs inside BrowserMiddleware.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 ROOT_URLCONF = "serialtrack.urls"
 WSGI_APPLICATION = "serialtrack.wsgi.application"
