@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,41 @@ def test_serve_settings_log_close_and_refused_upload(cli: Cli) -> None:
     assert any('"GET /api/health?probe=1 HTTP/1.1" 200 16 "-" "Python-urllib/' in line
                for line in lines)
     assert any('"POST /api/drafts HTTP/1.1" 413 ' in line for line in out.splitlines())
+
+
+def wal_backlog(database: Path) -> tuple[int, int]:
+    """(frames in the write-ahead log, frames of them already copied into the database): the
+    WAL index's mxFrame and nBackfill, read from the -shm file (sqlite.org/walformat.html)."""
+    head = (database.parent / f"{database.name}-shm").read_bytes()[:100]
+    return (int.from_bytes(head[16:20], sys.byteorder), int.from_bytes(head[96:100], sys.byteorder))
+
+
+def test_serve_checkpoints_the_wal_off_the_request_path(cli: Cli) -> None:
+    if not cli.url.startswith("sqlite:"):
+        pytest.skip("SQLite's write-ahead log")
+    database = Path(cli.url.removeprefix("sqlite:///"))
+    cli("product", "add", "CK-1", "--name", "Checkpoint probe", user="admin")
+    cli("warehouse", "add", "CKW", "--name", "Checkpoint store", user="admin")
+    port = free_port()
+    proc, _info = start(cli, port)
+    try:
+        token = json.loads(cli("token", "create", "admin", "--json").stdout)["token"]
+        status, draft = request(port, "/api/drafts", {"kind": "receipt", "product": "CK-1",
+                                                      "warehouse": "CKW"}, token=token)
+        assert status == 201
+        for n in range(40):  # a scan is one commit: a few pages each, far below 1,000
+            status, body = request(port, f"/api/drafts/{draft['id']}/serials",
+                                   {"serials": [f"CK-{n:03d}"]}, token=token)
+            assert status == 200 and body["verdicts"][0]["accepted"]
+        # No commit reached an automatic checkpoint, yet the worker's checkpoint thread has
+        # copied every frame into the database file.
+        deadline = time.monotonic() + 10
+        while True:
+            frames, copied = wal_backlog(database)
+            if (frames and copied == frames) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert frames > 0 and copied == frames, (frames, copied)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
