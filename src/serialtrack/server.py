@@ -2,8 +2,8 @@
 this module as its config (`-c python:serialtrack.server`). Settings from GUNICORN_CMD_ARGS or the
 command line still apply on top of it.
 
-Three things a request costs gunicorn 27 besides the application, each measured on the
-benchmark's one-serial scans (`make bench`, docs/benchmarks.md) and cut here:
+What a request costs besides the application, each measured on the benchmark's one-serial
+scans (`make bench`, docs/benchmarks.md) and cut here:
 
 * The access log. gunicorn's logger builds a dictionary of every request and response header
   for each line and formats it through `logging`. `AccessLog` writes the same combined-format
