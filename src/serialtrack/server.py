@@ -145,9 +145,14 @@ SAFETY_AUTOCHECKPOINT = 10_000  # pages (SQLite's default: 1,000)
 
 
 def post_worker_init(worker: Any) -> None:
-    """On SQLite: the worker's checkpoint thread, and its request connections' longer log."""
+    """The URL map loaded before the first request (Django imports it, and with it every API
+    route and schema, on the first request otherwise: a first scan after a restart waited for
+    that). On SQLite: the worker's checkpoint thread, and its request connections' longer log."""
     from django.db import connections
     from django.db.backends.signals import connection_created
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URL map
 
     database = connections["default"]
     if database.vendor != "sqlite":
