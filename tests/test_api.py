@@ -190,7 +190,8 @@ def test_browser_layer_for_sessions_not_for_tokens(db: Any) -> None:
     signed_in = browser.post("/login/", {"username": "kim", "password": "correct horse battery",
                                          "csrfmiddlewaretoken": csrf})
     assert signed_in.status_code == 302
-    assert browser.get("/").status_code == 200
+    home = browser.get("/")
+    assert home.status_code == 200 and home["X-Frame-Options"] == "DENY"  # no clickjacking
     assert browser.post("/receive/", {}).status_code == 403  # a web form without its token
     api_session = Api(client=browser)
     assert api_session("GET", "/api/auth/me").json()["username"] == "kim"

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     # API requests with a bearer token go around (serialtrack/middleware.py)
     "serialtrack.middleware.BrowserMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # no page of ours inside a frame
     "serialtrack.api.guards.RefuseNulMiddleware",
     "serialtrack.api.idempotency.IdempotencyMiddleware",
 ]
