@@ -924,8 +924,8 @@ def serve(
 
     emit(info, as_json, render)
     sys.stdout.flush()
-    # serialtrack.server: gunicorn settings of ours (a cheaper access log line, no 2 s linger
-    # after a response whose request was read whole, one packet per response).
+    # serialtrack.server: gunicorn settings of ours (access log line, closing, one packet per
+    # response, the URL map loaded at start, SQLite's WAL checkpoint off the request path).
     args = [sys.executable, "-m", "gunicorn", "serialtrack.wsgi:application",
             "--config", "python:serialtrack.server",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
