@@ -207,8 +207,7 @@ def _check_makers(p: Posting, product: Product, makers: list[str | None],
         return
     p.stage_serials([s for s, _m in rows], [m for _s, m in rows])
     seen: set[str] = set()
-    for column, what in (("manufacturer_serial", "is already the manufacturer serial of unit"),
-                         ("serial", "is already the serial of unit")):
+    for column in _MAKER_COLUMNS:
         p.cursor.execute(
             f"SELECT s.mfr, u.serial, u.status, d.number, d.posted_at FROM st_serials s "
             f"JOIN {UNIT} u ON u.product_id = %s AND u.{column} = s.mfr "
@@ -224,12 +223,48 @@ def _check_makers(p: Posting, product: Product, makers: list[str | None],
                     f"received by {number} in another posting", serial=maker,
                     field="manufacturer_serial", extra={"document": number}))
                 continue
-            problems.append(Problem(
-                "duplicate_serial",
-                f"manufacturer serial {maker!r} of {product.sku} {what} {serial!r} "
-                f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
-                serial=maker, field="manufacturer_serial",
-                extra={"unit": serial, "status": status, "document": number}))
+            problems.append(_maker_taken(product, column, maker, serial, status, number))
+
+
+# Where a manufacturer serial may already be taken, in the order a refusal names the first.
+_MAKER_COLUMNS = ("manufacturer_serial", "serial")
+
+
+def _maker_taken(product: Product, column: str, maker: str, serial: str, status: str,
+                 number: str | None) -> Problem:
+    """`maker` is already carried by unit `serial` of the product, as `column`."""
+    what = ("is already the manufacturer serial of unit" if column == "manufacturer_serial"
+            else "is already the serial of unit")
+    return Problem(
+        "duplicate_serial",
+        f"manufacturer serial {maker!r} of {product.sku} {what} {serial!r} "
+        f"({status.replace('_', ' ')}" + (f", {number})" if number else ")"),
+        serial=maker, field="manufacturer_serial",
+        extra={"unit": serial, "status": status, "document": number})
+
+
+def known_manufacturer_serials(product: Product, makers: Sequence[str], chunk: int = 500
+                               ) -> list[Problem]:
+    """What a receipt of `makers` as manufacturer serials (stored forms, each listed once) would
+    say about those another unit of the product already carries, as its manufacturer serial or
+    its own serial (units whose receipt was reversed excepted): read without posting, index
+    seeks and no write lock, as `known_serials`. One problem per taken manufacturer serial."""
+    found: dict[str, Problem] = {}
+    for start in range(0, len(makers), chunk):
+        part = makers[start:start + chunk]
+        listed = ", ".join(["%s"] * len(part))
+        selects = [
+            f"SELECT {rank}, u.{column}, u.serial, u.status, d.number "
+            f"FROM {UNIT} u LEFT JOIN inventory_document d ON d.id = u.last_document_id "
+            f"WHERE u.product_id = %s AND u.{column} IN ({listed}) AND u.status <> 'voided'"
+            for rank, column in enumerate(_MAKER_COLUMNS)]
+        rows = fetch(" UNION ALL ".join(selects) + " ORDER BY 1",
+                     [v for _c in _MAKER_COLUMNS for v in (product.pk, *part)])
+        for rank, maker, serial, status, number in rows:
+            if maker not in found:
+                found[maker] = _maker_taken(product, _MAKER_COLUMNS[rank], maker, serial,
+                                            status, number)
+    return [found[m] for m in makers if m in found]
 
 
 def _has_makers(p: Posting, product: Product) -> bool:
