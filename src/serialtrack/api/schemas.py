@@ -249,6 +249,10 @@ class DraftIn(In):
     disposition: Disposition = "restock"
     reference: str = Field(default="", max_length=100)
     reason: str = Field(default="", max_length=500)
+    scans: Literal["serials", "manufacturer_serials"] = Field(
+        default="serials", description="receipt: what the scans are, the units' own serials or "
+        "the makers' serials (each unit then gets a serial from the product's serial template "
+        "when the draft posts)")
 
 
 class ScansIn(In):
@@ -267,6 +271,8 @@ class DraftOut(Schema):
     id: int
     kind: str
     operation: str = Field(default="", description="adjustment and repair drafts: what they post")
+    scans: Literal["serials", "manufacturer_serials"] = Field(
+        default="serials", description="what the scans are: serials, or manufacturer_serials")
     status: str
     product: str | None
     expected_quantity: int | None

@@ -378,6 +378,9 @@ class DraftLine(models.Model):
     # adjustment and repair drafts: which posting (hold, release, write_off, repair_start,
     # repair_done); empty for the other kinds, whose kind says it
     operation = models.CharField(max_length=16, blank=True, default="")
+    # what the scans are: the units' own serials, or (receipt drafts of a product with a serial
+    # template) the makers' serials, each unit then getting a generated serial when it posts
+    scans = models.CharField(max_length=24, default="serials")
     # how many scans the draft holds: kept by the database with every scan added or removed
     # (triggers, migration 0008), so a scan into a draft of 100,000 does not count them again
     scanned = models.PositiveIntegerField(default=0)

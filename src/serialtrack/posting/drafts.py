@@ -8,7 +8,12 @@ their engine entry on the new serials (rolled back).
 Adjustment and repair drafts name their operation (hold, release, write-off, repair start, repair
 done, ship back after repair): the kind alone does not say which engine entry posts them. Each
 draft needs the role its direct posting needs (`role_needed`); the interfaces check it, as they
-do for direct postings."""
+do for direct postings.
+
+A receipt draft's scans may be the makers' serials (`scans="manufacturer_serials"`, for goods
+that carry only the maker's serial): each is judged as the receipt judges a manufacturer serial,
+and the draft posts as a receipt of those manufacturer serials, each unit getting a serial from
+the product's serial template."""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from serialtrack.posting import adjustments, receipts, repairs, returns, shipmen
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.posting.serials import serial_problem
+from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
 from serialtrack.queries.rows import Joined
 
 DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
@@ -83,6 +88,12 @@ class Verdict:
 
 MAX_EXPECTED = 2**31 - 1  # the column's range on both databases
 
+# What a draft's scans are (`DraftLine.scans`): the units' own serials, or for a receipt of a
+# product with a serial template the makers' serials.
+SERIALS = "serials"
+MANUFACTURER_SERIALS = "manufacturer_serials"
+SCANS = (SERIALS, MANUFACTURER_SERIALS)
+
 
 def create_draft(*, kind: str, user: Any, product: str | None = None,
                  warehouse: str | None = None, supplier: str | None = None,
@@ -90,9 +101,12 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  source: str | None = None, destination: str | None = None,
                  expected_quantity: int | None = None, lot: str | None = None,
                  expiry: Any = None, cost: Any = None, disposition: str = "restock",
-                 reference: str = "", reason: str = "", operation: str = "") -> Document:
+                 reference: str = "", reason: str = "", operation: str = "",
+                 scans: str = SERIALS) -> Document:
     """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
-    An adjustment or repair draft names its `operation` (see OPERATIONS) and its product."""
+    An adjustment or repair draft names its `operation` (see OPERATIONS) and its product. A
+    receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its product has a
+    serial template."""
     if kind not in DRAFT_KINDS:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(DRAFT_KINDS)}",
                                     field="kind")])
@@ -115,11 +129,21 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     if disposition not in returns.DISPOSITIONS:
         missing.append(Problem("invalid", f"disposition {disposition!r} is not one of "
                                f"{', '.join(returns.DISPOSITIONS)}", field="disposition"))
+    if scans not in SCANS:
+        missing.append(Problem("invalid", f"scans {scans!r} is not one of {', '.join(SCANS)}",
+                               field="scans"))
+    elif scans == MANUFACTURER_SERIALS and kind != DocumentKind.RECEIPT:
+        missing.append(Problem("invalid", f"only a receipt draft can scan manufacturer serials, "
+                               f"not a {what} draft", field="scans"))
     refuse(missing)
     item = catalog.get_product(product) if product else None
     if item is not None and item.tracking != "serial":
         raise InvalidInput([Problem("invalid", f"{item.sku} is not serial-tracked: post its "
                                     "quantity directly", field="product")])
+    if item is not None and scans == MANUFACTURER_SERIALS and not item.serial_template:
+        raise InvalidInput([Problem(
+            "invalid", f"{item.sku} has no serial template, so its units cannot get serials of "
+            "their own: scan their serials, or give the product a serial template", field="scans")])
     party = None
     related = None
     if supplier:
@@ -141,7 +165,7 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             document=doc, product=item, location=location, destination=target,
             location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
             expiry=expiry, cost=cost, expected_quantity=expected_quantity,
-            disposition=disposition, operation=operation)
+            disposition=disposition, operation=operation, scans=scans)
     return doc
 
 
@@ -191,8 +215,10 @@ def _entry(doc: Document, serials: Sequence[str],
     line: DraftLine = doc.draft
     sku = line.product.sku if line.product else ""
     if doc.kind == DocumentKind.RECEIPT:
+        makers = line.scans == MANUFACTURER_SERIALS
         return lambda user: receipts.receive(
-            warehouse=line.location_ref, product=sku, serials=serials, user=user,
+            warehouse=line.location_ref, product=sku, user=user,
+            serials=() if makers else serials, manufacturer_serials=serials if makers else (),
             supplier=doc.party.name if doc.party else None, lot=line.lot_code or None,
             expiry=line.expiry, cost=line.cost, reference=doc.reference)
     if doc.kind == DocumentKind.SHIPMENT:
@@ -244,7 +270,9 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     open draft when the caller has already read it."""
     doc = doc if doc is not None else get_draft(draft_id)
     line: DraftLine = doc.draft
-    pattern = line.product.serial_pattern if (line.product and doc.kind == "receipt") else ""
+    makers = line.scans == MANUFACTURER_SERIALS  # the pattern is for the units' own serials
+    pattern = (line.product.serial_pattern
+               if (line.product and doc.kind == "receipt" and not makers) else "")
     compiled = re.compile(pattern) if pattern else None
     verdicts: dict[int, Verdict] = {}
     candidates: dict[str, int] = {}
@@ -257,7 +285,8 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
             problem = scan_problems[0]
             verdicts[index] = Verdict(problem.serial or raw, False, problem.code, problem.message)
             continue
-        serial, problem = serial_problem(decoded[0], compiled)
+        serial, problem = _maker_problem(decoded[0]) if makers else serial_problem(
+            decoded[0], compiled)
         if problem:
             verdicts[index] = Verdict(serial, False, problem.code, problem.message)
         elif serial in candidates:
@@ -287,6 +316,13 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     return [verdicts[i] for i in sorted(verdicts)]
 
 
+def _maker_problem(raw: str) -> tuple[str, Problem | None]:
+    """A scan read as a manufacturer serial: its stored form and what the receipt would say of
+    its text."""
+    (serial,), problems = check_manufacturer_serials([raw])
+    return serial or "", problems[0] if problems else None
+
+
 def _repeat(serial: str) -> Verdict:
     return Verdict(serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
 
@@ -294,15 +330,38 @@ def _repeat(serial: str) -> Verdict:
 def _receipt_problems(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
                       ) -> dict[str, Problem]:
     """What the receipt would refuse among `serials` (already read and pattern-checked): a GS1
-    lot or expiry that contradicts the draft's, and serials the product already has."""
+    lot or expiry that contradicts the draft's, and serials the product already has (for a
+    draft of manufacturer serials: those another unit carries as either serial)."""
     found: list[Problem] = []
     receipts.lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
-    found += receipts.known_serials(line.product, serials)
+    if line.scans == MANUFACTURER_SERIALS:
+        found += _unnamed_lots(line, serials, lots)
+        found += receipts.known_manufacturer_serials(line.product, serials)
+    else:
+        found += receipts.known_serials(line.product, serials)
     first: dict[str, Problem] = {}
     for problem in found:
         if problem.serial is not None:
             first.setdefault(problem.serial, problem)
     return first
+
+
+def _unnamed_lots(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                  ) -> list[Problem]:
+    """A draft of manufacturer serials posts as one receipt line, of the draft's lot and expiry:
+    a GS1 scan labelled with a lot or expiry the draft does not name would lose it."""
+    found: list[Problem] = []
+    for serial in serials:
+        code, expiry = lots.get(serial, (None, None))
+        if code and not line.lot_code:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled lot "
+                                 f"{code}: open the draft for lot {code}", serial=serial,
+                                 field="lot"))
+        elif expiry and not line.expiry:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled to "
+                                 f"expire {expiry.isoformat()}: open the draft with that expiry",
+                                 serial=serial, field="expiry"))
+    return found
 
 
 def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
@@ -369,7 +428,10 @@ def post_draft(draft_id: int, user: Any) -> Document:
     line: DraftLine = doc.draft
     rows = list(DraftSerial.objects.filter(line=line).order_by("id")
                 .values_list("serial", "disposition", "scan"))
-    serials = [scan or serial for serial, _d, scan in rows]
+    # a GS1 scan posts as scanned (the receipt reads its lot and expiry), a manufacturer serial
+    # as read from it (the draft's lot and expiry are the receipt's)
+    makers = line.scans == MANUFACTURER_SERIALS
+    serials = [serial if makers else scan or serial for serial, _d, scan in rows]
     if line.expected_quantity is not None and line.expected_quantity != len(serials):
         raise InvalidInput([Problem("count_mismatch", f"{len(serials)} scanned, "
                                     f"{line.expected_quantity} expected", field="quantity")])
@@ -384,7 +446,8 @@ def draft_summary(doc: Document) -> dict[str, Any]:
     """The draft as the API shows it; `scanned` as read by `get_draft`, plus what this request
     added."""
     line: DraftLine = doc.draft
-    return {"id": doc.pk, "kind": doc.kind, "operation": line.operation, "status": doc.status,
+    return {"id": doc.pk, "kind": doc.kind, "operation": line.operation, "scans": line.scans,
+            "status": doc.status,
             "product": line.product.sku if line.product else None,
             "expected_quantity": line.expected_quantity,
             "scanned": line.scanned}
