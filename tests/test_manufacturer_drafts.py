@@ -213,3 +213,31 @@ def test_api_round_trip(bench: dict, users: dict[str, Api]) -> None:  # noqa: F8
                                           "warehouse": "WH1"})
     assert plain.json()["scans"] == "serials"
 
+
+def test_web_station_opens_a_draft_of_manufacturer_serials(bench: dict, user: Any) -> None:
+    from django.test import Client
+
+    from serialtrack.accounts.services import create_user
+
+    clerk, _ = create_user("bench-clerk", "clerk", "correct horse battery")
+    client = Client()
+    client.force_login(clerk)
+    form = client.get("/receive/").content.decode()
+    assert 'name="scans" value="manufacturer_serials"' in form
+    opened = client.post("/receive/", {"warehouse": "WH1", "product": "LTP",
+                                       "scans": "manufacturer_serials"})
+    assert opened.status_code == 302, opened.content.decode()
+    page = client.get(opened["Location"]).content.decode()
+    assert "Scan manufacturer serial" in page and 'data-testid="scans"' in page
+    draft_id = int(opened["Location"].rstrip("/").rsplit("/", 1)[1])
+    client.post(f"/drafts/{draft_id}/scan", {"serial": "WEB-1"})
+    refused = client.post(f"/drafts/{draft_id}/scan", {"serial": "MK-1"}).content.decode()
+    assert "already the manufacturer serial of unit" in refused
+    posted = client.post(f"/drafts/{draft_id}/post")
+    assert posted.status_code == 302
+    assert Unit.objects.get(manufacturer_serial="WEB-1").serial == internal(3)
+
+    refused = client.post("/receive/", {"warehouse": "WH1", "product": "HT-1",
+                                        "scans": "manufacturer_serials"})
+    assert refused.status_code == 422
+    assert "HT-1 has no serial template" in refused.content.decode()

@@ -209,7 +209,8 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
     form = {k: _text(request, k) for k in ("supplier", "customer", "warehouse", "product", "lot",
-                                           "reference", "expected_quantity", "cost", "expiry")}
+                                           "reference", "expected_quantity", "cost", "expiry",
+                                           "scans")}
     if not problems:
         try:
             doc = drafts.create_draft(
@@ -217,7 +218,9 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                 warehouse=form["warehouse"] or None,
                 supplier=(form["supplier"] or None) if kind == "receipt" else None,
                 customer=(form["customer"] or None) if kind == "shipment" else None,
-                lot=form["lot"] or None, reference=form["reference"], **fields)
+                lot=form["lot"] or None, reference=form["reference"],
+                scans=(form["scans"] or drafts.SERIALS) if kind == "receipt" else drafts.SERIALS,
+                **fields)
         except Refused as exc:
             problems = exc.problems
         else:
