@@ -241,3 +241,26 @@ def test_web_station_opens_a_draft_of_manufacturer_serials(bench: dict, user: An
                                         "scans": "manufacturer_serials"})
     assert refused.status_code == 422
     assert "HT-1 has no serial template" in refused.content.decode()
+
+
+def _scan_queries(clerk: Api, draft_id: int, scan: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = clerk("POST", f"/api/drafts/{draft_id}/serials", {"serials": [scan]})
+    assert response.json()["verdicts"][0]["accepted"], response.json()
+    return len(ctx.captured_queries)
+
+
+def test_a_manufacturer_serial_scan_costs_what_a_serial_scan_does_at_any_size(
+        bench: dict, user: Any, users: dict[str, Api]) -> None:  # noqa: F811
+    clerk = users["clerk"]
+    makers = _open().pk
+    serials = drafts.create_draft(kind="receipt", product="LTP", warehouse="WH1", user=user).pk
+    clerk("GET", f"/api/drafts/{makers}")  # the token's first use is recorded once
+    small = (_scan_queries(clerk, makers, "Q-1"), _scan_queries(clerk, serials, "LTP-2001-0001"))
+    posting.receive(warehouse="WH1", product="LTP", user=user,
+                    manufacturer_serials=[f"BULK-{n}" for n in range(300)])
+    large = (_scan_queries(clerk, makers, "Q-2"), _scan_queries(clerk, serials, "LTP-2001-0002"))
+    assert small == large and small[0] == small[1], (small, large)
