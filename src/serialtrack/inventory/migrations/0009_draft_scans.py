@@ -6,19 +6,14 @@ table into place while migration 0008's triggers name the old one: they are drop
 rebuild and created again, unchanged. PostgreSQL adds the column in place."""
 
 import importlib
-from typing import Any
 
 from django.db import migrations, models
 
 counts = importlib.import_module("serialtrack.inventory.migrations.0008_draft_scan_count")
 
-
-def _on_sqlite(statements: list[str]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "sqlite":
-            for sql in statements:
-                schema_editor.execute(sql)
-    return run
+# 0008's statement runner, with nothing to run on PostgreSQL
+DROP_TRIGGERS = counts._run({"sqlite": counts.SQLITE_DROP, "postgresql": []})
+CREATE_TRIGGERS = counts._run({"sqlite": counts.SQLITE, "postgresql": []})
 
 
 class Migration(migrations.Migration):
@@ -28,11 +23,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_on_sqlite(counts.SQLITE_DROP), _on_sqlite(counts.SQLITE)),
+        migrations.RunPython(DROP_TRIGGERS, CREATE_TRIGGERS),
         migrations.AddField(
             model_name="draftline",
             name="scans",
             field=models.CharField(default="serials", max_length=24),
         ),
-        migrations.RunPython(_on_sqlite(counts.SQLITE), _on_sqlite(counts.SQLITE_DROP)),
+        migrations.RunPython(CREATE_TRIGGERS, DROP_TRIGGERS),
     ]
