@@ -289,7 +289,7 @@ class RawHttp:
     """A minimal HTTP/1.1 client on one socket: the request is a few bytes put together, the
     answer is read up to its Content-Length. Much cheaper than http.client (whose header parsing
     alone costs more than a lookup on the server), which matters with the load on the server's own
-    cores. The connection is kept while the server keeps it (gunicorn's sync workers close it
+    cores. The connection is kept while the server keeps it (serialtrack's server closes it
     after every response: then the next request connects again)."""
 
     def __init__(self, port: int, headers: dict[str, str]) -> None:
@@ -389,8 +389,17 @@ def load_client(spec: Json, index: int, t0: float, t1: float, out: Any) -> None:
              "cpu_s": cpu})
 
 
+def _uwsgi_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pyuwsgi {version('pyuwsgi')}"
+    except PackageNotFoundError:
+        return "version unknown"
+
+
 def server_cpu_seconds(master: int) -> float:
-    """User + system CPU seconds of the gunicorn workers (the children of `master`) so far."""
+    """User + system CPU seconds of the server's workers (the children of `master`) so far."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -680,7 +689,7 @@ def api_server(url: str, workdir: Path) -> Iterator[Server]:
             time.sleep(0.2)
         yield Server(port, proc.pid, log)
     finally:
-        proc.terminate()  # gunicorn's master (serve execs it): stops its workers and exits
+        proc.terminate()  # uWSGI's master (serve execs it): stops its workers and exits
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -842,11 +851,11 @@ def api_section(api: ApiResults) -> Section:
         f"{api.clients} client processes (Python, a minimal HTTP/1.1 client on a socket each) against "
         f"`serialtrack serve --workers {API_WORKERS}` on 127.0.0.1, all on the same cores; "
         f"{api.warmup:g} s warm-up, then {api.seconds:g} s measured. Client times run from sending the "
-        "request (connecting included: gunicorn's sync workers close every connection) to its last "
+        "request (connecting included: the server closes every connection) to its last "
         "byte. Server times: the access log's request time for the same requests (request parsed to "
         "response written, in the worker). Server CPU ms/request: the workers' CPU time over the window / "
         "requests measured. CPU: cores' worth used over the measured window by the "
-        "clients, the gunicorn workers, and everything else on the machine (other work, kernel)."))
+        "clients, the server's workers, and everything else on the machine (other work, kernel)."))
     for tag, label in API_LABELS.items():
         run = api.runs.get(tag)
         if run is None:
@@ -1028,8 +1037,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.api:
         api = ApiResults(units=args.api_units, seconds=args.api_seconds, warmup=API_WARMUP)
         environment.append(
-            f"API: SQLite {sqlite3.sqlite_version}, `serialtrack serve --workers {API_WORKERS}` (gunicorn "
-            f"sync workers), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on the same "
+            f"API: SQLite {sqlite3.sqlite_version}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
+            f"{_uwsgi_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on the same "
             f"{os.cpu_count()} CPUs")
         try:
             bench_api(api, log)

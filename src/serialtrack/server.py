@@ -1,165 +1,187 @@
-"""The production server's configuration: `serialtrack serve` runs gunicorn's sync workers with
-this module as its config (`-c python:serialtrack.server`). Settings from GUNICORN_CMD_ARGS or the
-command line still apply on top of it.
+"""The production server: `serialtrack serve` runs uWSGI (the `pyuwsgi` wheel: uWSGI built as a
+Python extension, nothing to compile) with `command()` below, and each of its workers loads
+`serialtrack.served`, which calls `start_worker()`.
 
-What a request costs besides the application, each measured on the benchmark's one-serial
-scans (`make bench`, docs/benchmarks.md) and cut here:
+Why uWSGI. Its HTTP parser, request loop and access log are C; gunicorn's are Python. On the
+benchmark's one-serial scans (`make bench`, docs/benchmarks.md) the workers spent 1.47-1.59 ms
+of CPU per scan under gunicorn 27 and 1.14-1.25 ms under uWSGI, the same application behind
+both: at 16 clients on 2 cores that is the difference between a p99 around 20-22 ms and one of
+16-20 ms. Like gunicorn's sync workers, its workers are forked processes taking connections from
+one shared listening socket, so a free worker takes the next connection (a server that pins a
+kept-alive connection to one worker, as granian does, made clients wait behind a busy worker).
 
-* The access log. gunicorn's logger builds a dictionary of every request and response header
-  for each line and formats it through `logging`. `AccessLog` writes the same combined-format
-  line, with the request's time in microseconds at the end, from the few values it needs. Any
-  other `--access-logformat` goes through gunicorn's own code, as before.
-* The close. gunicorn 27 closes every connection of a sync worker "gracefully": it half-closes,
-  then waits (up to 2 s) for the client to close its side, reading whatever arrives, so that
-  request bytes the application never read cannot make the kernel reset the connection and
-  truncate the response. When the whole request was read (gunicorn's body reader reached its
-  Content-Length) and no byte is waiting, there is nothing to reset: the worker closes at once
-  and takes the next connection instead of waiting for this client. Otherwise (a refused
-  upload whose body still streams in, a pipelined request) gunicorn's lingering close runs.
-* Two packets per response. gunicorn sends the headers, then the body, in two writes; the
-  socket is corked while the response is written and uncorked right after it, so both leave
-  in one segment (Linux TCP_CORK; a no-op elsewhere).
-* SQLite's WAL checkpoint. By default the request whose commit takes the write-ahead log past
-  1,000 pages copies them into the database file and syncs it (5-15 ms here, about once every
-  300 scans), while the requests queued behind that worker wait. On SQLite each worker runs a
-  checkpoint thread instead (`PRAGMA wal_checkpoint(PASSIVE)` every 0.2 s on a connection of
-  its own, never waiting for a lock), and its request connections leave the automatic
-  checkpoint for a log ten times longer, as a safety net.
+The configuration, as `command()` gives it:
+
+* One request per connection, answered with `Connection: close`: a worker serves one
+  connection at a time, so a client keeping its connection open would hold a worker.
+* The access log on standard output, in the combined log format with the request's time in
+  microseconds at the end (the benchmark reads it), one line per request.
+* `--timeout` seconds per request (uWSGI's harakiri: the worker is replaced; the request's
+  transaction rolls back). SIGTERM stops gracefully: requests in progress finish (10 s at most).
+* Threads enabled in the workers (the WAL checkpoint below, and web imports, run in threads).
+
+What each worker adds around Django (`start_worker`):
+
+* The URL map loaded before the first request (Django imports it, and with it every API route
+  and schema, on the first request otherwise: a first scan after a restart waited for that).
+* A refused upload answered whole. When the application answers without reading the whole
+  request body (a body over the size limit is refused unread), closing the connection with
+  those bytes unread would make the kernel reset it, which can cost the client the answer. The
+  worker then ends its side (FIN) after the answer and reads what the client still sends, up to
+  2 s, before closing. When the body was read whole (every ordinary request) it closes at once.
+* SQLite's WAL checkpoint off the request path. By default the request whose commit takes the
+  write-ahead log past 1,000 pages copies them into the database file and syncs it (5-15 ms
+  here, about once every 300 scans), while the requests queued behind that worker wait. Each
+  worker runs a checkpoint thread instead (`PRAGMA wal_checkpoint(PASSIVE)` every 0.2 s on a
+  connection of its own, never waiting for a lock), and its request connections leave the
+  automatic checkpoint for a log ten times longer, as a safety net.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
+import os
+import select
 import socket
 import sqlite3
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
-from gunicorn import glogging, util
-from gunicorn.http.body import LengthReader
+log = logging.getLogger("serialtrack.server")
 
-# gunicorn's default access log format, and the request time in microseconds (%(D)s) after it.
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
-_CORK = getattr(socket, "TCP_CORK", None)
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# The combined log format (what gunicorn and nginx write) and the request's microseconds last.
+ACCESS_LOG_FORMAT = ('%(addr) - %(user) [%(ltime)] "%(method) %(uri) %(proto)" %(status) '
+                     '%(rsize) "%(referer)" "%(uagent)" %(micros)')
+GRACEFUL_STOP_S = 10
+LINGER_S = 2.0
+BACKLOG = 1024  # pending connections; at most the kernel's somaxconn (uWSGI refuses more)
+MAX_HEADER_BYTES = 65535  # the request line and headers together (uWSGI's default: 4,096)
 
 
-class AccessLog(glogging.Logger):
-    """gunicorn's logger with a cheap access line for `access_log_format` above."""
+def command(host: str, port: int, workers: int, timeout: int) -> list[str]:
+    """The command line `serialtrack serve` runs (it replaces its own process with it)."""
+    return [
+        sys.executable, "-c", "import sys, pyuwsgi; sys.exit(pyuwsgi.run())",
+        "--strict",  # an unknown option is an error, not a warning
+        "--master", "--processes", str(workers),
+        "--http-socket", f"{host}:{port}", "--listen", str(_backlog()),
+        "--buffer-size", str(MAX_HEADER_BYTES),
+        "--module", "serialtrack.served:application",
+        "--lazy-apps", "--need-app", "--single-interpreter", "--enable-threads",
+        "--add-header", "Connection: close",
+        "--harakiri", str(timeout),
+        "--hook-master-start", "unix_signal:15 gracefully_kill_them_all",
+        "--worker-reload-mercy", str(GRACEFUL_STOP_S),
+        "--log-format", ACCESS_LOG_FORMAT,
+        # a client that went away mid-answer is a line in the log, not a traceback
+        "--ignore-sigpipe", "--ignore-write-errors", "--disable-write-exception",
+    ]
 
-    _second = -1
-    _stamp = ""
 
-    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        _uncork(getattr(resp, "sock", None))  # the response is written: send it now
-        if self.cfg.access_log_format != access_log_format:
-            super().access(resp, req, environ, request_time)
-            return
-        if not self.access_log_enabled:
-            return
-        now = int(time.time())
-        if now != AccessLog._second:
-            AccessLog._second = now
-            AccessLog._stamp = time.strftime("[%d/%b/%Y:%H:%M:%S %z]", time.localtime(now))
-        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        sent = getattr(resp, "sent", None)
-        request = (f'{environ["REQUEST_METHOD"]} {environ["RAW_URI"]} '
-                   f'{environ["SERVER_PROTOCOL"]}')
-        fields = (environ.get("REMOTE_ADDR", "-"), "-", self._get_user(environ) or "-",
-                  AccessLog._stamp, _quoted(request), status,
-                  str(sent) if sent is not None else "-",
-                  _quoted(environ.get("HTTP_REFERER", "-")),
-                  _quoted(environ.get("HTTP_USER_AGENT", "-")),
-                  request_time.seconds * 1_000_000 + request_time.microseconds)
+def _backlog() -> int:
+    try:
+        return min(BACKLOG, int(Path("/proc/sys/net/core/somaxconn").read_text()))
+    except (OSError, ValueError):
+        return 128
+
+
+def start_worker() -> WSGIApp:
+    """Django's WSGI application for one server worker, as the module docstring describes."""
+    from django.db import connections
+    from django.urls import get_resolver
+
+    from serialtrack.wsgi import application
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URL map
+    database = connections["default"]
+    if database.vendor == "sqlite":
+        path = str(database.settings_dict["NAME"])
+        if path not in ("", ":memory:") and not path.startswith("file:"):
+            _checkpoint_off_the_request_path(database, path)
+    return answered_whole(application)
+
+
+def answered_whole(app: WSGIApp) -> WSGIApp:
+    """`app`, whose answers reach the client whole when it left part of a request body unread."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return _Answer(app(environ, start_response), environ)
+
+    return wrapped
+
+
+class _Answer:
+    """The application's response; once it is sent (the server calls `close`), the unread rest
+    of the request body, if any, is drained."""
+
+    __slots__ = ("environ", "response")
+
+    def __init__(self, response: Iterable[bytes], environ: dict[str, Any]) -> None:
+        self.response = response
+        self.environ = environ
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.response)
+
+    def close(self) -> None:
         try:
-            self.access_log.info('{} {} {} {} "{}" {} {} "{}" "{}" {}'.format(*fields))
-        except Exception:
-            self.exception("access log")
+            close = getattr(self.response, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if _body_unread(self.environ):
+                _linger()
 
 
-def _quoted(value: str) -> str:
-    """What gunicorn does to a value inside double quotes."""
-    return value.replace('"', '\\"')
+def _body_unread(environ: dict[str, Any]) -> bool:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if length <= 0:
+        return False
+    body = environ.get("wsgi.input")
+    try:
+        return int(body.tell()) < length  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
-logger_class = AccessLog
-
-
-def _cork(sock: socket.socket | None, on: int = 1) -> None:
-    if _CORK is not None and sock is not None:
-        with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to cork
-            sock.setsockopt(socket.IPPROTO_TCP, _CORK, on)
-
-
-def _uncork(sock: socket.socket | None) -> None:
-    _cork(sock, 0)
-
-
-def _socket(req: Any) -> socket.socket | None:
-    return getattr(getattr(req, "unreader", None), "sock", None)
-
-
-# The connection whose request was read to its end, if the one now closing is it (a sync worker
-# serves one connection at a time; any other worker falls back to gunicorn's close).
-_read_whole: socket.socket | None = None
-
-
-def pre_request(worker: Any, req: Any) -> None:
-    global _read_whole
-    worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's own pre_request does
-    _read_whole = None
-    _cork(_socket(req))
-
-
-def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
-    global _read_whole
-    reader = getattr(getattr(req, "body", None), "reader", None)
-    _read_whole = _socket(req) if isinstance(reader, LengthReader) and reader.length == 0 else None
-
-
-_lingering_close = util.close_graceful
-
-
-def close_after_response(sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-    """Close at once when the request was read whole and no byte waits; else linger."""
-    global _read_whole
-    whole, _read_whole = sock is _read_whole, None
-    if whole:
-        try:
-            waiting = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except BlockingIOError:  # nothing has arrived since the request
-            waiting = b""
-        except OSError:
-            waiting = None  # a broken socket: gunicorn's close deals with it
-        if waiting == b"":  # nothing, or the client's own close
-            sock.close()
-            return
-    _lingering_close(sock, *args, **kwargs)
-
-
-util.close_graceful = close_after_response
+def _linger() -> None:
+    """End our side of the connection after the answer, then read (and drop) what the client
+    still sends until it closes its side or LINGER_S pass; the server closes the socket next."""
+    try:
+        import uwsgi  # the uWSGI worker's own module
+    except ImportError:  # another WSGI server: it deals with its connections itself
+        return
+    try:
+        sock = socket.socket(fileno=os.dup(uwsgi.connection_fd()))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + LINGER_S
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([sock], [], [], left)[0] or not sock.recv(65536):
+                break
+    except OSError:
+        pass  # the client reset or vanished: nothing more to do
+    finally:
+        sock.close()
 
 
 CHECKPOINT_EVERY_S = 0.2
 SAFETY_AUTOCHECKPOINT = 10_000  # pages (SQLite's default: 1,000)
 
 
-def post_worker_init(worker: Any) -> None:
-    """The URL map loaded before the first request (Django imports it, and with it every API
-    route and schema, on the first request otherwise: a first scan after a restart waited for
-    that). On SQLite: the worker's checkpoint thread, and its request connections' longer log."""
-    from django.db import connections
+def _checkpoint_off_the_request_path(database: Any, path: str) -> None:
     from django.db.backends.signals import connection_created
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 - imports the URL map
-
-    database = connections["default"]
-    if database.vendor != "sqlite":
-        return
-    path = str(database.settings_dict["NAME"])
-    if path in ("", ":memory:") or path.startswith("file:"):
-        return
 
     def longer_log(sender: Any, connection: Any, **kwargs: Any) -> None:
         if connection.vendor == "sqlite":
@@ -169,11 +191,11 @@ def post_worker_init(worker: Any) -> None:
     connection_created.connect(longer_log, weak=False)
     if database.connection is not None:  # opened while the application loaded
         longer_log(None, database)
-    threading.Thread(target=_checkpoints, args=(path, worker.log), name="wal-checkpoint",
+    threading.Thread(target=_checkpoints, args=(path,), name="wal-checkpoint",
                      daemon=True).start()
 
 
-def _checkpoints(path: str, log: Any) -> None:
+def _checkpoints(path: str) -> None:
     con = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
     while True:
         time.sleep(CHECKPOINT_EVERY_S)

@@ -1,4 +1,5 @@
-"""WSGI entry point for the production server (gunicorn)."""
+"""WSGI entry point, for any WSGI server (`serialtrack serve` runs uWSGI with
+`serialtrack.served`, which wraps this application)."""
 
 import os
 

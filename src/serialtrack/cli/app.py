@@ -897,14 +897,14 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", envvar="SERIALTRACK_WORKERS",
-                                         help="gunicorn worker processes.")] = 2,
+                                         help="Server worker processes.")] = 2,
     timeout: Annotated[int, typer.Option(
         "--timeout", envvar="SERIALTRACK_REQUEST_TIMEOUT",
         help="Seconds one request may take before its worker is restarted (a 1,000,000-serial "
              "receipt in one request, or a large upload, takes minutes).")] = 600,
     as_json: JsonOpt = False,
 ) -> None:
-    """Serve the REST API and the web pages with gunicorn, a production server."""
+    """Serve the REST API and the web pages with uWSGI, a production server."""
     from django.conf import settings
 
     from serialtrack.accounts.services import ensure_first_admin
@@ -924,12 +924,11 @@ def serve(
 
     emit(info, as_json, render)
     sys.stdout.flush()
-    # serialtrack.server: gunicorn settings of ours (access log line, closing, one packet per
-    # response, the URL map loaded at start, SQLite's WAL checkpoint off the request path).
-    args = [sys.executable, "-m", "gunicorn", "serialtrack.wsgi:application",
-            "--config", "python:serialtrack.server",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-            "--graceful-timeout", "10", "--timeout", str(timeout)]
+    # serialtrack.server: uWSGI and its settings (access log, closing, the URL map loaded at
+    # start, SQLite's WAL checkpoint off the request path).
+    from serialtrack.server import command
+
+    args = command(host, port, workers, timeout)
     os.execv(sys.executable, args)
 
 

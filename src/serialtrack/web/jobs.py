@@ -3,10 +3,10 @@
 `start_import` keeps the upload in a folder of its own (under `SERIALTRACK_UPLOAD_DIR`, default
 `<temp>/serialtrack-uploads`; the original file name is kept, it becomes the receipts'
 reference), records an `ImportJob` and starts a daemon thread in the serving process. The
-server runs gunicorn sync workers: the thread lives in the worker that took the upload, beside
-its request loop. Stopping or restarting the server ends it mid-way; the database then rolls
-the import's transaction back, and the job, no longer showing signs of life, is marked failed
-the next time a page shows it (`refresh`).
+server runs uWSGI worker processes with threads enabled: the thread lives in the worker that
+took the upload, beside its request loop. Stopping or restarting the server ends it mid-way; the
+database then rolls the import's transaction back, and the job, no longer showing signs of life,
+is marked failed the next time a page shows it (`refresh`).
 
 Two threads per import:
 
