@@ -111,7 +111,10 @@ def answered_whole(app: WSGIApp) -> WSGIApp:
     """`app`, whose answers reach the client whole when it left part of a request body unread."""
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        return _Answer(app(environ, start_response), environ)
+        response = app(environ, start_response)
+        if environ.get("CONTENT_LENGTH") in (None, "", "0"):
+            return response  # no body (a GET): uWSGI keeps its own handling, e.g. sendfile
+        return _Answer(response, environ)
 
     return wrapped
 
