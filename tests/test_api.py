@@ -346,3 +346,19 @@ def test_nul_characters_are_refused_before_the_database(users: dict[str, Api]) -
         assert r.status_code == 400 and r["Content-Type"] == "application/problem+json", path
     r = clerk("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT\u0000", "serials": ["A"]})
     assert r.status_code == 400 and "NUL" in r.json()["detail"]
+
+
+def test_scan_and_lookup_routes_head_the_url_map() -> None:
+    """Django tries URL patterns in order; the scan and lookup routes come first (urls.py). A
+    renamed route would drop back to its old place unnoticed: this names them."""
+    from django.urls import get_resolver, resolve
+
+    from serialtrack.urls import HOT_ROUTES
+
+    api_patterns = get_resolver().url_patterns[0].url_patterns
+    assert [str(p.pattern) for p in api_patterns[:len(HOT_ROUTES)]] == list(HOT_ROUTES)
+    assert resolve("/api/drafts/7/serials").route == "api/drafts/<draft_id>/serials"
+    assert resolve("/api/drafts/7/serials/SN-1").route == "api/drafts/<draft_id>/serials/<serial>"
+    assert resolve("/api/products/P-1/units/SN-1/history").route == \
+        "api/products/<sku>/units/<serial>/history"
+    assert resolve("/api/units/by-serial/SN-1").route == "api/units/by-serial/<serial>"
