@@ -14,8 +14,10 @@ The configuration, as `command()` gives it:
 
 * One request per connection, answered with `Connection: close`: a worker serves one
   connection at a time, so a client keeping its connection open would hold a worker.
-* The access log on standard output, in the combined log format with the request's time in
-  microseconds at the end (the benchmark reads it), one line per request.
+* The server's log on standard error: start-up lines, then one access line per request in the
+  combined log format with the request's time in microseconds at the end (the benchmark reads
+  it), written by the worker itself (a log routed through the master process could lose the
+  last lines at a stop).
 * `--timeout` seconds per request (uWSGI's harakiri: the worker is replaced; the request's
   transaction rolls back). SIGTERM stops gracefully: requests in progress finish (10 s at most).
 * Threads enabled in the workers (the WAL checkpoint below, and web imports, run in threads).
@@ -41,7 +43,6 @@ from __future__ import annotations
 
 import logging
 import os
-import select
 import socket
 import sqlite3
 import sys
@@ -171,10 +172,11 @@ def _linger() -> None:
         sock.shutdown(socket.SHUT_WR)
         deadline = time.monotonic() + LINGER_S
         while (left := deadline - time.monotonic()) > 0:
-            if not select.select([sock], [], [], left)[0] or not sock.recv(65536):
+            sock.settimeout(left)
+            if not sock.recv(65536):  # the client's close
                 break
     except OSError:
-        pass  # the client reset or vanished: nothing more to do
+        pass  # time is up, or the client reset or vanished: nothing more to do
     finally:
         sock.close()
 
