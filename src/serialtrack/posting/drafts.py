@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from serialtrack import catalog
-from serialtrack.database import fetch
+from serialtrack.database import execute, fetch
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -390,14 +390,12 @@ def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[st
     if not serials:
         return []
     rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
-    with connection.cursor() as cursor:
-        if len(rows) == 1:  # a scan at the bench: one statement, committed at once
-            cursor.execute(_insert_scans(1), rows[0])
-            return serials if cursor.rowcount == 0 else []
-        with transaction.atomic():
-            for start in range(0, len(rows), KEEP_CHUNK):
-                part = rows[start:start + KEEP_CHUNK]
-                cursor.execute(_insert_scans(len(part)), [v for row in part for v in row])
+    if len(rows) == 1:  # a scan at the bench: one statement, committed at once
+        return serials if execute(_insert_scans(1), rows[0]) == 0 else []
+    with connection.cursor() as cursor, transaction.atomic():
+        for start in range(0, len(rows), KEEP_CHUNK):
+            part = rows[start:start + KEEP_CHUNK]
+            cursor.execute(_insert_scans(len(part)), [v for row in part for v in row])
     return []
 
 
