@@ -245,14 +245,13 @@ def authenticate_token(raw: str) -> Any:
     # token, its user and the user's role (the ORM's two queries cost ~1 ms per request).
     from serialtrack.queries.units import as_datetime
 
-    user_model, names = _user_columns()
     rows = fetch(_build_token_sql(), [hash_token(raw)])
     if not rows:
         return None
     row = rows[0]
     token_id, expires_at, last_used_at, role = row[:4]
     expires_at, last_used_at = as_datetime(expires_at), as_datetime(last_used_at)
-    user = user_model.from_db(connection.alias, names, list(row[4:]))
+    (user,) = _token_user().build(row[4:])
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         return None
@@ -265,21 +264,21 @@ def authenticate_token(raw: str) -> Any:
 
 
 @functools.cache
-def _user_columns() -> tuple[Any, list[str]]:
-    """The user model and the attribute names of its columns, in the token statement's order."""
-    user_model = get_user_model()
-    return user_model, [f.attname for f in user_model._meta.concrete_fields]
+def _token_user() -> Any:
+    """The user's columns in the token statement, and the user built from them."""
+    from serialtrack.queries.rows import Joined
+
+    return Joined((get_user_model(), "u"))
 
 
 @functools.cache
 def _build_token_sql() -> str:
     """Token, role (the lowest of the user's role groups, as `role_of` decides) and user."""
     ranks = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(ROLES))
-    columns = ", ".join(f"u.{f.column}" for f in get_user_model()._meta.concrete_fields)
     return ("SELECT t.id, t.expires_at, t.last_used_at, "
             "(SELECT g.name FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
             f"WHERE ug.user_id = u.id AND g.name IN ({', '.join(repr(r) for r in ROLES)}) "
-            f"ORDER BY CASE g.name {ranks} END LIMIT 1), {columns} "
+            f"ORDER BY CASE g.name {ranks} END LIMIT 1), {_token_user().select} "
             "FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id "
             "WHERE t.key_hash = %s AND t.revoked_at IS NULL")
 
