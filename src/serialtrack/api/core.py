@@ -44,6 +44,14 @@ class TokenAuth(HttpBearer):
         super().__init__()
         self.role = role
 
+    def __call__(self, request: HttpRequest) -> Any:
+        """HttpBearer's reading of the header, from the WSGI environ: `request.headers` would
+        first copy every header of the request into a new mapping (on every API call)."""
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from serialtrack.accounts.services import authenticate_token
 
@@ -97,7 +105,15 @@ def signed_in(view: Any) -> Any:
     return wrapper
 
 
-api = NinjaAPI(
+class SerialtrackApi(NinjaAPI):
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        """django-ninja's response-in-waiting of every request, made with empty bytes rather
+        than an empty str (a str is encoded after parsing the charset back out of the content
+        type: ~1 % of a scan)."""
+        return HttpResponse(b"", content_type=self.get_content_type())
+
+
+api = SerialtrackApi(
     title="serialtrack",
     version="1",
     description=(
@@ -115,7 +131,8 @@ def ready(data: dict[str, Any]) -> HttpResponse:
     from plain values (int, str, bool, None, lists and dicts of them). django-ninja would check
     it against the schema and render it again: ~60 µs of a scan's ~1 ms. The OpenAPI schema still
     names the route's schema, and the schema tests hold the answers to it."""
-    return HttpResponse(json.dumps(data), content_type="application/json; charset=utf-8")
+    # bytes: a str would be encoded with the charset parsed back out of the content type
+    return HttpResponse(json.dumps(data).encode(), content_type="application/json; charset=utf-8")
 
 
 def problem(request: HttpRequest, status: int, title: str, detail: str,

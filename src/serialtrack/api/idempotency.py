@@ -39,7 +39,7 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = request.headers.get(HEADER)
+        key = request.META.get("HTTP_IDEMPOTENCY_KEY")  # HEADER (request.headers copies them all)
         if not key or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
         scope = _scope(request)
