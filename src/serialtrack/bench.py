@@ -100,6 +100,21 @@ def serials_for(count: int) -> list[str]:
     return [serial(n) for n in range(1, count + 1)]
 
 
+def cpu_model() -> str:
+    """The processor (Linux: /proc/cpuinfo): virtual machines of one size can sit on different
+    processors, and the figures of two runs compare only on the same one."""
+    info: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().split("\n\n", 1)[0].splitlines():
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    if "model name" not in info:
+        return platform.processor() or "processor unknown"
+    mhz = info.get("cpu MHz", "")
+    return (f"{info['model name']}, family {info.get('cpu family', '?')} model "
+            f"{info.get('model', '?')}" + (f", {float(mhz):,.0f} MHz" if mhz else ""))
+
+
 def peak_mb() -> float:
     """This process's RSS high-water mark in MB. Read from VmHWM, not ru_maxrss: Linux carries the
     high-water mark of the process that started us across fork+exec into ru_maxrss (a child of a
@@ -1006,7 +1021,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     environment = [
         f"date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.platform(terse=True)}",
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}), {platform.machine()}, "
+        f"{platform.platform(terse=True)}",
         f"Python {platform.python_version()}",
         f"command: python -m serialtrack.bench {' '.join(sys.argv[1:] if argv is None else argv)}".strip(),
     ]
