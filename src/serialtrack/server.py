@@ -26,6 +26,10 @@ What each worker adds around Django (`start_worker`):
 
 * The URL map loaded before the first request (Django imports it, and with it every API route
   and schema, on the first request otherwise: a first scan after a restart waited for that).
+* The objects loaded so far (Django, the API, its schemas: about 100,000) moved out of the
+  garbage collector's sight (`gc.freeze()`). They live as long as the worker, and a full
+  collection went through all of them: about 50 ms, every few tens of thousands of requests,
+  while the requests queued behind that worker waited. It now takes under 1 ms.
 * A refused upload answered whole. When the application answers without reading the whole
   request body (a body over the size limit is refused unread), closing the connection with
   those bytes unread would make the kernel reset it, which can cost the client the answer. The
@@ -41,6 +45,7 @@ What each worker adds around Django (`start_worker`):
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -105,6 +110,8 @@ def start_worker() -> WSGIApp:
         path = str(database.settings_dict["NAME"])
         if path not in ("", ":memory:") and not path.startswith("file:"):
             _checkpoint_off_the_request_path(database, path)
+    gc.collect()
+    gc.freeze()
     return answered_whole(application)
 
 
