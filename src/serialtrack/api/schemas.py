@@ -7,13 +7,18 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 MAX_SERIALS = 1_000_000
 Serial = str
 
 
-class In(Schema):
+class In(BaseModel):
+    """A request body: plain pydantic. django-ninja's Schema is for answers built from model
+    instances (it reads attributes through a wrapper), and with unknown fields forbidden it
+    validates a body twice, once as sent and once through that wrapper. The OpenAPI schema is
+    the same either way."""
+
     model_config = ConfigDict(extra="forbid")
 
 
