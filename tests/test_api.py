@@ -208,14 +208,14 @@ def test_browser_layer_for_sessions_not_for_tokens(db: Any) -> None:
 
 
 def test_the_bearer_scheme_is_read_whatever_its_case(db: Any) -> None:
-    """RFC 9110: the authentication scheme is case-insensitive; another scheme, or none, is
-    no token."""
+    """RFC 9110: the authentication scheme is case-insensitive and spaces separate it from the
+    token; another scheme, or none, is no token."""
     create_user("kim", "viewer", "correct horse battery")
     _token, raw = create_token("kim")
-    for header in (f"Bearer {raw}", f"bearer {raw}", f"BEARER {raw}"):
+    for header in (f"Bearer {raw}", f"bearer {raw}", f"BEARER {raw}", f"Bearer  {raw}"):
         answer = Api()("GET", "/api/auth/me", Authorization=header)
         assert answer.status_code == 200 and answer.json()["username"] == "kim", header
-    for header in (f"Token {raw}", f"Basic {raw}", raw, "Bearer", "Bearer ", f"Bearer  {raw}"):
+    for header in (f"Token {raw}", f"Basic {raw}", raw, "Bearer", "Bearer ", f"Bearer {raw}x"):
         assert Api()("GET", "/api/auth/me", Authorization=header).status_code == 401, header
 
 

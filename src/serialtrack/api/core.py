@@ -45,12 +45,13 @@ class TokenAuth(HttpBearer):
         self.role = role
 
     def __call__(self, request: HttpRequest) -> Any:
-        """HttpBearer's reading of the header, from the WSGI environ: `request.headers` would
-        first copy every header of the request into a new mapping (on every API call)."""
+        """`Authorization: Bearer <token>`, read from the WSGI environ (`request.headers` would
+        first copy every header of the request into a new mapping, on every API call). The
+        scheme is case-insensitive and may be followed by more than one space (RFC 9110)."""
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != self.openapi_scheme:
             return None
-        return self.authenticate(request, token)
+        return self.authenticate(request, token.strip(" "))
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from serialtrack.accounts.services import authenticate_token
