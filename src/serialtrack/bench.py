@@ -11,7 +11,8 @@ Measured per backend:
   * a shipment of 10,000 serials out of the largest receipt's stock;
   * `queries.unit_history` and `queries.find_unit` latency with that stock stored.
 
-And the REST API (`--only-api` for just this part, `--no-api` to skip it), on SQLite only: a fresh
+And the REST API (`--only-api` for just this part, `--no-api` to skip it), on SQLite
+(`--api-database postgresql`: on PostgreSQL instead, its statistics gathered after the seeding): a fresh
 database seeded with 1,000,000 units (`--quick`: 100,000) through `posting.receive`, a clerk and a
 token made by `serialtrack.accounts.services`, `python -m serialtrack serve --workers 2` started on
 a free loopback port, then 16 client processes (a minimal Python HTTP/1.1 client on a socket
@@ -619,6 +620,7 @@ class ApiResults:
     seconds: float
     warmup: float
     clients: int = API_CLIENTS
+    backend: Backend = field(default_factory=lambda: Backend("sqlite"))
     seed_seconds: float | None = None
     runs: dict[str, Json] = field(default_factory=dict)  # tag -> task_load result + "server"
     scanned: dict[str, Json] = field(default_factory=dict)  # tag -> draft counts after the run
@@ -723,12 +725,16 @@ def draft_sizes(server: Server, token: str, drafts: list[int]) -> list[int]:
 
 
 def bench_api(res: ApiResults, log: Callable[[str], None]) -> None:
-    """Seed a fresh SQLite database with `res.units` units, serve it, and load each endpoint."""
-    backend = Backend("sqlite")
+    """Seed a fresh database with `res.units` units, serve it, and load each endpoint."""
+    backend = res.backend
+    problem = backend.unreachable()
+    if problem:
+        raise BenchError(f"{backend.label} not reachable at {backend.admin_url} ({problem})")
     with backend.prepared_database() as (url, _ids), \
             tempfile.TemporaryDirectory(prefix="st_bench_api_") as tmp:
-        log(f"API: seeding {res.units:,} units on SQLite (posting.receive)")
+        log(f"API: seeding {res.units:,} units on {backend.label} (posting.receive)")
         res.seed_seconds = worker("receive", url=url, size=res.units)["seconds"]
+        backend.analyze(url)
         token = worker("api_user", url=url)["token"]
         with api_server(url, Path(tmp)) as server:
             log(f"API: serialtrack serve --workers {API_WORKERS} up on port {server.port}")
@@ -860,7 +866,7 @@ def server_stats(run: Json) -> tuple[float, float] | None:
 
 
 def api_section(api: ApiResults) -> Section:
-    section = Section(f"API ({api.units:,} units on SQLite, {api.clients} clients)", [
+    section = Section(f"API ({api.units:,} units on {api.backend.label}, {api.clients} clients)", [
         "endpoint", "requests", "requests/s", "median ms", "p99 ms", "max ms", "server median ms",
         "server p99 ms", "server CPU ms/request", "failed", "CPU: clients / server / rest"], [], note=(
         f"{api.clients} client processes (Python, a minimal HTTP/1.1 client on a socket each) against "
@@ -900,7 +906,7 @@ def api_section(api: ApiResults) -> Section:
 
 
 def api_targets(api: ApiResults) -> list[list[str]]:
-    db = "SQLite"
+    db = api.backend.label
     scale = "" if api.units == API_UNITS else f" (target set at {API_UNITS:,})"
     rows = []
     for tag in ("unit", "by_serial"):
@@ -968,7 +974,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-api", dest="api", action="store_false",
                         help="skip the REST API part")
     parser.add_argument("--only-api", action="store_true",
-                        help="run only the REST API part (SQLite, served by `serialtrack serve`)")
+                        help="run only the REST API part (served by `serialtrack serve`)")
+    parser.add_argument("--api-database", choices=BACKENDS, default="sqlite",
+                        help="the database the API part serves (default sqlite, the targets' own)")
     parser.add_argument("--api-units", type=int, default=None,
                         help=f"units stored for the API part (default {API_UNITS:,}; "
                              f"--quick {API_QUICK_UNITS:,})")
@@ -1051,12 +1059,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 res.error = f"{type(exc).__name__}: {exc}"
     api: ApiResults | None = None
     if args.api:
-        api = ApiResults(units=args.api_units, seconds=args.api_seconds, warmup=API_WARMUP)
-        environment.append(
-            f"API: SQLite {sqlite3.sqlite_version}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
-            f"{_uwsgi_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on the same "
-            f"{os.cpu_count()} CPUs")
+        api = ApiResults(units=args.api_units, seconds=args.api_seconds, warmup=API_WARMUP,
+                         backend=Backend(args.api_database, admin_url=args.pg_admin_url))
         try:
+            environment.append(
+                f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
+                f"{_uwsgi_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on "
+                f"the same {os.cpu_count()} CPUs")
             bench_api(api, log)
         except Exception as exc:  # report it with whatever was measured before
             console.print(f"[bold red]API part failed[/]: {exc}", highlight=False)
