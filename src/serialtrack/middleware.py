@@ -34,12 +34,21 @@ SESSION_ROUTES = ("/api/auth/login", "/api/auth/logout")
 _SCRIPT = "_serialtrack_token_request"
 
 
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of `Authorization: Bearer <token>`, or None without one. Read from the WSGI
+    environ (`request.headers` would copy every header first); the scheme in any case and the
+    token after one or more spaces (RFC 9110). Every reader of the header goes through here:
+    this layer, the API's token check, its docs and idempotency scope."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
 def token_request(request: HttpRequest) -> bool:
-    """An API call with a bearer token (what django-ninja's HttpBearer reads), outside the
-    session routes."""
+    """An API call with a bearer token (what the API's TokenAuth reads), outside the session
+    routes."""
     path = request.path_info
     return (path.startswith("/api/") and not path.startswith(SESSION_ROUTES)
-            and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer ")
+            and bearer_token(request) is not None)
 
 
 class BrowserMiddleware:

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from serialtrack.middleware import bearer_token
 from serialtrack.posting.errors import Refused
 
 log = logging.getLogger("serialtrack.api")
@@ -45,13 +46,10 @@ class TokenAuth(HttpBearer):
         self.role = role
 
     def __call__(self, request: HttpRequest) -> Any:
-        """`Authorization: Bearer <token>`, read from the WSGI environ (`request.headers` would
-        first copy every header of the request into a new mapping, on every API call). The
-        scheme is case-insensitive and may be followed by more than one space (RFC 9110)."""
-        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != self.openapi_scheme:
-            return None
-        return self.authenticate(request, token.strip(" "))
+        """The header as `bearer_token` reads it, not through `request.headers` (HttpBearer's
+        way, which copies every header of the request on every API call)."""
+        token = bearer_token(request)
+        return None if token is None else self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from serialtrack.accounts.services import authenticate_token
@@ -93,9 +91,8 @@ def signed_in(view: Any) -> Any:
         from serialtrack.accounts.roles import has_role
         from serialtrack.accounts.services import authenticate_token
 
-        header = request.headers.get("Authorization", "")
-        user = authenticate_token(header[7:].strip()) if header.lower().startswith("bearer ") \
-            else getattr(request, "user", None)
+        token = bearer_token(request)
+        user = authenticate_token(token) if token is not None else getattr(request, "user", None)
         if user is not None and has_role(user, "viewer"):
             return view(request, *args, **kwargs)
         if "text/html" in request.headers.get("Accept", ""):

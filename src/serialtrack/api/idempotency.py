@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from serialtrack.api.models import IdempotencyRecord
+from serialtrack.middleware import bearer_token
 
 HEADER = "Idempotency-Key"
 RELEASE = {401, 403, 409, 429}
@@ -25,9 +26,9 @@ def _problem(status: int, title: str, detail: str) -> HttpResponse:
 
 
 def _scope(request: HttpRequest) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer "):
-        return "t:" + hashlib.sha256(auth[7:].strip().encode()).hexdigest()[:40]
+    token = bearer_token(request)
+    if token is not None:
+        return "t:" + hashlib.sha256(token.encode()).hexdigest()[:40]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
