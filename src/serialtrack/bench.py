@@ -727,9 +727,6 @@ def draft_sizes(server: Server, token: str, drafts: list[int]) -> list[int]:
 def bench_api(res: ApiResults, log: Callable[[str], None]) -> None:
     """Seed a fresh database with `res.units` units, serve it, and load each endpoint."""
     backend = res.backend
-    problem = backend.unreachable()
-    if problem:
-        raise BenchError(f"{backend.label} not reachable at {backend.admin_url} ({problem})")
     with backend.prepared_database() as (url, _ids), \
             tempfile.TemporaryDirectory(prefix="st_bench_api_") as tmp:
         log(f"API: seeding {res.units:,} units on {backend.label} (posting.receive)")
@@ -1062,6 +1059,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         api = ApiResults(units=args.api_units, seconds=args.api_seconds, warmup=API_WARMUP,
                          backend=Backend(args.api_database, admin_url=args.pg_admin_url))
         try:
+            problem = api.backend.unreachable()  # before describe(), which would fail on it
+            if problem:
+                raise BenchError(f"{api.backend.label} not reachable at {api.backend.admin_url} "
+                                 f"({problem})")
             environment.append(
                 f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
                 f"{_uwsgi_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on "
