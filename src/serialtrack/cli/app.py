@@ -408,47 +408,6 @@ def party_list(as_json: JsonOpt = False) -> None:
 
 # -- documents ---------------------------------------------------------------------------------
 
-@app.command()
-@command
-def receive(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    supplier: Annotated[str | None, typer.Option("--supplier")] = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    expiry: Annotated[str | None, typer.Option("--expiry", help="YYYY-MM-DD")] = None,
-    cost: Annotated[str | None, typer.Option("--cost", help="Unit cost.")] = None,
-    reference: Annotated[str, typer.Option("--reference", help="e.g. purchase order")] = "",
-    generate: Annotated[int | None, typer.Option(
-        "--generate", help="Give N units serials from the product's template.")] = None,
-    makers: Annotated[bool, typer.Option(
-        "--manufacturer-serials", "--mfr",
-        help="The serials listed (or in --serials-file, column manufacturer_serial) are the "
-             "makers': each unit also gets a serial generated from the product's template.")
-    ] = False,
-    maker_column: Annotated[str | None, typer.Option(
-        "--manufacturer-column",
-        help="Column of --serials-file holding each unit's manufacturer serial (beside its "
-             "serial).")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Receive goods: serials (or GS1 scans) into stock, generated serials (optionally one per
-    manufacturer serial), or a lot / plain quantity."""
-    from serialtrack import posting
-
-    own, maker_serials = maker_input(serials, serials_file, column, makers, maker_column)
-    doc = posting.receive(
-        warehouse=warehouse, product=product, user=current_user(),
-        serials=own, quantity=qty, supplier=supplier,
-        lot=lot, expiry=parse_date(expiry, "expiry"), cost=parse_money(cost), reference=reference,
-        generate=generate, manufacturer_serials=maker_serials,
-    )
-    posted(doc, as_json)
-
-
 @app.command("import")
 @command
 def import_file(
@@ -475,222 +434,6 @@ def import_file(
     data = {"rows": result.rows, "documents": [d.number for d in result.documents]}
     emit(data, as_json, lambda d: out.print(
         f"imported {d['rows']:,} rows: {', '.join(d['documents'])}", highlight=False))
-
-
-@app.command()
-@command
-def found(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    reason: Annotated[str, typer.Option("--reason", help="e.g. 'opening balance'.")],
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    expiry: Annotated[str | None, typer.Option("--expiry", help="YYYY-MM-DD")] = None,
-    cost: Annotated[str | None, typer.Option("--cost")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Adjustment: found stock or an opening balance."""
-    from serialtrack import posting
-
-    doc = posting.add_found(
-        warehouse=warehouse, product=product, user=current_user(), reason=reason,
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        expiry=parse_date(expiry, "expiry"), cost=parse_money(cost),
-    )
-    posted(doc, as_json)
-
-
-@app.command()
-@command
-def ship(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    customer: Annotated[str, typer.Option("--customer")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot", help="Lot to ship (default FEFO).")] = None,
-    reference: Annotated[str, typer.Option("--reference", help="e.g. sales order")] = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Ship to a customer: exact serials, or a quantity (earliest expiry, then oldest, first)."""
-    from serialtrack import posting
-
-    doc = posting.ship(
-        warehouse=warehouse, customer=customer, product=product, user=current_user(),
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        reference=reference,
-    )
-    posted(doc, as_json)
-
-
-@app.command("return")
-@command
-def return_(
-    shipment: Annotated[str, typer.Option("--shipment", help="The shipment's number.")],
-    serials: SerialsArg = None,
-    disposition: Annotated[str, typer.Option("--disposition",
-                                             help="restock | hold | repair | scrap")] = "restock",
-    warehouse: Annotated[str | None, typer.Option(
-        "--warehouse", "-w", help="Where it comes back to (default: the shipment's).")] = None,
-    product: Annotated[str | None, typer.Option(
-        "--product", "-p", help="For lot/quantity products, with --qty.")] = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    reason: ReasonOpt = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Customer return from a named shipment."""
-    from serialtrack import posting
-
-    if product and qty and not serials and not serials_file:
-        doc = posting.receive_quantity_return(
-            shipment=shipment, product=product, quantity=qty, lot=lot, warehouse=warehouse,
-            user=current_user(), reason=reason)
-    else:
-        doc = posting.receive_return(
-            shipment=shipment, serials=serial_input(serials, serials_file, column),
-            disposition=disposition, warehouse=warehouse, user=current_user(), reason=reason)
-    posted(doc, as_json)
-
-
-@app.command()
-@command
-def transfer(
-    source: Annotated[str, typer.Option("--from", help="CODE or CODE/BIN.")],
-    destination: Annotated[str, typer.Option("--to", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    reason: ReasonOpt = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Move stock between warehouses or bins."""
-    from serialtrack import posting
-
-    doc = posting.transfer(
-        source=source, destination=destination, product=product, user=current_user(),
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        reason=reason)
-    posted(doc, as_json)
-
-
-def _serial_step(entry: str, doc: str) -> Callable[..., None]:
-    """A command that moves listed serials of one product through one posting entry."""
-
-    def run(
-        product: ProductOpt,
-        serials: SerialsArg = None,
-        reason: ReasonOpt = "",
-        serials_file: SerialsFileOpt = None,
-        column: ColumnOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        from serialtrack import posting
-
-        post = getattr(posting, entry)
-        posted(post(product=product, serials=serial_input(serials, serials_file, column),
-                    user=current_user(), reason=reason), as_json)
-
-    run.__doc__ = doc
-    return command(run)
-
-
-app.command("hold")(_serial_step("hold", "Put units on hold (quarantine): they cannot ship."))
-app.command("release")(_serial_step("release", "Release held units back into stock."))
-repair_app.command("start")(_serial_step("start_repair", "Send units from stock into repair."))
-repair_app.command("done")(_serial_step("repair_done", "Repaired: back in stock where it is."))
-
-
-@app.command()
-@command
-def scrap(
-    product: ProductOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is written off.")],
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    warehouse: Annotated[str | None, typer.Option(
-        "--warehouse", "-w", help="For lot/quantity products.")] = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Write off (scrap) units or a quantity, with a reason."""
-    from serialtrack import posting
-
-    doc = posting.scrap(product=product, reason=reason, user=current_user(),
-                        serials=serial_input(serials, serials_file, column), quantity=qty,
-                        warehouse=warehouse, lot=lot)
-    posted(doc, as_json)
-
-
-@repair_app.command("ship-back")
-@command
-def repair_ship_back(
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    customer: Annotated[str | None, typer.Option(
-        "--customer", help="Default: the customer who returned it.")] = None,
-    reason: ReasonOpt = "",
-    as_json: JsonOpt = False,
-) -> None:
-    """Repaired and shipped back to the customer (warranty not restarted)."""
-    from serialtrack import posting
-
-    posted(posting.ship_back(product=product, serials=serial_input(serials, None, None),
-                             customer=customer, user=current_user(), reason=reason), as_json)
-
-
-@repair_app.command("replace")
-@command
-def repair_replace(
-    product: ProductOpt,
-    old: Annotated[str, typer.Argument(help="Serial of the unit in repair (scrapped).")],
-    new: Annotated[str, typer.Argument(help="Serial of the replacement from stock (shipped).")],
-    customer: Annotated[str | None, typer.Option("--customer")] = None,
-    reason: ReasonOpt = "",
-    as_json: JsonOpt = False,
-) -> None:
-    """Beyond repair: scrap it and ship a replacement, which keeps the remaining warranty."""
-    from serialtrack import posting
-
-    posted(posting.replace(product=product, old=old, new=new, customer=customer,
-                           user=current_user(), reason=reason), as_json)
-
-
-@app.command()
-@command
-def reverse(number: str, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
-    """Post a document reversing NUMBER (refused if any unit has moved on since)."""
-    from serialtrack import posting
-
-    posted(posting.reverse(number=number, user=current_user(), reason=reason), as_json)
-
-
-@app.command("correct-serial")
-@command
-def correct_serial(
-    product: ProductOpt,
-    old: str,
-    new: str,
-    reason: Annotated[str, typer.Option("--reason")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Rename a mistyped serial through an audited correction; the old text stays findable."""
-    from serialtrack import posting
-
-    posted(posting.correct_serial(product=product, old=old, new=new, reason=reason,
-                                  user=current_user()), as_json)
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -932,7 +675,23 @@ def serve(
     os.execv(sys.executable, args)
 
 
+def add_posting_commands() -> None:
+    """A command per declared operation (`serialtrack.posting.operations`), under its words."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "serialtrack.settings")
+    import django
+
+    django.setup()  # the declarations name the models; no database is opened here
+    from serialtrack.cli.postings import posting_command
+    from serialtrack.posting import operations
+
+    groups = {"repair": repair_app}
+    for op in operations.declared():
+        *group, name = op.cli
+        (groups[group[0]] if group else app).command(name)(posting_command(op))
+
+
 def main() -> None:
+    add_posting_commands()
     try:
         app()
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F
+from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.inventory.models import (
@@ -18,7 +19,15 @@ from serialtrack.inventory.models import (
     StockQuantity,
     Unit,
 )
-from serialtrack.posting.engine import MOVEMENT, MOVEMENT_COLUMNS, UNIT, check_units, posting, where
+from serialtrack.posting.engine import (
+    MOVEMENT,
+    MOVEMENT_COLUMNS,
+    UNIT,
+    check_units,
+    posting,
+    retrying,
+    where,
+)
 from serialtrack.posting.errors import (
     DuplicateSerial,
     InvalidInput,
@@ -27,11 +36,13 @@ from serialtrack.posting.errors import (
     Problem,
     refuse,
 )
+from serialtrack.posting.operations import In, Operation, register
 from serialtrack.posting.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
 
 
+@retrying
 def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     """Post a reversing document: every unit and quantity goes back to where it was before
     `number` moved it. Refused, naming them, if any unit has moved on since."""
@@ -131,6 +142,7 @@ def _reverse_quantity(p: Any, line: DocumentLine, move: Movement, problems: list
     )
 
 
+@retrying
 def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) -> Document:
     """Rename a mistyped serial. The unit keeps its history; the old text stays findable."""
     if not reason or not reason.strip():
@@ -171,3 +183,29 @@ def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) 
         SerialAlias.objects.create(unit=locked, product=item, serial=old_serial, document=doc)
         Unit.objects.filter(pk=locked.pk).update(serial=new_serial)
         return p.finish()
+
+
+class ReverseIn(In):
+    reason: str = Field(default="", max_length=500)
+
+
+class CorrectSerialIn(In):
+    product: str
+    old: str
+    new: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+REVERSE = register(Operation(
+    name="reverse", kind=DocumentKind.REVERSAL, entry=reverse, role="manager", title="Reverse",
+    help="Post a document reversing NUMBER (refused if any unit has moved on since).",
+    body=ReverseIn, api_path="/documents/{number}/reverse", api_name="reverse", cli=("reverse",),
+    cli_arguments=("number",),
+))
+CORRECT_SERIAL = register(Operation(
+    name="correct_serial", kind=DocumentKind.CORRECTION, entry=correct_serial, role="manager",
+    title="Correct serial",
+    help="Rename a mistyped serial through an audited correction; the old text stays findable.",
+    body=CorrectSerialIn, api_path="/serial-corrections", api_name="correct_serial",
+    cli=("correct-serial",), cli_arguments=("old", "new"),
+))

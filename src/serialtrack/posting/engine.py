@@ -362,11 +362,15 @@ RETRIES = 4
 
 def retrying(entry: Callable[P, R]) -> Callable[P, R]:
     """Wrap a posting entry: a lost race is retried after a short random backoff, keeping the
-    time the clerk first asked, so the retry reports the other posting's units as a conflict."""
+    time the clerk first asked, so the retry reports the other posting's units as a conflict.
+    An entry called by another (a return of either kind, a draft's posting) runs once: the
+    outermost entry retries the whole."""
 
     @functools.wraps(entry)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _started_at.set(timezone.now()) if _started_at.get() is None else None
+        if _started_at.get() is not None:
+            return entry(*args, **kwargs)
+        token = _started_at.set(timezone.now())
         # A retry must see the same input: a streamed serial list is read once, up front.
         for name in ("serials", "manufacturer_serials"):
             serials = kwargs.get(name)
@@ -384,8 +388,7 @@ def retrying(entry: Callable[P, R]) -> Callable[P, R]:
                     time.sleep(random.uniform(0.01, 0.05) * (2**attempt))
             raise AssertionError("unreachable")
         finally:
-            if token is not None:
-                _started_at.reset(token)
+            _started_at.reset(token)
 
     return run
 

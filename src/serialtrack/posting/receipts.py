@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.database import fetch
-from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
+from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
     MOVEMENT,
@@ -22,9 +23,19 @@ from serialtrack.posting.engine import (
     Posting,
     get_lot,
     posting,
+    retrying,
 )
 from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
+from serialtrack.posting.operations import (
+    MANUFACTURER_SERIALS,
+    MAX_SERIALS,
+    In,
+    Operation,
+    Station,
+    register,
+    serial_list,
+)
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import LotInfo
 from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
@@ -32,6 +43,7 @@ from serialtrack.posting.serials import check_manufacturer_serials, serial_probl
 ANALYZE_AFTER = 50_000  # serials in one receipt
 
 
+@retrying
 def receive(
     *,
     warehouse: str,
@@ -418,6 +430,7 @@ def _insert_units(
     )
 
 
+@retrying
 def add_found(
     *,
     warehouse: str,
@@ -441,3 +454,98 @@ def add_found(
                    quantity=quantity, lot=lot, expiry=expiry, cost=cost,
                    kind=DocumentKind.ADJUSTMENT, reason=reason,
                    manufacturer_serials=manufacturer_serials)
+
+
+# -- drafts of receipts: scans judged by the receipt's own checks ---------------------------------
+
+def judge_scans(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                ) -> dict[str, Problem]:
+    """What the receipt would refuse among a draft's `serials` (already read and pattern-checked),
+    read only (index seeks, no write lock): a GS1 lot or expiry that contradicts the draft's,
+    and serials the product already has (for a draft of manufacturer serials: those another unit
+    carries as either serial)."""
+    found: list[Problem] = []
+    lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
+    if line.scans == MANUFACTURER_SERIALS:
+        found += _unnamed_lots(line, serials, lots)
+        found += known_manufacturer_serials(line.product, serials)
+    else:
+        found += known_serials(line.product, serials)
+    first: dict[str, Problem] = {}
+    for problem in found:
+        if problem.serial is not None:
+            first.setdefault(problem.serial, problem)
+    return first
+
+
+def _unnamed_lots(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                  ) -> list[Problem]:
+    """A draft of manufacturer serials posts as one receipt line, of the draft's lot and expiry:
+    a GS1 scan labelled with a lot or expiry the draft does not name would lose it."""
+    found: list[Problem] = []
+    for serial in serials:
+        code, expiry = lots.get(serial, (None, None))
+        if code and not line.lot_code:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled lot "
+                                 f"{code}: open the draft for lot {code}", serial=serial,
+                                 field="lot"))
+        elif expiry and not line.expiry:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled to "
+                                 f"expire {expiry.isoformat()}: open the draft with that expiry",
+                                 serial=serial, field="expiry"))
+    return found
+
+
+def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
+                dispositions: dict[str, str] | None) -> dict[str, Any]:
+    makers = line.scans == MANUFACTURER_SERIALS
+    return {"warehouse": line.location_ref, "product": line.product.sku,
+            "serials": () if makers else serials,
+            "manufacturer_serials": serials if makers else (),
+            "supplier": doc.party.name if doc.party else None, "lot": line.lot_code or None,
+            "expiry": line.expiry, "cost": line.cost, "reference": doc.reference}
+
+
+class ReceiptIn(In):
+    warehouse: str = Field(description="CODE or CODE/BIN.")
+    product: str
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    supplier: str | None = None
+    lot: str | None = Field(default=None, max_length=128)
+    expiry: dt.date | None = None
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4,
+                                 description="Unit cost.")
+    reference: str = Field(default="", max_length=100, description="e.g. purchase order")
+    generate: int | None = Field(default=None, ge=1, le=1_000_000,
+                                 description="Give N units serials from the product's template.")
+    manufacturer_serials: list[str | None] = Field(
+        default_factory=list, max_length=MAX_SERIALS,
+        description="the makers' serials, one per unit (null: none): beside `serials`, position "
+                    "by position, or alone — each unit then gets a generated serial")
+
+
+class FoundIn(In):
+    warehouse: str = Field(description="CODE or CODE/BIN.")
+    product: str
+    reason: str = Field(min_length=1, max_length=500, description="e.g. 'opening balance'.")
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    lot: str | None = Field(default=None, max_length=128)
+    expiry: dt.date | None = None
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
+
+
+RECEIPT = register(Operation(
+    name="receipt", kind=DocumentKind.RECEIPT, entry=receive, role="clerk", title="Receive",
+    help="Receive goods: serials (or GS1 scans) into stock, generated serials (optionally one "
+         "per manufacturer serial), or a lot / plain quantity.",
+    body=ReceiptIn, api_path="/receipts", cli=("receive",),
+    station=Station(url="/receive/", post_label="Post receipt", form="start",
+                    needs=("product", "warehouse"), arguments=_from_draft, judge=judge_scans),
+))
+FOUND = register(Operation(
+    name="found", kind=DocumentKind.ADJUSTMENT, entry=add_found, role="manager",
+    title="Found stock", help="Adjustment: found stock or an opening balance.", body=FoundIn,
+    api_path="/adjustments/found", cli=("found",),
+))
