@@ -676,7 +676,11 @@ def serve(
 
 
 def add_posting_commands() -> None:
-    """A command per declared operation (`serialtrack.posting.operations`), under its words."""
+    """A command per declared operation (`serialtrack.posting.operations`), under its words
+    (once)."""
+    if _state.get("postings"):
+        return
+    _state["postings"] = True
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "serialtrack.settings")
     import django
 

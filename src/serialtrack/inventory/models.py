@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Tracking(models.TextChoices):
@@ -287,8 +287,17 @@ class SerialAlias(models.Model):
         ]
 
 
+class StockQuantityQuerySet(models.QuerySet):
+    def first_expiry_first(self) -> StockQuantityQuerySet:
+        """The order stock is taken in when no lot is named: earliest lot expiry first (no
+        expiry last), then the oldest lot, then the oldest stock row (first in, first out)."""
+        return self.order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id")
+
+
 class StockQuantity(models.Model):
     """On-hand quantity of a lot- or quantity-tracked product in one bin."""
+
+    objects = StockQuantityQuerySet.as_manager()
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)

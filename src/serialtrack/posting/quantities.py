@@ -73,15 +73,9 @@ def take_stock(
         rows = rows.filter(lot=lot)
     if to_location is not None:
         rows = rows.exclude(location=to_location)  # into a bin of the same warehouse
-    locked = list(rows.order_by("id"))
-    lots = Lot.objects.in_bulk({r.lot_id for r in locked if r.lot_id})
-
-    def fefo(row: StockQuantity) -> tuple:
-        lot_row = lots.get(row.lot_id) if row.lot_id else None
-        expiry = lot_row.expiry if lot_row else None
-        return (expiry is None, expiry or 0, lot_row.created_at if lot_row else 0, row.id)
-
-    locked.sort(key=fefo)
+    by_id = {row.pk: row for row in rows.order_by("id")}  # locked in id order: no deadlock
+    locked = [by_id[pk] for pk in StockQuantity.objects.filter(pk__in=by_id)
+              .first_expiry_first().values_list("pk", flat=True)]
     on_hand = sum(r.quantity for r in locked)
     if on_hand < quantity:
         what = f"{product.sku} lot {lot.code}" if lot else product.sku

@@ -42,7 +42,7 @@ from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.posting.serials import expand_tokens, read_serials_file
 from serialtrack.queries import choices, stations, worklists
-from serialtrack.queries.documents import document_named, recent_shipments, shipments_of_serial
+from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
 
 View = Callable[..., HttpResponse]
 BULK_REFUSALS_SHOWN = 200
@@ -235,19 +235,15 @@ def _open_return(request: HttpRequest) -> HttpResponse:
             "warehouse": _text(request, "warehouse")}
     context["form"] = form
     if not shipment and find:
-        if document_named(find):
-            shipment = find
+        found, matches = shipment_to_return(find)
+        if found:
+            shipment = found
+        elif matches:
+            return show(request, "web/return_start.html", {**context, "matches": matches})
         else:
-            matches = shipments_of_serial(find)
-            out_now = [m for m in matches if m["out_now"]]
-            if len(out_now) == 1:  # the one shipment the unit is out on now
-                shipment = out_now[0]["number"]
-            elif matches:
-                return show(request, "web/return_start.html", {**context, "matches": matches})
-            else:
-                context["problems"] = [Problem("not_found", f"no document {find!r}, and no "
-                                               f"shipment carried a serial {find!r}", field="find")]
-                return show(request, "web/return_start.html", context, status=422)
+            context["problems"] = [Problem("not_found", f"no document {find!r}, and no "
+                                           f"shipment carried a serial {find!r}", field="find")]
+            return show(request, "web/return_start.html", context, status=422)
     if not shipment:
         context["problems"] = [Problem("invalid", "give the shipment number or scan a serial "
                                        "from it", field="find")]
