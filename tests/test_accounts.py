@@ -26,8 +26,8 @@ from django.utils import timezone
 from serialtrack.accounts import services
 from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import ROLES, has_role, role_of, set_role
+from serialtrack.errors import InvalidInput, NotFound
 from serialtrack.posting import system_user
-from serialtrack.posting.errors import InvalidInput, NotFound
 from tests.conftest import Cli, new_database
 
 PASSWORD = "correct horse battery staple"

@@ -6,7 +6,7 @@ function: a function-local import is still a dependency, only a later one. Two g
 
 - between the package's top-level parts (`serialtrack.posting`, `serialtrack.queries`,
   `serialtrack.catalog`, `serialtrack.cli` …): importing any module of a package runs the
-  package's `__init__`, so a dependency on `serialtrack.posting.errors` is a dependency on
+  package's `__init__`, so a dependency on `serialtrack.posting.engine` is a dependency on
   `serialtrack.posting`;
 - between the modules inside each package (`cli/app.py` and `cli/accounts.py`): there
   `from serialtrack.cli import labels` names the module `labels`, and a package's `__init__`
@@ -81,7 +81,7 @@ def imports(root: Path, package: str) -> list[Import]:
 
 
 def part_of(module: str, package: str) -> str:
-    """`serialtrack.posting.errors` -> `serialtrack.posting`; the root package stays itself."""
+    """`serialtrack.posting.engine` -> `serialtrack.posting`; the root package stays itself."""
     return ".".join(module.split(".")[:2]) if module != package else package
 
 

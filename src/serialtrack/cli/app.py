@@ -109,7 +109,7 @@ def command(fn: F) -> F:
             bootstrap()
         except Exception as exc:
             fail(exc, as_json)
-        from serialtrack.posting.errors import Refused
+        from serialtrack.errors import Refused
 
         try:
             return fn(*args, **kwargs)
@@ -152,7 +152,7 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 def serial_input(serials: list[str] | None, serials_file: Path | None,
                  column: str | None) -> Iterator[str]:
-    from serialtrack.posting.serials import expand_tokens, read_serials_file
+    from serialtrack.serials import expand_tokens, read_serials_file
 
     if serials:
         yield from expand_tokens(serials)
@@ -167,7 +167,7 @@ def maker_input(serials: list[str] | None, serials_file: Path | None, column: st
     in the file's `manufacturer_serial` column) are the makers' serials, and the units' own are
     generated. `--manufacturer-column`: the file's serials paired with that column's (a blank
     cell: that unit has none)."""
-    from serialtrack.posting.serials import read_serials_file
+    from serialtrack.serials import read_serials_file
 
     if maker_flag:
         if maker_column:
@@ -705,7 +705,7 @@ def show(
     """Show a document (lines, serials, who posted it, related documents), or the unit a serial
     or manufacturer serial names."""
     from serialtrack import catalog
-    from serialtrack.posting.errors import NotFound, Problem
+    from serialtrack.errors import NotFound, Problem
     from serialtrack.queries import document_summary, find_unit
 
     document = None

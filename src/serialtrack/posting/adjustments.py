@@ -7,6 +7,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from serialtrack import catalog
+from serialtrack.errors import (
+    InvalidInput,
+    Problem,
+    refuse,
+)
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -21,11 +26,6 @@ from serialtrack.posting.engine import (
     posting,
     take_units,
     where,
-)
-from serialtrack.posting.errors import (
-    InvalidInput,
-    Problem,
-    refuse,
 )
 from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock, take_stock

@@ -9,6 +9,14 @@ from typing import Any
 from django.db.models import F
 
 from serialtrack import catalog
+from serialtrack.errors import (
+    DuplicateSerial,
+    InvalidInput,
+    NotFound,
+    NotReversible,
+    Problem,
+    refuse,
+)
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -19,15 +27,7 @@ from serialtrack.inventory.models import (
     Unit,
 )
 from serialtrack.posting.engine import MOVEMENT, MOVEMENT_COLUMNS, UNIT, check_units, posting, where
-from serialtrack.posting.errors import (
-    DuplicateSerial,
-    InvalidInput,
-    NotFound,
-    NotReversible,
-    Problem,
-    refuse,
-)
-from serialtrack.posting.serials import clean_serials
+from serialtrack.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
 

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from serialtrack import catalog
 from serialtrack.database import execute, fetch
+from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -38,10 +39,9 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import adjustments, receipts, repairs, returns, shipments
 from serialtrack.posting.engine import into_draft, retrying
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
-from serialtrack.queries.rows import Joined
+from serialtrack.rows import Joined
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
                DocumentKind.TRANSFER, DocumentKind.ADJUSTMENT, DocumentKind.REPAIR)

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from serialtrack import catalog
 from serialtrack.database import fetch
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
@@ -23,11 +24,10 @@ from serialtrack.posting.engine import (
     get_lot,
     posting,
 )
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import LotInfo
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 ANALYZE_AFTER = 50_000  # serials in one receipt
 

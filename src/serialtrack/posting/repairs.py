@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, Movement, Party, Unit
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, check_units, posting, take_units, where
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
 
 
 def _in_repair(unit: LockedUnit) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Sum
 
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -26,11 +27,10 @@ from serialtrack.posting.engine import (
     posting,
     where,
 )
-from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import decode_scans
-from serialtrack.posting.serials import check_serials
+from serialtrack.serials import check_serials
 
 DISPOSITIONS = {
     "restock": "in_stock",

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from serialtrack import catalog
+from serialtrack.errors import refuse
 from serialtrack.inventory.models import Document, DocumentKind, Tracking
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, where
-from serialtrack.posting.errors import refuse
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.quantities import take_stock
 

@@ -35,13 +35,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
+from serialtrack.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentStatus
 from serialtrack.posting import drafts
-from serialtrack.posting.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.posting.returns import DISPOSITIONS
-from serialtrack.posting.serials import expand_tokens, read_serials_file
 from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries.documents import document_named, recent_shipments, shipments_of_serial
+from serialtrack.serials import expand_tokens, read_serials_file
 
 View = Callable[..., HttpResponse]
 # A station is a draft kind, or for adjustments and repairs the draft's operation.
