@@ -338,7 +338,7 @@ def run_python(url: str, cwd: Path, code: str) -> Any:
     is JSON."""
     env = dict(os.environ, SERIALTRACK_DATABASE_URL=url)
     env.pop("SERIALTRACK_DEBUG", None)
-    script = "from serialtrack.cli.app import bootstrap\nbootstrap()\nimport json\n" + code
+    script = "from serialtrack.cli.common import bootstrap\nbootstrap()\nimport json\n" + code
     proc = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

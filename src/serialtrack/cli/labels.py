@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from serialtrack.cli.app import JsonOpt, SerialsArg, command, emit, out
+from serialtrack.cli.common import JsonOpt, SerialsArg, command, emit, out
 
 
 class _PrintByDefault(TyperGroup):
