@@ -181,6 +181,14 @@ def test_errors_database_plumbing_and_serial_rules_import_nothing_above_them() -
     assert above == []
 
 
+def test_gs1_imports_nothing_else_of_serialtrack() -> None:
+    """The GS1 parser is a standard's reader: the engine and the interfaces use it, not it them."""
+    outside = [f"{imp.where} imports {imp.target}" for imp in imports(SOURCE, PACKAGE)
+               if part_of(imp.source, PACKAGE) == "serialtrack.gs1"
+               and part_of(imp.target, PACKAGE) not in ("serialtrack.gs1", PACKAGE)]
+    assert outside == []
+
+
 def _write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name
