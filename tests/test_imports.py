@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from serialtrack import errors
 from serialtrack.imports import import_receipts
 from serialtrack.inventory.models import StockQuantity, Unit
-from serialtrack.posting import errors
 from tests.conftest import Cli, snapshot
 
 HEADER = "product,serial,lot,expiry,cost,warehouse,bin,quantity\n"

@@ -23,11 +23,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, Product, Tracking
 from serialtrack.posting import receipts
 from serialtrack.posting.engine import bulk_load, retrying
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
-from serialtrack.posting.serials import serial_problem
+from serialtrack.serials import serial_problem
 
 COLUMNS = ("product", "serial", "lot", "expiry", "cost", "warehouse", "bin", "quantity",
            "manufacturer_serial")

@@ -14,8 +14,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from serialtrack.errors import Refused
 from serialtrack.middleware import bearer_token
-from serialtrack.posting.errors import Refused
 
 log = logging.getLogger("serialtrack.api")
 PROBLEM = "application/problem+json"

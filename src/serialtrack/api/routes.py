@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from serialtrack import catalog, queries
 from serialtrack.api import schemas as s
 from serialtrack.api.core import Forbidden, api, ready, role
+from serialtrack.errors import InvalidInput, NotFound, Problem
 from serialtrack.inventory.models import (
     Document,
     Lot,
@@ -28,7 +29,6 @@ from serialtrack.inventory.models import (
     Warehouse,
 )
 from serialtrack.posting import drafts, operations
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem
 from serialtrack.queries.units import unit_row
 from serialtrack.queries.units import units_by_serial as find_units
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 from pydantic.fields import FieldInfo
 
-from serialtrack.cli.app import (
+from serialtrack.cli.common import (
     ColumnOpt,
     JsonOpt,
     SerialsArg,

@@ -1,6 +1,6 @@
 """The posting engine: the only code that changes stock. One entry per document kind; every
 interface (CLI, API, web, import) goes through these, so all enforce the same rules with the
-same typed errors (`serialtrack.posting.errors`).
+same typed errors (`serialtrack.errors`).
 
 Each kind's module declares what it posts (`operations.register`); importing the modules here
 fills the registry the interfaces read (`serialtrack.posting.operations`)."""

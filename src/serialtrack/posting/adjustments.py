@@ -9,6 +9,11 @@ from typing import Any
 from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import (
+    InvalidInput,
+    Problem,
+    refuse,
+)
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -25,11 +30,6 @@ from serialtrack.posting.engine import (
     retrying,
     take_units,
     where,
-)
-from serialtrack.posting.errors import (
-    InvalidInput,
-    Problem,
-    refuse,
 )
 from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
 from serialtrack.posting.operations import (

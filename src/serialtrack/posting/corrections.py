@@ -10,6 +10,14 @@ from django.db.models import F
 from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import (
+    DuplicateSerial,
+    InvalidInput,
+    NotFound,
+    NotReversible,
+    Problem,
+    refuse,
+)
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -28,16 +36,8 @@ from serialtrack.posting.engine import (
     retrying,
     where,
 )
-from serialtrack.posting.errors import (
-    DuplicateSerial,
-    InvalidInput,
-    NotFound,
-    NotReversible,
-    Problem,
-    refuse,
-)
 from serialtrack.posting.operations import In, Operation, register
-from serialtrack.posting.serials import clean_serials
+from serialtrack.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
 

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from serialtrack import catalog
 from serialtrack.database import execute, fetch
+from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -38,7 +39,6 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import returns
 from serialtrack.posting.engine import into_draft, retrying
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.posting.operations import (
     MANUFACTURER_SERIALS,
     SCANS,
@@ -49,8 +49,8 @@ from serialtrack.posting.operations import (
     drafted,
 )
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
-from serialtrack.queries.rows import Joined
+from serialtrack.rows import Joined
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 __all__ = ["MANUFACTURER_SERIALS", "SCANS", "SERIALS"]
 

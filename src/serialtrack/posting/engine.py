@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from serialtrack.errors import Conflict, InvalidInput, Problem
 from serialtrack.inventory.models import (
     DOCUMENT_PREFIX,
     Document,
@@ -31,7 +32,6 @@ from serialtrack.inventory.models import (
     Lot,
     Product,
 )
-from serialtrack.posting.errors import Conflict, InvalidInput, Problem
 
 UNIT = "inventory_unit"
 MOVEMENT = "inventory_movement"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from serialtrack.errors import Problem
 from serialtrack.inventory.models import (
     DocumentLine,
     Location,
@@ -15,7 +16,6 @@ from serialtrack.inventory.models import (
     Warehouse,
 )
 from serialtrack.posting.engine import Posting
-from serialtrack.posting.errors import Problem
 
 
 def add_stock(

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.database import fetch
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
@@ -25,7 +26,6 @@ from serialtrack.posting.engine import (
     posting,
     retrying,
 )
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.operations import (
     MANUFACTURER_SERIALS,
@@ -38,7 +38,7 @@ from serialtrack.posting.operations import (
 )
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import LotInfo
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 ANALYZE_AFTER = 50_000  # serials in one receipt
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, Movement, Party, Unit
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import (
@@ -20,7 +21,6 @@ from serialtrack.posting.engine import (
     take_units,
     where,
 )
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
 from serialtrack.posting.operations import (
     In,
     Operation,

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -29,7 +30,6 @@ from serialtrack.posting.engine import (
     retrying,
     where,
 )
-from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import (
     Disposition,
@@ -41,7 +41,7 @@ from serialtrack.posting.operations import (
 )
 from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import decode_scans
-from serialtrack.posting.serials import check_serials
+from serialtrack.serials import check_serials
 
 DISPOSITIONS = {
     "restock": "in_stock",

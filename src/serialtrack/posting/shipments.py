@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, retrying, where
-from serialtrack.posting.errors import refuse
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import In, Operation, Station, register, serial_list
 from serialtrack.posting.quantities import take_stock

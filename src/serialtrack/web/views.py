@@ -35,14 +35,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
+from serialtrack.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentStatus
 from serialtrack.posting import drafts, operations
-from serialtrack.posting.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
-from serialtrack.posting.serials import expand_tokens, read_serials_file
 from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
+from serialtrack.serials import expand_tokens, read_serials_file
 
 View = Callable[..., HttpResponse]
 BULK_REFUSALS_SHOWN = 200

@@ -1,13 +1,18 @@
-"""Serial text rules (DESIGN invariant 1) and serial list input: ranges and files."""
+"""Serial text rules (DESIGN invariant 1), serial list input (ranges and files) and the text of
+serial templates. Plain text and files only, no database: the posting engine, master data
+(a product's template is checked when it is saved), imports, labels and the interfaces all
+apply the same rules from here."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
+import string
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from serialtrack.posting.errors import InvalidInput, InvalidSerial, Problem, refuse
+from serialtrack.errors import InvalidInput, InvalidSerial, Problem, refuse
 
 MAX_SERIAL_LENGTH = 128
 # C0/C1 control characters (tab, CR, LF, GS included), format characters such as zero-width
@@ -195,3 +200,37 @@ def _column_index(path: Path, header: list[str], column: str) -> int:
         raise InvalidInput([Problem("invalid", f"{path.name}: no column {column!r} (columns: "
                                     f"{', '.join(header) or 'none'})", field="serials-file")])
     return names.index(column.lower())
+
+
+# -- serial templates --------------------------------------------------------------------------
+# A per-product template such as `LTP-{yyyy}-{seq:06}` for goods that arrive without a serial;
+# the sequence behind {seq} is the posting engine's (serialtrack.posting.generated).
+
+TEMPLATE_TOKENS = {"yyyy", "yy", "mm", "dd", "sku", "seq"}
+
+
+def template_problem(template: str) -> Problem | None:
+    """Tokens: {yyyy} {yy} {mm} {dd} {sku} and {seq} with an optional width, e.g. {seq:06}."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
+    names = [name for _text, name, _spec, _conv in parts if name is not None]
+    unknown = [n for n in names if n not in TEMPLATE_TOKENS]
+    if unknown:
+        return Problem("invalid", f"serial template {template!r}: unknown token {{{unknown[0]}}} "
+                       f"(use {', '.join('{' + f + '}' for f in sorted(TEMPLATE_TOKENS))})",
+                       field="serial_template")
+    if "seq" not in names:
+        return Problem("invalid", f"serial template {template!r} needs {{seq}} (e.g. {{seq:06}}) "
+                       "so that no two serials are the same", field="serial_template")
+    try:
+        render(template, 1, dt.date(2026, 1, 1), "SKU")
+    except (ValueError, TypeError) as exc:
+        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
+    return None
+
+
+def render(template: str, seq: int, day: dt.date, sku: str) -> str:
+    return template.format(yyyy=f"{day.year:04d}", yy=f"{day.year % 100:02d}",
+                           mm=f"{day.month:02d}", dd=f"{day.day:02d}", sku=sku, seq=seq)
