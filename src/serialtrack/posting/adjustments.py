@@ -31,6 +31,7 @@ from serialtrack.posting.engine import (
     take_units,
     where,
 )
+from serialtrack.posting.ledger import add_stock, move_units, take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
 from serialtrack.posting.operations import (
     In,
@@ -41,7 +42,6 @@ from serialtrack.posting.operations import (
     serial_list,
     unit_arguments,
 )
-from serialtrack.posting.quantities import add_stock, take_stock
 
 
 def move_serials(
@@ -71,7 +71,7 @@ def move_serials(
         p.open_document(reason=reason, **(doc_fields or {}))
         line = p.add_line(item, len(clean), **(line_fields or {}))
         loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
-        p.move_units(line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
+        move_units(p, line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
                      note=note or reason, start_warranty_days=start_warranty_days)
         return p.finish()
 

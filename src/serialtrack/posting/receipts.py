@@ -18,13 +18,18 @@ from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
-    MOVEMENT,
-    MOVEMENT_COLUMNS,
     UNIT,
     Posting,
     get_lot,
     posting,
     retrying,
+)
+from serialtrack.posting.ledger import (
+    add_stock,
+    insert_units,
+    move_units,
+    pair_manufacturer_serials,
+    release_voided_makers,
 )
 from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.operations import (
@@ -36,7 +41,6 @@ from serialtrack.posting.operations import (
     register,
     serial_list,
 )
-from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import LotInfo
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
@@ -121,20 +125,19 @@ def receive(
             if len(groups) > 1:
                 _stage(p, group, paired)
             if paired:
-                _release_voided_makers(p, item)
-            _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
+                release_voided_makers(p, item)
+            insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
                           party.pk if party else None, cost, skip_existing=bool(revive))
             if revive:
                 p.stage_units(revive)
-                p.move_units(line, to_status="in_stock", to_location_id=location.pk,
+                move_units(p, line, to_status="in_stock", to_location_id=location.pk,
                              to_party_id=None,
                              extra_set={"lot_id": lot_row.pk if lot_row else None,
                                         "cost": p.money(cost), "received_at": p.ts()})
                 if paired:
-                    p.cursor.executemany(
-                        f"UPDATE {UNIT} SET manufacturer_serial = %s WHERE id = %s",
-                        [(paired[group[pos]], unit_id) for pos, unit_id in revive
-                         if paired[group[pos]] is not None])
+                    pair_manufacturer_serials(
+                        p, [(maker, unit_id) for pos, unit_id in revive
+                            if (maker := paired[group[pos]]) is not None])
         if p.pg and len(clean) >= ANALYZE_AFTER:
             # Fresh planner statistics now, not at autovacuum's leisure: without them the
             # next shipment hashes the whole unit table instead of seeking its serials.
@@ -306,14 +309,6 @@ def _carried_as_maker(product: Product, serial: str, other: str, status: str,
         serial=serial, extra={"unit": other, "status": status, "document": number})
 
 
-def _release_voided_makers(p: Posting, product: Product) -> None:
-    """Units whose receipt was reversed give up the staged manufacturer serials."""
-    p.cursor.execute(
-        f"UPDATE {UNIT} SET manufacturer_serial = NULL WHERE product_id = %s AND status = "
-        "'voided' AND manufacturer_serial IN (SELECT mfr FROM st_serials WHERE mfr IS NOT NULL)",
-        [product.pk])
-
-
 def lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
                 expiry: dt.date | None, problems: list[Problem]
                 ) -> list[tuple[str | None, dt.date | None, list[str]]]:
@@ -393,41 +388,6 @@ def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) ->
             else:
                 known.append(_already_exists(product, serial, status, number))
     return known + as_maker
-
-
-def _insert_units(
-    p: Posting,
-    product: Product,
-    line_id: int,
-    lot_id: int | None,
-    location_id: int,
-    supplier_id: int | None,
-    cost: Decimal | None,
-    *,
-    skip_existing: bool,
-) -> None:
-    assert p.document is not None
-    order = 's.serial COLLATE "C"' if p.pg else "s.serial"  # one order for all: no deadlocks
-    where = (f"WHERE NOT EXISTS (SELECT 1 FROM {UNIT} x WHERE x.product_id = %s "
-             "AND x.serial = s.serial) ") if skip_existing else ""
-    now, money = p.ts(), p.money(cost)
-    p.cursor.execute(
-        f"INSERT INTO {UNIT} (product_id, serial, manufacturer_serial, lot_id, status, "
-        "location_id, holder_id, cost, received_at, attributes, last_document_id, moved_at) "
-        f"SELECT %s, s.serial, s.mfr, %s, 'in_stock', %s, NULL, %s, %s, '{{}}', %s, %s "
-        "FROM st_serials s "
-        f"{where}ORDER BY {order}",
-        [product.pk, lot_id, location_id, money, now, p.document.pk, now]
-        + ([product.pk] if skip_existing else []),
-    )
-    p.cursor.execute(
-        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-        "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
-        "%s, NULL, u.cost, %s, %s, '' "
-        f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
-        "WHERE u.last_document_id = %s ORDER BY s.pos",
-        [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
-    )
 
 
 @retrying

@@ -21,6 +21,7 @@ from serialtrack.posting.engine import (
     take_units,
     where,
 )
+from serialtrack.posting.ledger import move_units
 from serialtrack.posting.operations import (
     In,
     Operation,
@@ -113,7 +114,7 @@ def replace(
         p.open_document(party=party, reason=reason)
         old_line = p.add_line(item, 1, note="replaced: scrapped")
         if not problems:
-            p.move_units(old_line, to_status="scrapped", to_location_id=None, to_party_id=None,
+            move_units(p, old_line, to_status="scrapped", to_location_id=None, to_party_id=None,
                          note=f"replaced by {new.strip()}")
         news = take_units(p, new_item, [new.strip()], problems)
         check_units(p, news, lambda u: None if u.status == "in_stock" else where(u), problems)
@@ -123,7 +124,7 @@ def replace(
         if old_unit and old_unit.warranty_end:
             warranty = {"warranty_start": p.date(old_unit.warranty_start),
                         "warranty_end": p.date(old_unit.warranty_end)}
-        p.move_units(new_line, to_status="shipped", to_location_id=None, to_party_id=party.pk,
+        move_units(p, new_line, to_status="shipped", to_location_id=None, to_party_id=party.pk,
                      note=f"replacement for {old.strip()}", extra_set=warranty or None,
                      start_warranty_days=None if warranty else new_item.warranty_days)
         return p.finish()

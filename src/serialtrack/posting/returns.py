@@ -30,6 +30,7 @@ from serialtrack.posting.engine import (
     retrying,
     where,
 )
+from serialtrack.posting.ledger import add_stock, move_units
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import (
     Disposition,
@@ -39,7 +40,6 @@ from serialtrack.posting.operations import (
     register,
     serial_list,
 )
-from serialtrack.posting.quantities import add_stock
 from serialtrack.posting.scans import decode_scans
 from serialtrack.serials import check_serials
 
@@ -124,7 +124,7 @@ def receive_return(
                                   to_location=location if stored else None,
                                   note=f"disposition: {disp}")
                 p.stage_units(subset)
-                p.move_units(line, to_status=to_status,
+                move_units(p, line, to_status=to_status,
                              to_location_id=location.pk if stored else None, to_party_id=None,
                              note=f"returned: {disp}")
         return p.finish()

@@ -13,9 +13,9 @@ from serialtrack.errors import refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, retrying, where
+from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import In, Operation, Station, register, serial_list
-from serialtrack.posting.quantities import take_stock
 
 
 @retrying
