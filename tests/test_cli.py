@@ -60,6 +60,19 @@ def test_walkthrough(cli: Cli) -> None:
     assert [(r["serial"], r["holder"]) for r in out] == [("device-00123", "Customer A")]
 
 
+def test_stock_without_serials_prints_none(cli: Cli) -> None:
+    """`--no-serials` leaves the serials out of the JSON and the table alike; counts stay."""
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00121..device-00123")
+    stock = cli.json("stock", "--no-serials")
+    assert stock["units"] == [{"warehouse": "WH1", "bin": "MAIN", "product": "HT-200",
+                               "product_name": "Handheld terminal", "status": "in_stock",
+                               "count": 3}]
+    text = cli("stock", "--no-serials").stdout
+    assert "device-0012" not in text and "HT-200" in text
+    assert "device-00121" in cli("stock").stdout
+
+
 def test_posting_prints_the_document_number(cli: Cli) -> None:
     setup_shop(cli)
     proc = cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001")
