@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from serialtrack.accounts.models import ApiToken
 from serialtrack.accounts.services import create_token, create_user, revoke_token
-from tests.test_api import ROLES, Api, concrete, routes_table
+from serialtrack.posting.serials import shown
+from tests.test_api import ROLES, Api, concrete, routes_table, users  # noqa: F401 - the fixture
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 PASSWORD = "correct horse battery"
@@ -98,3 +99,112 @@ def test_reads_answer_401_with_the_challenge_too(db: Any) -> None:
     r = Api()("GET", "/api/products")
     assert unauthorized(r) and r["WWW-Authenticate"] == 'Bearer realm="serialtrack"'
     assert json.loads(r.content)["status"] == 401
+
+
+# -- text that cannot be stored (findings 1 and 3) ----------------------------------------------
+
+def _shop(callers: dict[str, Api]) -> None:
+    from tests.test_api import setup_shop
+
+    setup_shop(callers["manager"])
+    made = callers["clerk"]("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-200",
+                                                    "serials": ["A1", "A2"]})
+    assert made.status_code == 201
+    shipped = callers["clerk"]("POST", "/api/shipments", {"warehouse": "WH1", "product": "HT-200",
+                                                        "customer": "Customer A",
+                                                        "serials": ["A2"]})
+    assert shipped.status_code == 201
+
+
+def _posted() -> tuple[int, int]:
+    from serialtrack.inventory.models import Document, Movement
+
+    return Document.objects.count(), Movement.objects.count()
+
+
+@pytest.mark.parametrize("bad, code", [("\ud800", "invalid_text"), ("\udfff", "invalid_text"),
+                                       ("\x00", "control_character")])
+def test_unstorable_text_is_422_naming_field_and_serial(users: dict[str, Api],  # noqa: F811
+                                                        bad: str, code: str) -> None:
+    """A lone surrogate (a JSON `\\ud800`) or a NUL in any string of a body: 422 problem
+    details naming the field, and the serial when the field holds one — never a 500."""
+    _shop(users)
+    clerk = users["clerk"]
+    cases: list[tuple[str, dict[str, Any], str, str | None]] = [
+        ("/api/receipts", {"warehouse": "WH1", "product": "HT-200",
+                           "serials": ["B1", f"B{bad}2"]}, "serials.1", f"B{bad}2"),
+        ("/api/receipts", {"warehouse": f"WH{bad}", "product": "HT-200", "serials": ["B3"]},
+         "warehouse", None),
+        ("/api/shipments", {"warehouse": "WH1", "product": "HT-200", "customer": f"C{bad}",
+                            "serials": ["A1"]}, "customer", None),
+        ("/api/returns", {"shipment": "SHP-000001", "serials": [f"A2{bad}"]}, "serials.0",
+         f"A2{bad}"),
+        ("/api/returns", {"shipment": "SHP-000001", "serials": ["A2"],
+                          "dispositions": {f"A2{bad}": "hold"}}, f"dispositions.A2{bad}",
+         f"A2{bad}"),
+        ("/api/holds", {"product": "HT-200", "serials": ["A1"], "reason": f"r{bad}"}, "reason",
+         None),
+        ("/api/labels", {"product": "HT-200", "serials": [f"L{bad}"]}, "serials.0", f"L{bad}"),
+        ("/api/parties", {"name": f"P{bad}"}, "name", None),
+    ]
+    before = _posted()
+    for path, body, field, serial in cases:
+        caller = users["manager"] if path == "/api/parties" else clerk
+        r = caller("POST", path, body)
+        assert r.status_code == 422, (path, field, r.status_code, r.content)
+        assert r["Content-Type"] == "application/problem+json"
+        errors = r.json()["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            (shown(field), code)], (path, errors)
+        assert errors[0]["serial"] == (shown(serial) if serial else None), (path, errors)
+        assert _posted() == before, path
+    # The same body sent again, with an idempotency key, is the same refusal.
+    body = {"warehouse": "WH1", "product": "HT-200", "serials": [f"K{bad}"]}
+    first = clerk("POST", "/api/receipts", body, **{"Idempotency-Key": "k-text"})
+    again = clerk("POST", "/api/receipts", body, **{"Idempotency-Key": "k-text"})
+    assert first.status_code == again.status_code == 422
+    # A surrogate pair (an emoji escaped in JSON) is text like any other: no refusal for it.
+    emoji = clerk("POST", "/api/holds", {"product": "HT-200", "serials": ["A1"],
+                                         "reason": "\ud83d\ude00 dropped"})
+    assert emoji.status_code == 201, emoji.content
+
+
+def test_unstorable_text_is_judged_after_authentication(db: Any) -> None:
+    r = Api()("POST", "/api/receipts", {"warehouse": "WH1", "product": "P", "serials": ["\ud800"]})
+    assert unauthorized(r)
+
+
+def test_web_forms_refuse_nul_naming_the_field(users: dict[str, Api]) -> None:  # noqa: F811
+    """A web form can carry a NUL (`%00`; Django replaces bytes that are not UTF-8): 422 naming
+    the field, nothing changed — after the CSRF check, which still comes first."""
+    from django.contrib.auth import get_user_model
+
+    _shop(users)
+    browser = Client()
+    browser.force_login(get_user_model().objects.get(username="clerk-1"))
+    before = _posted()
+    r = browser.post("/receive/", {"product": "HT-200", "warehouse": "WH1",
+                                   "supplier": "Scanners\x00Wholesale"})
+    assert r.status_code == 422 and b"supplier" in r.content and b"NUL" in r.content
+    r = browser.post("/hold/", {"product": "HT-200", "reason": "x", "find": "A\x001"})
+    assert r.status_code == 422 and b"find" in r.content
+    assert _posted() == before
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(get_user_model().objects.get(username="clerk-1"))
+    assert strict.post("/receive/", {"supplier": "\x00"}).status_code == 403
+
+
+def test_imports_name_each_unstorable_cell(cli: Any, tmp_path: Any) -> None:
+    """An import file with a byte that is not UTF-8 and a NUL: exit 3 naming row and column (and
+    the serial), nothing posted."""
+    cli("product", "add", "HT-1", "--tracking", "serial")
+    cli("warehouse", "add", "WH1")
+    path = tmp_path / "units.csv"
+    path.write_bytes(b"product,serial,lot,expiry,cost,warehouse,bin,quantity\n"
+                     b"HT-1,S1,,,,WH1,,\nHT-1,S\xff2,,,,WH1,,\nHT-1,S3,,,,W\x00H1,,\n")
+    body = cli.json("import", str(path), check=3)
+    assert [(e["line"], e["field"], e["code"], e.get("serial")) for e in body["errors"]] == [
+        (3, "serial", "invalid_text", "S\\udcff2"), (4, "warehouse", "control_character", None)]
+    assert "0xFF" in body["errors"][0]["message"]
+    assert cli.json("stock")["units"] == []
+

@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 from ninja.utils import check_csrf
 
+from serialtrack.api.guards import CheckedParser
 from serialtrack.middleware import bearer_token
 from serialtrack.posting.errors import Refused
 
@@ -135,6 +136,7 @@ api = SerialtrackApi(
     ),
     urls_namespace="api",
     docs_decorator=signed_in,
+    parser=CheckedParser(),
 )
 
 
@@ -195,6 +197,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, Refused):  # the body parser's refusal (guards.CheckedParser)
+        return _refused(request, exc.__cause__)
     titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
               409: "Conflict", 413: "Request too large", 429: "Too many requests"}
     return problem(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc))
