@@ -4,6 +4,7 @@ authenticate (401 before CSRF or role checks), and which text gets in at all."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from serialtrack.accounts.models import ApiToken
 from serialtrack.accounts.services import create_token, create_user, revoke_token
 from serialtrack.posting.serials import shown
+from tests.conftest import backend
 from tests.test_api import ROLES, Api, concrete, routes_table, users  # noqa: F401 - the fixture
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -208,3 +210,51 @@ def test_imports_name_each_unstorable_cell(cli: Any, tmp_path: Any) -> None:
     assert "0xFF" in body["errors"][0]["message"]
     assert cli.json("stock")["units"] == []
 
+
+# -- idempotency keys of requests that died (finding 5; the SIGKILL itself: test_serve_idempotency)
+
+def test_a_claim_whose_process_is_gone_does_not_block_the_retry(
+        users: dict[str, Api]) -> None:  # noqa: F811
+    """A claim left by a request whose process died (no answer recorded) is taken over by the
+    retry, which posts; a claim by a running request answers 409 with Retry-After."""
+    import hashlib
+    import subprocess
+
+    from serialtrack.api.idempotency import this_process
+    from serialtrack.api.models import IdempotencyRecord
+    from tests.test_api import setup_shop
+
+    setup_shop(users["manager"])
+    clerk = users["clerk"]
+    body = {"warehouse": "WH1", "product": "HT-200", "serials": ["D1"]}
+    fingerprint = hashlib.sha256(b"POST /api/receipts\n" + json.dumps(body).encode()).hexdigest()
+    scope = "t:" + hashlib.sha256(clerk.headers["Authorization"][7:].encode()).hexdigest()[:40]
+    gone = subprocess.Popen(["true"])  # a process that has ended
+    gone.wait()
+    host, boot, _pid, _start = this_process().split("|")
+    IdempotencyRecord.objects.create(scope=scope, key="died-1", fingerprint=fingerprint,
+                                     owner=f"{host}|{boot}|{gone.pid}|1")
+    retried = clerk("POST", "/api/receipts", body, **{"Idempotency-Key": "died-1"})
+    assert retried.status_code == 201, retried.content
+    replay = clerk("POST", "/api/receipts", body, **{"Idempotency-Key": "died-1"})
+    assert replay["Idempotent-Replayed"] == "true"
+    # A claim from before the machine's last boot is stale too.
+    IdempotencyRecord.objects.create(scope=scope, key="died-2", fingerprint=fingerprint,
+                                     owner=f"{host}|another-boot|{os.getpid()}|1")
+    body2 = {**body, "serials": ["D2"]}
+    fingerprint2 = hashlib.sha256(b"POST /api/receipts\n" + json.dumps(body2).encode()).hexdigest()
+    IdempotencyRecord.objects.filter(key="died-2").update(fingerprint=fingerprint2)
+    assert clerk("POST", "/api/receipts", body2,
+                 **{"Idempotency-Key": "died-2"}).status_code == 201
+    # A claim whose process runs: on SQLite that is a running request (409, come back later);
+    # on PostgreSQL a running request also holds the key's lock, and this claim holds none.
+    body3 = {**body, "serials": ["D3"]}
+    fingerprint3 = hashlib.sha256(b"POST /api/receipts\n" + json.dumps(body3).encode()).hexdigest()
+    IdempotencyRecord.objects.create(scope=scope, key="running-3", fingerprint=fingerprint3,
+                                     owner=this_process())
+    answer = clerk("POST", "/api/receipts", body3, **{"Idempotency-Key": "running-3"})
+    if backend() == "sqlite":
+        assert answer.status_code == 409 and answer["Retry-After"] == "1"
+        assert "still running" in answer.json()["detail"]
+    else:
+        assert answer.status_code == 201
