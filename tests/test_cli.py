@@ -60,6 +60,19 @@ def test_walkthrough(cli: Cli) -> None:
     assert [(r["serial"], r["holder"]) for r in out] == [("device-00123", "Customer A")]
 
 
+def test_stock_without_serials_prints_none(cli: Cli) -> None:
+    """`--no-serials` leaves the serials out of the JSON and the table alike; counts stay."""
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "device-00121..device-00123")
+    stock = cli.json("stock", "--no-serials")
+    assert stock["units"] == [{"warehouse": "WH1", "bin": "MAIN", "product": "HT-200",
+                               "product_name": "Handheld terminal", "status": "in_stock",
+                               "count": 3}]
+    text = cli("stock", "--no-serials").stdout
+    assert "device-0012" not in text and "HT-200" in text
+    assert "device-00121" in cli("stock").stdout
+
+
 def test_posting_prints_the_document_number(cli: Cli) -> None:
     setup_shop(cli)
     proc = cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001")
@@ -158,3 +171,34 @@ def test_lot_receipt_and_fefo_shipment(cli: Cli) -> None:
     bad_date = cli("receive", "-w", "WH1", "-p", "SAL", "--qty", "1", "--lot", "L3", "--expiry",
                    "31/01/2027", check=2)
     assert "--expiry" in bad_date.stderr
+
+
+def test_bytes_that_are_not_utf8_are_refused_naming_the_serial_or_line(cli: Cli,
+                                                                        tmp_path: Path) -> None:
+    """An argument or a serials-file line that is not UTF-8: exit 3 naming the serial (the bad
+    byte shown as its escape) or the line, nothing posted — never exit 1."""
+    setup_shop(cli)
+    # "\udcff" is how Python hands over the byte 0xFF of an argument (surrogateescape).
+    proc = cli("receive", "-w", "WH1", "-p", "HT-200", "device-00001", "device-0000\udcff",
+               "--json", check=3)
+    refusal = json.loads(proc.stdout)
+    assert [(e["code"], e["serial"], e["field"]) for e in refusal["errors"]] == [
+        ("invalid_text", "device-0000\\udcff", "serials")]
+    assert "0xFF" in refusal["errors"][0]["message"]
+    text = cli("found", "-w", "WH1", "-p", "HT-200", "--reason", "bad \udce9", "device-00002",
+               check=3)
+    assert "reason" in text.stderr and "0xE9" in text.stderr
+    listing = tmp_path / "units.txt"
+    listing.write_bytes(b"device-00003\ndevice-0000\xff4\ndevice-00005\nde\x00vice\n")
+    proc = cli("receive", "-w", "WH1", "-p", "HT-200", "--serials-file", str(listing), "--json",
+               check=3)
+    errors = json.loads(proc.stdout)["errors"]
+    assert [(e["line"], e["code"]) for e in errors] == [(2, "invalid_text"),
+                                                        (4, "control_character")]
+    assert "units.txt line 2" in errors[0]["message"]
+    sheet = tmp_path / "units.csv"
+    sheet.write_bytes(b"serial,colour\ndevice-00006,red\ndevice-\xe900007,blue\n")
+    proc = cli("receive", "-w", "WH1", "-p", "HT-200", "--serials-file", str(sheet), "--json",
+               check=3)
+    assert [(e["line"], e["field"]) for e in json.loads(proc.stdout)["errors"]] == [(3, "serial")]
+    assert cli.json("stock")["units"] == []

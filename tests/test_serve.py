@@ -28,11 +28,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(cli: Cli, port: int, log: bool = False, **env: str
+def start(cli: Cli, port: int, log: bool = False, workers: int = 1, **env: str
           ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """`serve` on `port`; its log (standard error) kept in a pipe when `log`, else dropped."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers", "1",
+        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers",
+         str(workers),
          "--json"], cwd=cli.cwd, env={**cli.env(), **env}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if log else subprocess.DEVNULL, text=True)
     assert proc.stdout is not None

@@ -27,7 +27,7 @@ from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, Product, Tracking
 from serialtrack.posting import receipts
 from serialtrack.posting.engine import bulk_load, retrying
-from serialtrack.serials import serial_problem
+from serialtrack.serials import serial_problem, text_problem
 
 COLUMNS = ("product", "serial", "lot", "expiry", "cost", "warehouse", "bin", "quantity",
            "manufacturer_serial")
@@ -84,7 +84,8 @@ def _header(path: Path, header: list[str]) -> list[str | None]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    # undecodable bytes become U+DC80-U+DCFF (surrogateescape): the row check names each one
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
         names = _header(path, next(reader, []))
         for row_no, row in enumerate(reader, start=2):
@@ -141,6 +142,14 @@ class _RowChecker:
                                     serial=serial or cells.get("serial") or None))
 
         before = len(problems)
+        for field, text in cells.items():  # the door: text no database can store
+            unstorable = text_problem(text, field, from_bytes=True,
+                                      serial=field in ("serial", "manufacturer_serial"))
+            if unstorable:
+                problems.append(Problem(unstorable.code, f"row {row_no}, {unstorable.message}",
+                                        line=row_no, field=field, serial=unstorable.serial))
+        if len(problems) > before:
+            return None
         sku = cells.get("product", "").strip()
         warehouse = cells.get("warehouse", "").strip()
         for name, value in (("product", sku), ("warehouse", warehouse)):

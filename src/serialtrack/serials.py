@@ -22,11 +22,54 @@ _RANGE = re.compile(r"^(?P<a>.*?)(?P<na>\d+)\.\.(?P<b>.*?)(?P<nb>\d+)$")
 MAX_RANGE = 10_000_000
 
 
+# Text no database can store: NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates
+# (from a JSON `\ud800` escape, or standing for an undecodable byte of a command-line argument
+# or file read with `surrogateescape`), which cannot be encoded as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+# The codes of a serial's own text refused (not of a serial that clashes with others).
+SERIAL_TEXT_CODES = {"invalid_serial", "control_character", "invalid_text"}
+
+
+def shown(text: str) -> str:
+    """`text` as it can be shown and sent back: each lone surrogate written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def text_problem(text: str, field: str, *, line: int | None = None, serial: bool = False,
+                 from_bytes: bool = False) -> Problem | None:
+    """What makes `text` unstorable, as a problem naming the field (and the serial, when the
+    field holds one), or None. The check every door runs on every string it takes in (API
+    bodies, web forms, imports, command-line arguments and serial files). `from_bytes`: the
+    text was decoded with `surrogateescape`, so a surrogate U+DC80-U+DCFF is an invalid byte."""
+    bad = _UNSTORABLE.search(text)
+    if bad is None:
+        return None
+    char = bad.group()
+    field = shown(field)  # a body's key may be the unstorable text itself
+    what = f"serial {shown(text)!r}" if serial else f"{field} {shown(text)!r}"
+    if line is not None:
+        what = f"line {line}: {what}"
+    if char == "\x00":
+        return Problem("control_character", f"{what} contains a NUL character (U+0000)",
+                       serial=shown(text) if serial else None, line=line, field=field)
+    if from_bytes and 0xDC80 <= ord(char) <= 0xDCFF:
+        why = f"contains the byte 0x{ord(char) - 0xDC00:02X}, which is not valid UTF-8"
+    else:
+        why = f"contains U+{ord(char):04X}, a lone surrogate that is not valid Unicode text"
+    return Problem("invalid_text", f"{what} {why}", serial=shown(text) if serial else None,
+                   line=line, field=field)
+
+
 def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[str, Problem | None]:
     """Return the stored form of `raw` (trimmed, never re-cased) and what is wrong with it."""
     serial = raw.strip()
     if not serial:
-        return serial, Problem("invalid_serial", "empty serial", serial=raw, field="serial")
+        return serial, Problem("invalid_serial", "empty serial", serial=shown(raw), field="serial")
+    unstorable = text_problem(serial, "serial", serial=True)
+    if unstorable:
+        return shown(serial), unstorable
     bad = _FORBIDDEN.search(serial)
     if bad:
         return serial, Problem(
@@ -55,6 +98,8 @@ def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[st
 def clean_serials(raw: Iterable[str], pattern: str = "") -> list[str]:
     """Validate a document's serial list: every bad or repeated serial is named, none stored."""
     serials, problems, _count = check_serials(raw, pattern)
+    if problems and {p.code for p in problems} <= SERIAL_TEXT_CODES:
+        raise InvalidSerial(problems)
     refuse(problems)
     return serials
 
@@ -154,28 +199,45 @@ def expand_tokens(tokens: Iterable[str]) -> Iterator[str]:
 
 def read_serials_file(path: Path, column: str | None = None) -> Iterator[str]:
     """Serials from a file: one per line, or the named column (default `serial`) of a CSV or
-    XLSX file. Blank lines are skipped; a blank cell in the serial column is an error."""
+    XLSX file. Blank lines are skipped; a blank cell in the serial column is an error. A line
+    that is not UTF-8 or holds a NUL is refused naming its line number: the file is read to its
+    end to name every such line, and nothing after the first of them is yielded."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         yield from _xlsx_column(path, column or "serial")
-    elif suffix == ".csv" or column:
-        yield from _csv_column(path, column or "serial")
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for line in fh:
-                text = line.rstrip("\r\n")
-                if text.strip():
-                    yield text
+        return
+    problems: list[Problem] = []
+    field = column or ("serial" if suffix == ".csv" else "serials-file")
+    lines = (_csv_column(path, column or "serial") if suffix == ".csv" or column
+             else _text_lines(path))
+    for line, text in lines:
+        problem = text_problem(text, field, line=line, serial=True, from_bytes=True)
+        if problem:
+            problems.append(problem)
+        elif not problems:
+            yield text
+    if problems:
+        raise InvalidSerial([Problem(p.code, f"{path.name} {p.message}", serial=p.serial,
+                                     line=p.line, field=p.field) for p in problems])
 
 
-def _csv_column(path: Path, column: str) -> Iterator[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    # undecodable bytes become U+DC80-U+DCFF (surrogateescape), each named by text_problem
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.rstrip("\r\n")
+            if text.strip():
+                yield number, text
+
+
+def _csv_column(path: Path, column: str) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, None) or []
         index = _column_index(path, header, column)
         for row in reader:
             if any(cell.strip() for cell in row):
-                yield row[index] if index < len(row) else ""
+                yield reader.line_num, row[index] if index < len(row) else ""
 
 
 def _xlsx_column(path: Path, column: str) -> Iterator[str]:

@@ -13,7 +13,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
+from ninja.utils import check_csrf
 
+from serialtrack.api.guards import CheckedParser
 from serialtrack.errors import Refused
 from serialtrack.middleware import bearer_token
 
@@ -58,17 +60,30 @@ class TokenAuth(HttpBearer):
 
 
 class BrowserSession(SessionAuth):
-    """A logged-in browser: Django's session cookie, CSRF-checked on writes."""
+    """A logged-in browser: Django's session cookie, CSRF-checked on writes.
+
+    Authentication comes first: a request without a signed-in session (anonymous, or one that
+    sends a bearer token, which is judged by its token alone) is not this callback's, and so ends
+    in 401 — never in a CSRF refusal for a session it does not have. A signed-in session's write
+    without its CSRF token is 403, and so is a role it lacks."""
 
     def __init__(self, role: str) -> None:
         super().__init__(csrf=True)
         self.role = role
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def __call__(self, request: HttpRequest) -> Any:
+        if bearer_token(request) is not None:
+            return None
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        return _check_role(request, user, self.role)
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise Forbidden("CSRF check failed: a signed-in browser session sends its csrftoken "
+                            "cookie back as the X-CSRFToken header on writes")
+        return self.authenticate(request, None)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return _check_role(request, request.user, self.role)
 
 
 def role(name: str) -> list[Any]:
@@ -121,6 +136,7 @@ api = SerialtrackApi(
     ),
     urls_namespace="api",
     docs_decorator=signed_in,
+    parser=CheckedParser(),
 )
 
 
@@ -139,7 +155,17 @@ def problem(request: HttpRequest, status: int, title: str, detail: str,
     body["errors"] = errors or []
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM
+    if status == 401:
+        response["WWW-Authenticate"] = www_authenticate(request)
     return response
+
+
+def www_authenticate(request: HttpRequest) -> str:
+    """The challenge of every 401 (RFC 9110 §11.6.1, RFC 6750 §3): a bearer token is what the
+    API takes; a token that was sent and not accepted is named `invalid_token`."""
+    if bearer_token(request) is not None:
+        return 'Bearer realm="serialtrack", error="invalid_token"'
+    return 'Bearer realm="serialtrack"'
 
 
 @api.exception_handler(Refused)
@@ -171,6 +197,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, Refused):  # the body parser's refusal (guards.CheckedParser)
+        return _refused(request, exc.__cause__)
     titles = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
               409: "Conflict", 413: "Request too large", 429: "Too many requests"}
     return problem(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc))

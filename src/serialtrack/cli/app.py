@@ -376,15 +376,16 @@ def stock(
 
         emit({"out_of_storage": rows}, as_json, lambda d: render_out(d["out_of_storage"]))
         return
-    data = {"units": queries.stock_on_hand(warehouse, product),
+    data = {"units": queries.stock_on_hand(warehouse, product, serials=serials),
             "quantities": queries.quantities_on_hand(warehouse, product)}
 
     def render(d: dict[str, Any]) -> None:
         table = Table("warehouse", "bin", "product", "status", "count", "serials")
         for g in d["units"]:
-            shown = ", ".join(g["serials"][:50]) + (" …" if g["count"] > 50 else "")
+            shown = (", ".join(g["serials"][:50]) + (" …" if g["count"] > 50 else "")
+                     if serials else "")
             table.add_row(g["warehouse"], g["bin"], g["product"], g["status"], str(g["count"]),
-                          shown if serials else "")
+                          shown)
         if d["units"]:
             out.print(table)
         if d["quantities"]:

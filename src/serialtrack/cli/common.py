@@ -97,6 +97,7 @@ def command(fn: F) -> F:
         from serialtrack.errors import Refused
 
         try:
+            refuse_unstorable_arguments(kwargs)
             return fn(*args, **kwargs)
         except Refused as exc:
             show_refusal(exc, as_json)
@@ -107,6 +108,27 @@ def command(fn: F) -> F:
             fail(exc, as_json)
 
     return wrapper  # type: ignore[return-value]
+
+
+def refuse_unstorable_arguments(kwargs: dict[str, Any]) -> None:
+    """The command line's door: an argument that is not UTF-8 (Python hands its bytes over as
+    lone surrogates) or holds a NUL is refused, naming the option and the serial, before any
+    command runs."""
+    from serialtrack.errors import InvalidInput
+    from serialtrack.serials import text_problem
+
+    problems = []
+    for name, value in kwargs.items():
+        texts = value if isinstance(value, list) else [value]
+        field = name.replace("_", "-")
+        serial = "serial" in name or name in ("old", "new")
+        for text in texts:
+            if isinstance(text, str):
+                problem = text_problem(text, field, serial=serial, from_bytes=True)
+                if problem:
+                    problems.append(problem)
+    if problems:
+        raise InvalidInput(problems, title="Text that cannot be stored")
 
 
 def fail(exc: Exception, as_json: bool) -> None:

@@ -35,13 +35,27 @@ def _where(condition: str, filters: tuple[tuple[str, str | None], ...]) -> tuple
 
 
 def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
-                  lot: str | None = None, customer: str | None = None) -> list[dict[str, Any]]:
+                  lot: str | None = None, customer: str | None = None,
+                  serials: bool = True) -> list[dict[str, Any]]:
     """Serialized units in storage grouped by warehouse, bin, product and status; each group with
     its count and its serials (in serial order). `lot`: only units of that lot; `customer`: only
-    units that were shipped to that customer at some time (and are back)."""
+    units that were shipped to that customer at some time (and are back). `serials=False`: the
+    groups and counts only (counted in the database; no `serials` key)."""
     where, params = _where(f"u.status IN {_in(IN_STORAGE)}",
                            (("w.code", warehouse), ("p.sku", product), (BY_LOT, lot),
                             (BY_CUSTOMER, customer)))
+    if not serials:
+        counted = (
+            "SELECT w.code, l.code, p.sku, p.name, u.status, COUNT(*) FROM inventory_unit u "
+            "JOIN inventory_location l ON l.id = u.location_id "
+            "JOIN inventory_warehouse w ON w.id = l.warehouse_id "
+            "JOIN inventory_product p ON p.id = u.product_id "
+            f"WHERE {where} GROUP BY w.code, l.code, p.sku, p.name, u.status "
+            "ORDER BY w.code, l.code, p.sku, u.status"
+        )
+        return [{"warehouse": wh, "bin": bin_code, "product": sku, "product_name": name,
+                 "status": status, "count": count}
+                for wh, bin_code, sku, name, status, count in _rows(counted, params)]
     sql = (
         "SELECT w.code, l.code, p.sku, p.name, u.status, u.serial FROM inventory_unit u "
         "JOIN inventory_location l ON l.id = u.location_id "
