@@ -46,6 +46,7 @@ from serialtrack.posting.operations import (
     Operation,
     draft_kinds,
     draft_operations,
+    draft_role,
     drafted,
 )
 from serialtrack.posting.scans import LotInfo, decode_scans
@@ -59,7 +60,7 @@ def role_needed(kind: str, operation: str = "") -> str:
     """The role that may fill in and post a draft: that of the same direct posting (the clerk
     role for receipts, shipments, returns, transfers, holds and releases; the manager role for
     write-offs and repairs)."""
-    return drafted(kind, operation).role
+    return draft_role(kind, operation)
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,19 @@ def draft_operations(kind: str) -> list[str]:
 
 
 def drafted(kind: str, operation_name: str = "") -> Operation:
-    """The operation a draft of `kind` (naming `operation_name`, or none) posts."""
-    return _REGISTRY[operation_name or kind]
+    """The operation a draft of `kind` (naming `operation_name`, or none) posts; a KeyError
+    when no drafted operation answers to them (`drafts.create_draft` says why)."""
+    op = _REGISTRY[operation_name or kind]
+    if op.station is None or op.kind != kind:
+        raise KeyError(operation_name or kind)
+    return op
+
+
+def draft_role(kind: str, operation_name: str = "") -> str:
+    """The role a draft needs: that of the operation it names (else of its kind's), before the
+    draft is checked; the clerk role when neither is drafted (the draft is then refused)."""
+    op = _REGISTRY.get(operation_name or kind)
+    return op.role if op is not None and op.station is not None else "clerk"
 
 
 def station_name(kind: str, operation_name: str = "") -> str:
