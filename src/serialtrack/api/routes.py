@@ -4,12 +4,10 @@ Each route names the role it needs; the authorization test reads them from here.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import inspect
 from typing import Any
 
 from django.contrib.auth import login, logout
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Query, Router, Status
@@ -22,13 +20,15 @@ from serialtrack.errors import InvalidInput, NotFound, Problem
 from serialtrack.inventory.models import (
     Document,
     Lot,
-    Movement,
     Party,
     Product,
-    Unit,
     Warehouse,
 )
 from serialtrack.posting import drafts, operations
+from serialtrack.queries import catalog as listed
+from serialtrack.queries.filters import DocumentFilters, UnitFilters
+from serialtrack.queries.filters import documents as selected_documents
+from serialtrack.queries.filters import units as selected_units
 from serialtrack.queries.units import unit_row
 from serialtrack.queries.units import units_by_serial as find_units
 
@@ -93,7 +93,7 @@ def _product(p: Product) -> dict[str, Any]:
 
 @catalog_router.get("/products", auth=VIEWER, response=list[s.ProductOut])
 def list_products(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_product(p) for p in Product.objects.order_by("sku")]
+    return [_product(p) for p in listed.products()]
 
 
 @catalog_router.post("/products", auth=MANAGER, response={201: s.ProductOut})
@@ -124,23 +124,24 @@ def change_product(request: HttpRequest, sku: str, payload: s.ProductPatch) -> d
 
 
 def _warehouse(w: Warehouse) -> dict[str, Any]:
-    return {"code": w.code, "name": w.name, "bins": sorted(loc.code for loc in w.locations.all())}
+    return {"code": w.code, "name": w.name, "bins": [loc.code for loc in w.bins]}
 
 
 @catalog_router.get("/warehouses", auth=VIEWER, response=list[s.WarehouseOut])
 def list_warehouses(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_warehouse(w) for w in Warehouse.objects.prefetch_related("locations").order_by("code")]
+    return [_warehouse(w) for w in listed.warehouses()]
 
 
 @catalog_router.post("/warehouses", auth=MANAGER, response={201: s.WarehouseOut})
 def add_warehouse(request: HttpRequest, payload: s.WarehouseIn) -> Status[dict[str, Any]]:
-    return Status(201, _warehouse(catalog.create_warehouse(payload.code, payload.name)))
+    created = catalog.create_warehouse(payload.code, payload.name)
+    return Status(201, _warehouse(listed.warehouses().get(pk=created.pk)))
 
 
 @catalog_router.post("/warehouses/{code}/bins", auth=MANAGER, response={201: s.WarehouseOut})
 def add_bin(request: HttpRequest, code: str, payload: s.BinIn) -> Status[dict[str, Any]]:
     catalog.create_bin(code, payload.code)
-    return Status(201, _warehouse(catalog.get_warehouse(code)))
+    return Status(201, _warehouse(listed.warehouses().get(pk=catalog.get_warehouse(code).pk)))
 
 
 def _party(p: Party) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def _party(p: Party) -> dict[str, Any]:
 
 @catalog_router.get("/parties", auth=VIEWER, response=list[s.PartyOut])
 def list_parties(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_party(p) for p in Party.objects.order_by("name")]
+    return [_party(p) for p in listed.parties()]
 
 
 @catalog_router.post("/parties", auth=MANAGER, response={201: s.PartyOut})
@@ -172,21 +173,6 @@ def list_lots(request: HttpRequest, product: str | None = None) -> list[dict[str
 units = Router(tags=["units"])
 
 
-class UnitFilters(s.Schema):
-    product: str | None = None
-    status: str | None = None
-    warehouse: str | None = None
-    bin: str | None = None
-    lot: str | None = None
-    holder: str | None = None
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
-    shipped_from: dt.date | None = None
-    shipped_to: dt.date | None = None
-    cursor: str | None = None
-    limit: int = 100
-
-
 UNIT_COLUMNS = ("id", "product__sku", "product__name", "serial", "status",
                 "location__warehouse__code", "location__code", "holder__name", "lot__code",
                 "lot__expiry", "cost", "received_at", "warranty_start", "warranty_end",
@@ -199,41 +185,18 @@ def _units(qs: Any) -> list[dict[str, Any]]:
 
 
 @units.get("/units", auth=VIEWER, response=s.UnitPage)
-def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
+def list_units(request: HttpRequest, filters: Query[UnitFilters], cursor: str | None = None,
+               limit: int = 100) -> dict[str, Any]:
     """Units, oldest first, `limit` (≤ 1000) at a time; pass `next_cursor` back as `cursor`."""
-    qs = Unit.objects.order_by("id")
-    f = filters
-    if f.product:
-        qs = qs.filter(product__sku=f.product)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.warehouse:
-        qs = qs.filter(location__warehouse__code=f.warehouse)
-    if f.bin:
-        qs = qs.filter(location__code=f.bin)
-    if f.lot:
-        qs = qs.filter(lot__code=f.lot)
-    if f.holder:
-        qs = qs.filter(holder__name=f.holder)
-    if f.received_from:
-        qs = qs.filter(received_at__date__gte=f.received_from)
-    if f.received_to:
-        qs = qs.filter(received_at__date__lte=f.received_to)
-    if f.shipped_from or f.shipped_to:
-        shipped = Movement.objects.filter(unit=OuterRef("pk"), to_status="shipped")
-        if f.shipped_from:
-            shipped = shipped.filter(created_at__date__gte=f.shipped_from)
-        if f.shipped_to:
-            shipped = shipped.filter(created_at__date__lte=f.shipped_to)
-        qs = qs.filter(Exists(shipped))
-    if f.cursor:
+    qs = selected_units(filters).order_by("id")
+    if cursor:
         try:
-            after = int(base64.urlsafe_b64decode(f.cursor.encode()).decode())
+            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
         except (ValueError, UnicodeDecodeError):
             raise InvalidInput([Problem("invalid", "cursor is not one this API gave",
                                         field="cursor")]) from None
         qs = qs.filter(id__gt=after)
-    limit = max(1, min(f.limit, 1000))
+    limit = max(1, min(limit, 1000))
     page = _units(qs[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
@@ -330,16 +293,10 @@ for _op in operations.declared():
 
 
 @documents.get("/documents", auth=VIEWER, response=list[s.DocumentOut])
-def list_documents(request: HttpRequest, kind: str | None = None, status: str | None = None,
-                   party: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_documents(request: HttpRequest, filters: Query[DocumentFilters], limit: int = 100
+                   ) -> list[dict[str, Any]]:
     """Newest first."""
-    qs = Document.objects.order_by("-id")
-    if kind:
-        qs = qs.filter(kind=kind)
-    if status:
-        qs = qs.filter(status=status)
-    if party:
-        qs = qs.filter(party__name=party)
+    qs = selected_documents(filters).order_by("-id")
     return [_doc(d) for d in qs[: max(1, min(limit, 500))]]
 
 

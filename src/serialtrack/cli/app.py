@@ -104,9 +104,9 @@ def _product_dict(p: Any) -> dict[str, Any]:
 @command
 def product_list(as_json: JsonOpt = False) -> None:
     """List products."""
-    from serialtrack.inventory.models import Product
+    from serialtrack.queries import catalog as listed
 
-    rows = [_product_dict(p) for p in Product.objects.order_by("sku")]
+    rows = [_product_dict(p) for p in listed.products()]
 
     def render(rows: list[dict[str, Any]]) -> None:
         table = Table("SKU", "name", "tracking", "GTIN", "pattern", "warranty days")
@@ -176,11 +176,10 @@ def warehouse_add_bin(warehouse: str, bin_code: str, as_json: JsonOpt = False) -
 @command
 def warehouse_list(as_json: JsonOpt = False) -> None:
     """List warehouses and bins."""
-    from serialtrack.inventory.models import Warehouse
+    from serialtrack.queries import catalog as listed
 
-    rows = [{"code": w.code, "name": w.name,
-             "bins": [loc.code for loc in w.locations.order_by("code")]}
-            for w in Warehouse.objects.prefetch_related("locations").order_by("code")]
+    rows = [{"code": w.code, "name": w.name, "bins": [loc.code for loc in w.bins]}
+            for w in listed.warehouses()]
 
     def render(rows: list[dict[str, Any]]) -> None:
         table = Table("code", "name", "bins")
@@ -212,10 +211,10 @@ def party_add(
 @command
 def party_list(as_json: JsonOpt = False) -> None:
     """List parties."""
-    from serialtrack.inventory.models import Party
+    from serialtrack.queries import catalog as listed
 
     rows = [{"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier}
-            for p in Party.objects.order_by("name")]
+            for p in listed.parties()]
 
     def render(rows: list[dict[str, Any]]) -> None:
         table = Table("name", "customer", "supplier")

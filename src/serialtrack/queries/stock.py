@@ -3,35 +3,12 @@ where they went, lot and plain quantities on hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F
 
-from serialtrack.inventory.models import IN_STORAGE, OUT_OF_STORAGE, StockQuantity
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values) + ")"
-
-
-# Unit filters beyond the joined columns: its lot's code, and a customer it was ever shipped to
-# (a seek on the unit's history per unit; the history's party is the customer it went to).
-BY_LOT = "u.lot_id IN (SELECT lt.id FROM inventory_lot lt WHERE lt.code = %s)"
-BY_CUSTOMER = (
-    "EXISTS (SELECT 1 FROM inventory_movement m WHERE m.unit_id = u.id "
-    "AND m.to_status = 'shipped' "
-    "AND m.to_party_id IN (SELECT c.id FROM inventory_party c WHERE c.name = %s))"
-)
-
-
-def _where(condition: str, filters: tuple[tuple[str, str | None], ...]) -> tuple[str, list[Any]]:
-    """`condition` AND each filter whose value is given: a column (`column = %s`) or a
-    condition with one `%s`."""
-    given = [(sql if "%s" in sql else f"{sql} = %s", value) for sql, value in filters if value]
-    sql = " AND ".join([condition, *(sql for sql, _v in given)])
-    return sql, [value for _s, value in given]
+from serialtrack.inventory.models import StockQuantity
+from serialtrack.queries.filters import UnitFilters, units
 
 
 def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
@@ -41,31 +18,20 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
     its count and its serials (in serial order). `lot`: only units of that lot; `customer`: only
     units that were shipped to that customer at some time (and are back). `serials=False`: the
     groups and counts only (counted in the database; no `serials` key)."""
-    where, params = _where(f"u.status IN {_in(IN_STORAGE)}",
-                           (("w.code", warehouse), ("p.sku", product), (BY_LOT, lot),
-                            (BY_CUSTOMER, customer)))
+    selected = units(UnitFilters(warehouse=warehouse, product=product, lot=lot,
+                                 customer=customer), in_storage=True)
+    group = ("location__warehouse__code", "location__code", "product__sku", "product__name",
+             "status")
+    order = ("location__warehouse__code", "location__code", "product__sku", "status")
     if not serials:
-        counted = (
-            "SELECT w.code, l.code, p.sku, p.name, u.status, COUNT(*) FROM inventory_unit u "
-            "JOIN inventory_location l ON l.id = u.location_id "
-            "JOIN inventory_warehouse w ON w.id = l.warehouse_id "
-            "JOIN inventory_product p ON p.id = u.product_id "
-            f"WHERE {where} GROUP BY w.code, l.code, p.sku, p.name, u.status "
-            "ORDER BY w.code, l.code, p.sku, u.status"
-        )
+        counted = selected.values_list(*group).annotate(n=Count("id")).order_by(*order)
         return [{"warehouse": wh, "bin": bin_code, "product": sku, "product_name": name,
                  "status": status, "count": count}
-                for wh, bin_code, sku, name, status, count in _rows(counted, params)]
-    sql = (
-        "SELECT w.code, l.code, p.sku, p.name, u.status, u.serial FROM inventory_unit u "
-        "JOIN inventory_location l ON l.id = u.location_id "
-        "JOIN inventory_warehouse w ON w.id = l.warehouse_id "
-        "JOIN inventory_product p ON p.id = u.product_id "
-        f"WHERE {where} ORDER BY w.code, l.code, p.sku, u.status, u.serial"
-    )
+                for wh, bin_code, sku, name, status, count in counted]
+    rows = selected.order_by(*order, "serial").values_list(*group, "serial")
     groups: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
-    for wh, bin_code, sku, name, status, serial in _rows(sql, params):
+    for wh, bin_code, sku, name, status, serial in rows.iterator(chunk_size=5000):
         key = (wh, bin_code, sku, status)
         if current is None or current["_key"] != key:
             current = {"_key": key, "warehouse": wh, "bin": bin_code, "product": sku,
@@ -84,21 +50,16 @@ def out_of_storage(product: str | None = None, holder: str | None = None, *,
     """Units that have left our storage (shipped, scrapped, returned to supplier, installed),
     with who holds them and the document that took them out. `holder`: held by that party now;
     `customer`: shipped to that customer at some time (wherever they are now)."""
-    where, params = _where(f"u.status IN {_in(OUT_OF_STORAGE)}",
-                           (("p.sku", product), ("h.name", holder), ("u.status", status),
-                            (BY_LOT, lot), (BY_CUSTOMER, customer)))
-    sql = (
-        "SELECT p.sku, u.serial, u.status, h.name, d.number, d.posted_at, u.warranty_end "
-        "FROM inventory_unit u JOIN inventory_product p ON p.id = u.product_id "
-        "LEFT JOIN inventory_party h ON h.id = u.holder_id "
-        "LEFT JOIN inventory_document d ON d.id = u.last_document_id "
-        f"WHERE {where} ORDER BY p.sku, u.serial"
-    )
+    selected = units(UnitFilters(product=product, holder=holder, status=status, lot=lot,
+                                 customer=customer), in_storage=False)
+    rows = selected.order_by("product__sku", "serial").values_list(
+        "product__sku", "serial", "status", "holder__name", "last_document__number",
+        "last_document__posted_at", "warranty_end")
     return [
         {"product": sku, "serial": serial, "status": status, "holder": holder_name,
          "document": number, "date": str(posted)[:10] if posted else None,
          "warranty_end": str(wend) if wend else None}
-        for sku, serial, status, holder_name, number, posted, wend in _rows(sql, params)
+        for sku, serial, status, holder_name, number, posted, wend in rows.iterator(chunk_size=5000)
     ]
 
 
@@ -121,13 +82,6 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
          "quantity": r.quantity}
         for r in rows
     ]
-
-
-def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(5000):
-            yield from batch
 
 
 def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
