@@ -340,7 +340,8 @@ def list_documents(request: HttpRequest, kind: str | None = None, status: str | 
         qs = qs.filter(status=status)
     if party:
         qs = qs.filter(party__name=party)
-    return [_doc(d) for d in qs[: max(1, min(limit, 500))]]
+    summaries = queries.document_summaries(qs[: max(1, min(limit, 500))])
+    return [{"id": doc_id, **summary} for doc_id, summary in summaries.items()]
 
 
 @documents.get("/documents/{ref}", auth=VIEWER, response=s.DocumentOut)
