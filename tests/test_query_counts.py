@@ -291,7 +291,7 @@ def plain(key: str, url: str, role: str | None = "viewer", status: int = 200, **
 plain("GET /api/health", "/api/health", role=None)
 plain("POST /api/auth/login", "/api/auth/login", role=None,
       body={"username": "viewer-1", "password": PASSWORD})
-plain("POST /api/auth/logout", "/api/auth/logout")
+plain("POST /api/auth/logout", "/api/auth/logout")  # a browser session's (see `run`)
 plain("GET /api/auth/me", "/api/auth/me")
 
 # catalog; the lists print every row (a few in the small shop, dozens once grown)
@@ -620,29 +620,32 @@ def _post_page(s: Shop) -> Call:
 
 # -- measuring ---------------------------------------------------------------------------------
 
+LOGOUTS = ("POST /logout/", "POST /api/auth/logout")
+
+
 def run(s: Shop, key: str) -> int:
     """The queries of one representative request (its set-up not counted)."""
     from django.utils import timezone
 
     from serialtrack.accounts.models import ApiToken
 
-    method, _ = key.split(" ", 1)
+    method, path = key.split(" ", 1)
     call = REQUESTS[key](s)
     # A token's last use is written at most once a minute: keep it fresh, so that no request
     # happens to be the one that writes it.
     ApiToken.objects.update(last_used_at=timezone.now())
-    is_api = key.split(" ", 1)[1].startswith("/api/")
-    if call.role is None:
+    is_api = path.startswith("/api/")
+    # Logging out ends the browser session it is asked with: a session of its own.
+    ends_session = key in LOGOUTS
+    if call.role is None or (is_api and not ends_session):
         client = Client()
-    elif key in ("POST /logout/", "POST /api/auth/logout"):
+    elif ends_session:
         client = s.fresh_session(call.role)
-    elif is_api:
-        client = Client()
     else:
         client = s.sessions[call.role]
+    token = s.tokens[call.role] if is_api and call.role and not ends_session else None
     with CaptureQueriesContext(connection) as ctx:
         if is_api:
-            token = s.tokens[call.role] if call.role and key != "POST /api/auth/logout" else None
             response = api_request(client, method, call.url, call.body, token, call.headers)
         else:
             kwargs: dict[str, Any] = {"headers": call.headers}
