@@ -297,7 +297,8 @@ def list_documents(request: HttpRequest, filters: Query[DocumentFilters], limit:
                    ) -> list[dict[str, Any]]:
     """Newest first."""
     qs = selected_documents(filters).order_by("-id")
-    return [_doc(d) for d in qs[: max(1, min(limit, 500))]]
+    summaries = queries.document_summaries(qs[: max(1, min(limit, 500))])
+    return [{"id": doc_id, **summary} for doc_id, summary in summaries.items()]
 
 
 @documents.get("/documents/{ref}", auth=VIEWER, response=s.DocumentOut)

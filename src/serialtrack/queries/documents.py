@@ -3,35 +3,70 @@ its number; the shipments a customer return can go against."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from serialtrack.inventory.models import Document, DocumentStatus, Movement, UnitStatus
+from serialtrack.inventory.models import (
+    Document,
+    DocumentLine,
+    DocumentStatus,
+    Movement,
+    UnitStatus,
+)
 
 SHIPPING_KINDS = ("shipment", "repair")  # documents that send units to a customer
 
 
+HEADER = ("party", "warehouse", "related", "posted_by")
+LINE = ("product", "lot", "from_location__warehouse", "to_location__warehouse")
+
+
 def document_summary(doc: Document, with_serials: bool = False, limit: int = 1000
                      ) -> dict[str, Any]:
-    doc = (Document.objects.select_related("party", "warehouse", "related", "posted_by")
-           .get(pk=doc.pk))
+    doc = Document.objects.select_related(*HEADER).get(pk=doc.pk)
     lines = []
-    for line in doc.lines.select_related("product", "lot", "from_location__warehouse",
-                                         "to_location__warehouse").order_by("line_no"):
-        item: dict[str, Any] = {
-            "line": line.line_no, "product": line.product.sku, "quantity": line.quantity,
-            "lot": line.lot.code if line.lot else None,
-            "from": str(line.from_location) if line.from_location else None,
-            "to": str(line.to_location) if line.to_location else None,
-            "note": line.note or None,
-        }
+    for line in doc.lines.select_related(*LINE).order_by("line_no"):
+        item = _line(line)
         if with_serials:
             item["serials"] = list(
                 Movement.objects.filter(line=line, unit__isnull=False).order_by("id")
                 .values_list("unit__serial", flat=True)[:limit])
         lines.append(item)
-    dependents = list(doc.dependents.exclude(number=None).values_list("number", flat=True))
+    dependents = list(doc.dependents.exclude(number=None).order_by("id")
+                      .values_list("number", flat=True))
+    return _summary(doc, lines, dependents)
+
+
+def document_summaries(documents: QuerySet[Document]) -> dict[int, dict[str, Any]]:
+    """`document_summary` (without serials) of each of `documents` by id, in their order: three
+    queries however many there are (headers, every line, every dependent's number)."""
+    docs = list(documents.select_related(*HEADER))
+    ids = [d.pk for d in docs]
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line in (DocumentLine.objects.filter(document_id__in=ids).select_related(*LINE)
+                 .order_by("document_id", "line_no")):
+        lines[line.document_id].append(_line(line))
+    dependents: dict[int, list[str]] = defaultdict(list)
+    for related, number in (Document.objects.filter(related_id__in=ids).exclude(number=None)
+                            .order_by("id").values_list("related_id", "number")):
+        dependents[related].append(number)
+    return {d.pk: _summary(d, lines[d.pk], dependents[d.pk]) for d in docs}
+
+
+def _line(line: DocumentLine) -> dict[str, Any]:
+    return {
+        "line": line.line_no, "product": line.product.sku, "quantity": line.quantity,
+        "lot": line.lot.code if line.lot else None,
+        "from": str(line.from_location) if line.from_location else None,
+        "to": str(line.to_location) if line.to_location else None,
+        "note": line.note or None,
+    }
+
+
+def _summary(doc: Document, lines: list[dict[str, Any]], dependents: list[str]
+             ) -> dict[str, Any]:
     return {
         "document": doc.number, "kind": doc.kind, "status": doc.status,
         "party": doc.party.name if doc.party else None,
@@ -43,7 +78,6 @@ def document_summary(doc: Document, with_serials: bool = False, limit: int = 100
         "posted_by": doc.posted_by.username if doc.posted_by else None,
         "lines": lines,
     }
-
 
 
 def document_named(text: str) -> Document | None:
