@@ -405,11 +405,11 @@ def load_client(spec: Json, index: int, t0: float, t1: float, out: Any) -> None:
              "cpu_s": cpu})
 
 
-def _uwsgi_version() -> str:
+def _server_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return f"pyuwsgi {version('pyuwsgi')}"
+        return f"gunicorn {version('gunicorn')}"
     except PackageNotFoundError:
         return "version unknown"
 
@@ -706,7 +706,7 @@ def api_server(url: str, workdir: Path) -> Iterator[Server]:
             time.sleep(0.2)
         yield Server(port, proc.pid, log)
     finally:
-        proc.terminate()  # uWSGI's master (serve execs it): stops its workers and exits
+        proc.terminate()  # gunicorn's master (serve execs it): stops its workers and exits
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -1064,8 +1064,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise BenchError(f"{api.backend.label} not reachable at {api.backend.admin_url} "
                                  f"({problem})")
             environment.append(
-                f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
-                f"{_uwsgi_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on "
+                f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` ("
+                f"{_server_version()}), {API_CLIENTS} Python client processes (raw-socket HTTP/1.1) on "
                 f"the same {os.cpu_count()} CPUs")
             bench_api(api, log)
         except Exception as exc:  # report it with whatever was measured before
