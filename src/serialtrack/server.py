@@ -41,6 +41,9 @@ workers = int(os.environ.get("SERIALTRACK_WORKERS", "2"))
 worker_class = "sync"
 timeout = int(os.environ.get("SERIALTRACK_REQUEST_TIMEOUT", "600"))
 graceful_timeout = 10
+# Each worker signs of life by touching a file, on every turn of its loop: in memory, not on disk
+# (gunicorn's own advice where /tmp is a disk).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True  # gunicorn's control socket: one path per user, not per server
 limit_request_line = 8190  # gunicorn's largest; the proxy in front has its own limits
 access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s')

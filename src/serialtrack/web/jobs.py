@@ -25,6 +25,7 @@ the import back) and is marked failed the next time a page shows it (`refresh`).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import json
@@ -35,12 +36,11 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.utils import timezone
 from django_tasks import task
 from openpyxl.utils.exceptions import InvalidFileException
@@ -124,25 +124,18 @@ def run_import(job_id: int) -> str:
         return job.status if job is not None else "gone"  # ended meanwhile (e.g. marked failed)
     folder = job_folder(job)
     try:
-        with _held(folder / LOCK_FILE):
-            _import(job, folder)
-    except FileNotFoundError:  # the folder is gone: nothing left to import
+        lock = os.open(folder / LOCK_FILE, os.O_RDWR)
+    except FileNotFoundError:  # the upload is gone: nothing left to import
         _finish(job_id, ImportStatus.FAILED,
                 message="the uploaded file was no longer there: upload it again")
+        return ImportStatus.FAILED
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the outcome is written (or this ends)
+        _import(job, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        os.close(lock)  # releases the lock
     return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
-
-
-@contextmanager
-def _held(path: Path) -> Iterator[None]:
-    """An exclusive lock on `path` while the block runs (and until this process ends, at most)."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def _worker_alive(job: ImportJob) -> bool:
@@ -162,7 +155,7 @@ def _worker_alive(job: ImportJob) -> bool:
 
 def _import(job: ImportJob, folder: Path) -> None:
     path = folder / job.filename
-    ImportJob.objects.filter(pk=job.pk).update(
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, total_rows=estimate_rows(path), heartbeat_at=timezone.now())
     rows_read = 0
     report = _ProgressReport(job.pk, folder)
@@ -178,7 +171,7 @@ def _import(job: ImportJob, folder: Path) -> None:
     except Refused as exc:
         _finish(job.pk, ImportStatus.REFUSED, rows=rows_read,
                 problems=[_problem(p) for p in exc.problems], message=exc.summary())
-    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile,
+    except (UnicodeDecodeError, csv.Error, OSError, zipfile.BadZipFile,
             InvalidFileException) as exc:  # not a readable CSV or XLSX file
         _finish(job.pk, ImportStatus.REFUSED, rows=rows_read, problems=[_problem(
             Problem("invalid", f"cannot read {job.filename}: {exc}", field="file"))],
@@ -209,12 +202,16 @@ class _ProgressReport:
         now = timezone.now()
         if self.side is None:
             temporary = self.folder / f".{PROGRESS_FILE}.tmp"
-            temporary.write_text(json.dumps({"rows": rows, "at": now.isoformat()}))
-            os.replace(temporary, self.folder / PROGRESS_FILE)
+            with contextlib.suppress(OSError):  # progress only: the import goes on without it
+                temporary.write_text(json.dumps({"rows": rows, "at": now.isoformat()}))
+                os.replace(temporary, self.folder / PROGRESS_FILE)
             return
-        with self.side.cursor() as cursor:
-            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_read = %s, "
-                           "heartbeat_at = %s WHERE id = %s", [rows, now, self.job_id])
+        try:
+            with self.side.cursor() as cursor:
+                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_read = %s, "
+                               "heartbeat_at = %s WHERE id = %s", [rows, now, self.job_id])
+        except DatabaseError:  # progress only: the import goes on without it
+            log.warning("import #%s: progress not recorded", self.job_id, exc_info=True)
 
     def close(self) -> None:
         if self.side is not None:
