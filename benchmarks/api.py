@@ -67,7 +67,7 @@ def server_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return f"pyuwsgi {version('pyuwsgi')}"
+        return f"gunicorn {version('gunicorn')}"
     except PackageNotFoundError:
         return "version unknown"
 
@@ -165,7 +165,7 @@ def api_server(url: str, workdir: Path) -> Iterator[Server]:
             time.sleep(0.2)
         yield Server(port, proc.pid, log)
     finally:
-        proc.terminate()  # uWSGI's master (serve execs it): stops its workers and exits
+        proc.terminate()  # gunicorn's master (serve execs it): stops its workers and exits
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise BenchError(f"{api.backend.label} not reachable at {api.backend.admin_url} "
                                  f"({problem})")
             environment.append(
-                f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` (uWSGI "
+                f"API: {api.backend.describe()}, `serialtrack serve --workers {API_WORKERS}` ("
                 f"{api_part.server_version()}), {API_CLIENTS} Python client processes back to back and "
                 f"{OPEN_CLIENTS} in the open loop (raw-socket HTTP/1.1) on the same {os.cpu_count()} CPUs")
             bench_api(api, log)

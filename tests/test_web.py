@@ -1,5 +1,5 @@
 """The web pages in a real browser: Playwright drives Debian's Chromium against `serialtrack serve`
-(uWSGI) on a fresh database of the backend under test (SQLite or PostgreSQL).
+(gunicorn, and its task worker) on a fresh database of the backend under test (SQLite or PostgreSQL).
 
 One server per test module (and per xdist worker); each test makes its own data, so the tests
 do not depend on each other's order. Scans are typed key by key and end with Enter, as a

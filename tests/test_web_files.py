@@ -2,17 +2,24 @@
 web pages, through Django's test client on a real database, and in Chromium against
 `serialtrack serve`.
 
-The imports run in a thread of the serving process, on their own database connection, so these
-tests need committed data that the thread can see: on PostgreSQL the transactional test database;
-on SQLite a database file in WAL mode, as `serialtrack serve` runs it (the in-memory test database
-is shared between threads through SQLite's shared cache, whose table locks production never
-meets)."""
+The imports are queued through Django's tasks API and run by a task worker: here django-tasks-db's
+worker loop in a thread of the test process (so a test can hold an import mid-file), on its own
+database connection, so these tests need committed data that the worker can see: on PostgreSQL the
+transactional test database; on SQLite a database file in WAL mode, as `serialtrack serve` runs it
+(the in-memory test database is shared between threads through SQLite's shared cache, whose table
+locks production never meets). `serialtrack worker` and the worker `serialtrack serve` starts are
+tested as the real processes at the end."""
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,19 +45,42 @@ OUTCOME_TIMEOUT = 120.0
 in_process = pytest.mark.django_db(transaction=True)
 
 
+class ThreadWorker:
+    """django-tasks-db's worker loop (what `serialtrack worker` runs) in a thread of this
+    process, looking at the queue every 50 ms."""
+
+    def __init__(self) -> None:
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        self.worker = Worker(queue_names=["default"], interval=0.05, batch=False,
+                             backend_name="default", startup_delay=False, max_tasks=None,
+                             worker_id="tests", excluded_queue_names=[])
+        self.thread = threading.Thread(target=self._run, name="task-worker", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            self.worker.run()
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        """Stop once the task in progress, if any, has ended."""
+        self.worker.running = False
+        self.thread.join(OUTCOME_TIMEOUT)
+        assert not self.thread.is_alive(), "the task worker is still running a task"
+
+
 @pytest.fixture
 def live_db(django_db_blocker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             ) -> Iterator[None]:
-    """Committed data, visible to every thread; each import's threads finished at the end."""
-    from serialtrack.web import jobs
-
+    """Committed data, visible to every thread; no task worker (see `worker`)."""
     monkeypatch.setenv("SERIALTRACK_UPLOAD_DIR", str(tmp_path / "uploads"))
 
     if backend() == "postgresql":
-        try:
-            yield
-        finally:
-            _wait_for_threads(jobs)
+        yield
         return
     from django.conf import settings
     from django.core.management import call_command
@@ -66,15 +96,19 @@ def live_db(django_db_blocker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPa
             call_command("migrate", verbosity=0, interactive=False)
             yield
         finally:
-            _wait_for_threads(jobs)
             conn.close()
             conn.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = saved_name
             conn.connection = saved_connection
 
 
-def _wait_for_threads(jobs: Any) -> None:
-    for job_id in list(jobs._threads):
-        assert jobs.wait(job_id, OUTCOME_TIMEOUT), f"import #{job_id} still running"
+@pytest.fixture
+def worker(live_db: None) -> Iterator[ThreadWorker]:
+    """A task worker running queued imports; stopped at the end, once its import has ended."""
+    running = ThreadWorker()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture
@@ -161,9 +195,9 @@ def xlsx(rows: list[list[Any]]) -> bytes:
 # -- imports -------------------------------------------------------------------------------------
 
 @in_process
-def test_a_good_csv_posts_in_the_background(shop: dict[str, Any], tmp_path: Path) -> None:
+def test_a_good_csv_posts_in_the_background(shop: dict[str, Any], worker: ThreadWorker,
+                                            tmp_path: Path) -> None:
     from serialtrack.inventory.models import Document, StockQuantity, Unit
-    from serialtrack.web import jobs
 
     client = client_for("carla", "clerk")
     body = (HEADER + "".join(f"HT-1,HT-{n:04d},,,120.00,WH1,,\n" for n in range(1, 201))
@@ -186,12 +220,13 @@ def test_a_good_csv_posts_in_the_background(shop: dict[str, Any], tmp_path: Path
     page = client.get(f"/imports/{job_id}/").content.decode()
     assert all(f'href="/documents/{n}"' in page for n in numbers)
     assert "delivery 4711.csv" in client.get("/import/").content.decode()  # recent imports
-    assert jobs.wait(job_id, OUTCOME_TIMEOUT)
-    assert list((tmp_path / "uploads").iterdir()) == []  # the upload is not kept
+    # the upload is not kept (removed by the worker right after the outcome)
+    wait_until(lambda: list((tmp_path / "uploads").iterdir()) == [], "the upload to go", 10)
 
 
 @in_process
-def test_an_xlsx_with_a_bad_row_in_the_middle_posts_nothing(shop: dict[str, Any]) -> None:
+def test_an_xlsx_with_a_bad_row_in_the_middle_posts_nothing(shop: dict[str, Any],
+                                                            worker: ThreadWorker) -> None:
     from serialtrack.web.models import ImportJob
 
     client = client_for("mona", "manager")
@@ -217,7 +252,7 @@ def test_an_xlsx_with_a_bad_row_in_the_middle_posts_nothing(shop: dict[str, Any]
 
 
 @in_process
-def test_an_opening_balance_posts_adjustments(shop: dict[str, Any]) -> None:
+def test_an_opening_balance_posts_adjustments(shop: dict[str, Any], worker: ThreadWorker) -> None:
     from serialtrack.inventory.models import Document
 
     client = client_for("otto", "manager")
@@ -233,9 +268,10 @@ def test_an_opening_balance_posts_adjustments(shop: dict[str, Any]) -> None:
 
 @in_process
 def test_progress_shows_while_the_import_holds_the_database(
-        shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+        shop: dict[str, Any], worker: ThreadWorker, monkeypatch: pytest.MonkeyPatch) -> None:
     """The import is held mid-file by its own progress callback — inside its transaction, which on
-    SQLite holds the one write lock: the page still answers and shows the rows read so far."""
+    SQLite holds the one write lock: the page still answers and shows the rows read so far. On
+    PostgreSQL a second import runs beside it (given a second task worker)."""
     from serialtrack import imports
 
     monkeypatch.setattr(imports, "CHUNK", 500)
@@ -275,7 +311,11 @@ def test_progress_shows_while_the_import_holds_the_database(
             assert second.status_code == 422
             assert f"import #{job_id} (big.csv) is still running" in second.content.decode()
         else:
-            assert outcome(client, job_id_of(second))[0] == "posted"
+            second_worker = ThreadWorker()
+            try:
+                assert outcome(client, job_id_of(second))[0] == "posted"
+            finally:
+                second_worker.stop()
     finally:
         release.set()
     status, html = outcome(client, job_id)
@@ -285,11 +325,14 @@ def test_progress_shows_while_the_import_holds_the_database(
 
 @in_process
 def test_an_import_whose_process_died_is_not_left_running(shop: dict[str, Any]) -> None:
+    """A running import is alive while a worker holds its lock (the kernel lets go of it when
+    the worker's process ends, however it ends)."""
     import datetime as dt
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from serialtrack.web import jobs
     from serialtrack.web.models import ImportJob, ImportStatus
 
     client = client_for("rita", "clerk")
@@ -299,14 +342,62 @@ def test_an_import_whose_process_died_is_not_left_running(shop: dict[str, Any]) 
                                    rows_read=20_000, total_rows=1_000_000, created_at=long_ago,
                                    heartbeat_at=long_ago)
     alive = ImportJob.objects.create(user=user, filename="alive.csv", status=ImportStatus.RUNNING,
-                                     heartbeat_at=timezone.now())
-    page = client.get("/import/").content.decode()
-    assert ImportJob.objects.get(pk=job.pk).status == "failed"
-    assert ImportJob.objects.get(pk=alive.pk).status == "running"
-    assert "lost.csv" in page
-    status, html = status_of(client, job.pk)
-    assert status == "failed" and "stopped without finishing" in html
-    assert "hx-trigger" not in html
+                                     created_at=long_ago, heartbeat_at=long_ago)
+    for each in (job, alive):  # their uploads, as start_import left them
+        jobs.job_folder(each).mkdir(parents=True)
+        (jobs.job_folder(each) / jobs.LOCK_FILE).touch()
+    held = os.open(jobs.job_folder(alive) / jobs.LOCK_FILE, os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as its worker does while it runs the import
+    try:
+        page = client.get("/import/").content.decode()
+        assert ImportJob.objects.get(pk=job.pk).status == "failed"
+        assert ImportJob.objects.get(pk=alive.pk).status == "running"
+        assert "lost.csv" in page
+        status, html = status_of(client, job.pk)
+        assert status == "failed" and "stopped without finishing" in html
+        assert "hx-trigger" not in html
+        assert not jobs.job_folder(job).exists()  # its upload is removed
+        assert status_of(client, alive.pk)[0] == "running"
+    finally:
+        os.close(held)
+    assert status_of(client, alive.pk)[0] == "failed"  # its worker let go without finishing
+
+
+def live_db_url() -> str:
+    """The URL of the database `live_db` set up, for a subprocess."""
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if backend() == "sqlite":
+        return f"sqlite:///{name}"
+    return f"{os.environ['SERIALTRACK_DATABASE_URL'].rpartition('/')[0]}/{name}"
+
+
+@in_process
+def test_serialtrack_worker_runs_a_queued_import(shop: dict[str, Any]) -> None:
+    """With no task worker running, an upload waits, queued (and says so); `serialtrack worker`
+    runs it (`--batch`: what is queued, then exit)."""
+    from serialtrack.inventory.models import Unit
+
+    client = client_for("wes", "clerk")
+    body = HEADER + "HT-1,W-1,,,,WH1,,\nHT-1,W-2,,,,WH1,,\n"
+    job_id = job_id_of(upload(client, "queued.csv", body.encode()))
+    time.sleep(0.5)
+    status, html = status_of(client, job_id)
+    assert status == "queued" and "Waiting for a task worker" in html
+    assert 'hx-trigger="every 1s"' in html
+
+    env = {**os.environ, "SERIALTRACK_DATABASE_URL": live_db_url()}
+    env.pop("SERIALTRACK_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "serialtrack", "worker", "--batch", "--json"],
+                          env=env, capture_output=True, text=True, timeout=OUTCOME_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["batch"] is True
+    status, html = status_of(client, job_id)
+    assert status == "posted", html
+    assert "2 rows as 1 document" in html
+    assert sorted(Unit.objects.filter(product__sku="HT-1").values_list("serial", flat=True)) == [
+        "W-1", "W-2"]
 
 
 @in_process

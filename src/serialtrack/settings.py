@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "serialtrack.inventory",
     "serialtrack.accounts",
     "serialtrack.api",
@@ -97,6 +99,10 @@ STATIC_ROOT = os.environ.get("SERIALTRACK_STATIC_ROOT") or None  # only for coll
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Background work (web imports) through Django's tasks API (the django-tasks backport), queued
+# in the database and run by `serialtrack worker` (`serialtrack serve` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -1,5 +1,5 @@
-"""WSGI entry point, for any WSGI server (`serialtrack serve` runs uWSGI with
-`serialtrack.served`, which wraps this application)."""
+"""WSGI entry point, for any WSGI server (`serialtrack serve` runs gunicorn with it, configured
+by `serialtrack.server`)."""
 
 import os
 

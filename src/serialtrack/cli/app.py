@@ -449,14 +449,15 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", envvar="SERIALTRACK_WORKERS",
-                                         help="Server worker processes.")] = 2,
+                                         help="Web worker processes.")] = 2,
     timeout: Annotated[int, typer.Option(
         "--timeout", envvar="SERIALTRACK_REQUEST_TIMEOUT",
         help="Seconds one request may take before its worker is restarted (a 1,000,000-serial "
              "receipt in one request, or a large upload, takes minutes).")] = 600,
     as_json: JsonOpt = False,
 ) -> None:
-    """Serve the REST API and the web pages with uWSGI, a production server."""
+    """Serve the REST API and the web pages with gunicorn, and run background work (web
+    imports) in one task worker beside them."""
     from django.conf import settings
 
     from serialtrack.accounts.services import ensure_first_admin
@@ -476,12 +477,35 @@ def serve(
 
     emit(info, as_json, render)
     sys.stdout.flush()
-    # serialtrack.server: uWSGI and its settings (access log, closing, the URL map loaded at
-    # start, SQLite's WAL checkpoint off the request path).
-    from serialtrack.server import command
+    # gunicorn with serialtrack.server as its configuration (the access log, the URL map loaded
+    # at start, SQLite's WAL checkpoint off the request path, the task worker beside it).
+    os.execv(sys.executable, [
+        sys.executable, "-m", "gunicorn", "--config", "python:serialtrack.server",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--timeout", str(timeout)])
 
-    args = command(host, port, workers, timeout)
-    os.execv(sys.executable, args)
+
+@app.command()
+@command
+def worker(
+    batch: Annotated[bool, typer.Option(
+        "--batch", help="Run what is queued, then exit (instead of waiting for more).")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", help="Seconds between looks at an empty queue.")] = 1.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run background work (web imports) as it is queued: one task worker, alone (`serialtrack
+    serve` starts one itself). Its log goes to standard error; SIGTERM stops it after the task
+    in progress."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from serialtrack.database import describe
+
+    emit({"database": describe(settings.DATABASES["default"]), "batch": batch}, as_json,
+         lambda d: out.print(f"serialtrack task worker · {d['database']}", highlight=False))
+    sys.stdout.flush()
+    call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=False,
+                 stdout=sys.stderr)
 
 
 _postings_added: list[bool] = []

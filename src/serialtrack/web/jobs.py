@@ -2,48 +2,47 @@
 
 `start_import` keeps the upload in a folder of its own (under `SERIALTRACK_UPLOAD_DIR`, default
 `<temp>/serialtrack-uploads`; the original file name is kept, it becomes the receipts'
-reference), records an `ImportJob` and starts a daemon thread in the serving process. The
-server runs uWSGI worker processes with threads enabled: the thread lives in the worker that
-took the upload, beside its request loop. Stopping or restarting the server ends it mid-way; the
-database then rolls the import's transaction back, and the job, no longer showing signs of life,
-is marked failed the next time a page shows it (`refresh`).
+reference), records an `ImportJob` and enqueues `run_import` through Django's tasks API (the
+django-tasks backport, its database backend). A task worker runs it: `serialtrack serve` starts
+one beside its web workers, `serialtrack worker` runs one alone. The worker reads the upload from
+the same folder, so web and task workers share it (one machine, or a shared volume).
 
-Two threads per import:
+The import (`imports.import_receipts`) is one transaction, all or nothing. Its progress (rows
+read) goes where the page can read it while that transaction is open. PostgreSQL: into the job's
+row, on a second connection of the worker (row locks: the import never touches that row).
+SQLite: the import holds the database's single write lock for its whole transaction, so any other
+write would wait for it; progress goes to `progress.json` beside the upload instead (written
+whole, by rename), and the job's row is written only before the import's transaction starts and
+after it ends. With SQLite one web import runs at a time (a second one is refused until the
+first ends).
 
-- the *import* thread runs `imports.import_receipts` (one transaction, all or nothing) on its own
-  database connection; its progress callback only stores the rows read in memory;
-- the *heartbeat* thread writes those rows and the time, once a second (bounded, however fast
-  rows are read, and also while the import posts, when no callback fires).
-
-Where the heartbeat goes depends on the database. PostgreSQL: into the job's row, on the
-heartbeat thread's own connection (row locks: the import never touches that row while it runs).
-SQLite: the import holds the database's single write lock for its whole transaction, so any
-other write would wait for it (and time out); the heartbeat goes to `progress.json` beside the
-upload instead, written whole (rename), readable by every worker of the server — SQLite is one
-machine. The job's row is written only before the import's transaction starts and after it
-ends. With SQLite one web import runs at a time (a second one is refused until the first ends).
+Whether a running import is still alive is the operating system's answer, not a heartbeat: the
+worker holds an exclusive lock (flock) on `running.lock` in the job's folder while it runs the
+import, and the kernel releases it when the worker ends, however it ends. A job shown as running
+whose lock nobody holds has lost its worker (stopped or killed mid-import: the database rolled
+the import back) and is marked failed the next time a page shows it (`refresh`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import datetime as dt
+import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.utils import timezone
+from django_tasks import task
 from openpyxl.utils.exceptions import InvalidFileException
 
 from serialtrack import imports
@@ -54,10 +53,9 @@ from serialtrack.web.models import ImportJob, ImportStatus
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".xlsx")
-HEARTBEAT_SECONDS = 1.0
-STALE_AFTER = dt.timedelta(seconds=60)  # no sign of life for this long: the import is dead
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
-_threads: dict[int, threading.Thread] = {}
+LOCK_FILE = "running.lock"
+PROGRESS_FILE = "progress.json"
 
 
 def upload_root() -> Path:
@@ -83,7 +81,7 @@ def _safe_name(name: str) -> str:
 
 def start_import(filename: str, chunks: Iterable[bytes], *, user: Any, supplier: str | None = None,
                  opening_balance: bool = False) -> ImportJob:
-    """Keep the upload, record the job, start it in the background; refused (nothing kept) for
+    """Keep the upload, record the job, queue it for a task worker; refused (nothing kept) for
     a file that is neither CSV nor XLSX, or, on SQLite, while another import runs."""
     name = _safe_name(filename or "")
     if Path(name).suffix not in SUFFIXES:
@@ -105,116 +103,126 @@ def start_import(filename: str, chunks: Iterable[bytes], *, user: Any, supplier:
         with (folder / name).open("wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
-    except OSError as exc:
+        (folder / LOCK_FILE).touch()
+        run_import.enqueue(job.pk)
+    except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        _finish(job.pk, ImportStatus.FAILED, message=f"could not keep the upload: {exc}")
+        _finish(job.pk, ImportStatus.FAILED, message=f"could not queue the import: {exc}")
         raise
-    thread = threading.Thread(target=_run, args=(job.pk, folder), name=f"serialtrack-import-{job.pk}",
-                              daemon=True)
-    _threads[job.pk] = thread
-    thread.start()
     return job
 
 
-def wait(job_id: int, timeout: float) -> bool:
-    """Wait for a job this process started to end (its threads gone); whether it has."""
-    thread = _threads.get(job_id)
-    if thread is None:
-        return True
-    thread.join(timeout)
-    if thread.is_alive():
-        return False
-    _threads.pop(job_id, None)
-    return True
+# -- running (in a task worker) ------------------------------------------------------------------
 
-
-# -- running -------------------------------------------------------------------------------------
-
-@dataclass
-class _Progress:
-    rows: int = 0
-
-
-def _run(job_id: int, folder: Path) -> None:
-    """The heartbeat thread: start the import thread, report its progress once a second until it
-    ends, then remove the upload."""
-    progress = _Progress()
-    worker = threading.Thread(target=_import, args=(job_id, folder, progress),
-                              name=f"serialtrack-import-{job_id}-post", daemon=True)
+@task()
+def run_import(job_id: int) -> str:
+    """The import of job `job_id`, run by a task worker: the whole import on the worker's
+    connection (one transaction), its progress as the module docstring says, then its outcome
+    in the job's row; the upload is removed at the end. Returns the job's final status."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.QUEUED:
+        return job.status if job is not None else "gone"  # ended meanwhile (e.g. marked failed)
+    folder = job_folder(job)
     try:
-        worker.start()
-        while True:
-            _beat(job_id, folder, progress.rows)
-            worker.join(HEARTBEAT_SECONDS)
-            if not worker.is_alive():
-                break
-    except Exception:
-        log.exception("import #%s: heartbeat failed", job_id)
-        worker.join()
+        lock = os.open(folder / LOCK_FILE, os.O_RDWR)
+    except FileNotFoundError:  # the upload is gone: nothing left to import
+        _finish(job_id, ImportStatus.FAILED,
+                message="the uploaded file was no longer there: upload it again")
+        return ImportStatus.FAILED
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the outcome is written (or this ends)
+        _import(job, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        connection.close()
-        _threads.pop(job_id, None)
+        os.close(lock)  # releases the lock
+    return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
 
 
-def _beat(job_id: int, folder: Path, rows: int) -> None:
-    now = timezone.now()
-    if connection.vendor == "sqlite":
-        _write_progress_file(folder, rows, now)
+def _worker_alive(job: ImportJob) -> bool:
+    """Whether a worker holds the running job's lock (see the module docstring)."""
+    try:
+        fd = os.open(job_folder(job) / LOCK_FILE, os.O_RDONLY)
+    except OSError:  # no folder: nobody is importing it
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _import(job: ImportJob, folder: Path) -> None:
+    path = folder / job.filename
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, total_rows=estimate_rows(path), heartbeat_at=timezone.now())
+    rows_read = 0
+    report = _ProgressReport(job.pk, folder)
+
+    def progress(rows: int) -> None:
+        nonlocal rows_read
+        rows_read = rows
+        report(rows)
+
+    try:
+        result = imports.import_receipts(path, user=job.user, supplier=job.supplier or None,
+                                         opening_balance=job.opening_balance, progress=progress)
+    except Refused as exc:
+        _finish(job.pk, ImportStatus.REFUSED, rows=rows_read,
+                problems=[_problem(p) for p in exc.problems], message=exc.summary())
+    except (UnicodeDecodeError, csv.Error, OSError, zipfile.BadZipFile,
+            InvalidFileException) as exc:  # not a readable CSV or XLSX file
+        _finish(job.pk, ImportStatus.REFUSED, rows=rows_read, problems=[_problem(
+            Problem("invalid", f"cannot read {job.filename}: {exc}", field="file"))],
+            message=f"cannot read {job.filename}")
+    except Exception as exc:
+        log.exception("import #%s failed", job.pk)
+        _finish(job.pk, ImportStatus.FAILED, rows=rows_read,
+                message=f"unexpected failure ({type(exc).__name__}): nothing was posted")
     else:
-        ImportJob.objects.filter(pk=job_id, status__in=ACTIVE).update(rows_read=rows,
-                                                                     heartbeat_at=now)
+        _finish(job.pk, ImportStatus.POSTED, rows=result.rows,
+                documents=_posted(result.documents))
+    finally:
+        report.close()
 
 
-def _write_progress_file(folder: Path, rows: int, now: dt.datetime) -> None:
-    temporary = folder / f".progress.{threading.get_ident()}.tmp"
+class _ProgressReport:
+    """Rows read so far, where the page reads them while the import's transaction is open: the
+    job's row on a second connection (PostgreSQL), `progress.json` beside the upload (SQLite)."""
+
+    def __init__(self, job_id: int, folder: Path) -> None:
+        self.job_id = job_id
+        self.folder = folder
+        self.side: Any = None
+        if connection.vendor != "sqlite":
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, rows: int) -> None:
+        now = timezone.now()
+        if self.side is None:
+            temporary = self.folder / f".{PROGRESS_FILE}.tmp"
+            with contextlib.suppress(OSError):  # progress only: the import goes on without it
+                temporary.write_text(json.dumps({"rows": rows, "at": now.isoformat()}))
+                os.replace(temporary, self.folder / PROGRESS_FILE)
+            return
+        try:
+            with self.side.cursor() as cursor:
+                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_read = %s, "
+                               "heartbeat_at = %s WHERE id = %s", [rows, now, self.job_id])
+        except DatabaseError:  # progress only: the import goes on without it
+            log.warning("import #%s: progress not recorded", self.job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def _rows_read_file(folder: Path) -> int | None:
     try:
-        temporary.write_text(json.dumps({"rows": rows, "heartbeat": now.isoformat()}))
-        os.replace(temporary, folder / "progress.json")
-    except OSError:  # the folder is gone: the job has ended
-        pass
-
-
-def _read_progress_file(folder: Path) -> tuple[int, dt.datetime] | None:
-    try:
-        data = json.loads((folder / "progress.json").read_text())
-        return int(data["rows"]), dt.datetime.fromisoformat(data["heartbeat"])
+        return int(json.loads((folder / PROGRESS_FILE).read_text())["rows"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _import(job_id: int, folder: Path, progress: _Progress) -> None:
-    """The import thread: the whole import on this thread's own connection, then its outcome."""
-    try:
-        job = ImportJob.objects.select_related("user").get(pk=job_id)
-        path = folder / job.filename
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.RUNNING, total_rows=estimate_rows(path),
-            heartbeat_at=timezone.now())
-
-        def read(rows: int) -> None:
-            progress.rows = rows
-
-        try:
-            result = imports.import_receipts(path, user=job.user, supplier=job.supplier or None,
-                                             opening_balance=job.opening_balance, progress=read)
-        except Refused as exc:
-            _finish(job_id, ImportStatus.REFUSED, rows=progress.rows,
-                    problems=[_problem(p) for p in exc.problems], message=exc.summary())
-        except (UnicodeDecodeError, csv.Error, OSError, zipfile.BadZipFile,
-                InvalidFileException) as exc:  # not a readable CSV or XLSX file
-            _finish(job_id, ImportStatus.REFUSED, rows=progress.rows, problems=[_problem(
-                Problem("invalid", f"cannot read {job.filename}: {exc}", field="file"))],
-                message=f"cannot read {job.filename}")
-        else:
-            _finish(job_id, ImportStatus.POSTED, rows=result.rows,
-                    documents=_posted(result.documents))
-    except Exception as exc:
-        log.exception("import #%s failed", job_id)
-        _finish(job_id, ImportStatus.FAILED, rows=progress.rows,
-                message=f"unexpected failure ({type(exc).__name__}): nothing was posted")
-    finally:
-        connection.close()
 
 
 def _finish(job_id: int, status: str, *, rows: int | None = None,
@@ -291,22 +299,20 @@ def _xlsx_rows(path: Path) -> int | None:
 # -- reading -------------------------------------------------------------------------------------
 
 def refresh(job: ImportJob) -> ImportJob:
-    """The job as it is now: on SQLite its progress comes from the heartbeat file; an active
-    job without a sign of life for STALE_AFTER is marked failed (its process is gone, and with
-    it the import's open transaction)."""
-    if not job.active:
+    """The job as it is now: on SQLite a running job's rows read come from its progress file; a
+    running job whose worker is gone (nobody holds its lock) is marked failed (its process
+    ended, and with it the import's open transaction)."""
+    if job.status != ImportStatus.RUNNING:
         return job
     if connection.vendor == "sqlite":
-        beat = _read_progress_file(job_folder(job))
-        if beat is not None:
-            job.rows_read, job.heartbeat_at = max(job.rows_read, beat[0]), beat[1]
-    last = max(t for t in (job.heartbeat_at, job.created_at) if t is not None)
-    if timezone.now() - last > STALE_AFTER:
-        message = (f"the import stopped without finishing (no sign of life since "
-                   f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S}: the server was stopped or "
-                   "restarted). An import posts all or nothing: check the recent documents, "
-                   "then upload the file again")
-        ImportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        rows = _rows_read_file(job_folder(job))
+        if rows is not None:
+            job.rows_read = max(job.rows_read, rows)
+    if not _worker_alive(job):
+        message = ("the import stopped without finishing (its worker was stopped or restarted). "
+                   "An import posts all or nothing: check the recent documents, then upload the "
+                   "file again")
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
             status=ImportStatus.FAILED, finished_at=timezone.now(), message=message)
         shutil.rmtree(job_folder(job), ignore_errors=True)
         job.refresh_from_db()

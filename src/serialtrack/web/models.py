@@ -1,9 +1,10 @@
-"""The web pages' own table: imports run in the background, one row per uploaded file.
+"""The web pages' own table: imports run in the background (by a task worker), one row per
+uploaded file.
 
 The row holds what a page needs to show the import (who, which file, options), its state and,
 once it ends, its outcome: the documents posted, or every bad row. Progress while it runs (rows
-read, the last sign of life) is written here on PostgreSQL; on SQLite the import holds the one
-write lock for its whole transaction, so progress goes to a small file beside the upload (see
+read, and when) is written here on PostgreSQL; on SQLite the import holds the one write lock for
+its whole transaction, so progress goes to a small file beside the upload (see
 `serialtrack.web.jobs`)."""
 
 from __future__ import annotations
