@@ -124,7 +124,11 @@ def change_product(request: HttpRequest, sku: str, payload: s.ProductPatch) -> d
 
 
 def _warehouse(w: Warehouse) -> dict[str, Any]:
-    return {"code": w.code, "name": w.name, "bins": [loc.code for loc in w.bins]}
+    """With its bins by code: as the list prefetched them, else read now."""
+    bins = getattr(w, "bins", None)
+    if bins is None:
+        bins = w.locations.order_by("code")
+    return {"code": w.code, "name": w.name, "bins": [loc.code for loc in bins]}
 
 
 @catalog_router.get("/warehouses", auth=VIEWER, response=list[s.WarehouseOut])
@@ -134,14 +138,13 @@ def list_warehouses(request: HttpRequest) -> list[dict[str, Any]]:
 
 @catalog_router.post("/warehouses", auth=MANAGER, response={201: s.WarehouseOut})
 def add_warehouse(request: HttpRequest, payload: s.WarehouseIn) -> Status[dict[str, Any]]:
-    created = catalog.create_warehouse(payload.code, payload.name)
-    return Status(201, _warehouse(listed.warehouses().get(pk=created.pk)))
+    return Status(201, _warehouse(catalog.create_warehouse(payload.code, payload.name)))
 
 
 @catalog_router.post("/warehouses/{code}/bins", auth=MANAGER, response={201: s.WarehouseOut})
 def add_bin(request: HttpRequest, code: str, payload: s.BinIn) -> Status[dict[str, Any]]:
     catalog.create_bin(code, payload.code)
-    return Status(201, _warehouse(listed.warehouses().get(pk=catalog.get_warehouse(code).pk)))
+    return Status(201, _warehouse(catalog.get_warehouse(code)))
 
 
 def _party(p: Party) -> dict[str, Any]:
