@@ -53,6 +53,7 @@ def create_product(
     warranty_days: int = 0,
     gtin: str | None = None,
     serial_template: str = "",
+    unicode_serials: bool = False,
 ) -> Product:
     sku = sku.strip()
     problems: list[Problem] = []
@@ -98,6 +99,7 @@ def create_product(
     return Product.objects.create(
         sku=sku, name=name.strip() or sku, tracking=tracking, serial_pattern=serial_pattern,
         warranty_days=warranty_days, gtin=gtin or None, serial_template=serial_template,
+        unicode_serials=unicode_serials,
     )
 
 
