@@ -37,7 +37,7 @@ demo: install
 test: lint browser test-sqlite test-postgres
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 test-sqlite: install browser
 	SERIALTRACK_DATABASE_URL= $(BIN)/pytest -n 2
@@ -46,7 +46,7 @@ test-postgres: install browser
 	SERIALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2
 
 bench: install
-	$(BIN)/python -m serialtrack.bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -181,3 +181,20 @@ class Cli:
 @pytest.fixture
 def cli(fresh_db_url: str, tmp_path: Path) -> Cli:
     return Cli(fresh_db_url, tmp_path)
+
+
+def routes_table() -> list[tuple[str, str, str | None]]:
+    """(method, path, role) for every operation the API serves, read from the API itself."""
+    from serialtrack.api import routes  # noqa: F401 - registers the routes
+    from serialtrack.api.core import ROLE_ATTR, api
+
+    table = []
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for op in view.operations:
+                needed = {getattr(cb, ROLE_ATTR, None) for cb in (op.auth_callbacks or [])}
+                assert len(needed) <= 1, (path, needed)
+                for method in op.methods:
+                    full = "/api/" + (prefix + path).lstrip("/")
+                    table.append((method, full, needed.pop() if needed else None))
+    return table

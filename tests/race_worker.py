@@ -14,7 +14,7 @@ def clerk(url: str, name: str, kind: str, rounds: list[list[str]], barrier: Any,
 
     django.setup()
     from serialtrack import posting
-    from serialtrack.posting.errors import Refused
+    from serialtrack.errors import Refused
 
     user = posting.system_user(name)
     for index, serials in enumerate(rounds):

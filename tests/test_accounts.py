@@ -26,8 +26,8 @@ from django.utils import timezone
 from serialtrack.accounts import services
 from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import ROLES, has_role, role_of, set_role
+from serialtrack.errors import InvalidInput, NotFound
 from serialtrack.posting import system_user
-from serialtrack.posting.errors import InvalidInput, NotFound
 from tests.conftest import Cli, new_database
 
 PASSWORD = "correct horse battery staple"
@@ -338,7 +338,7 @@ def run_python(url: str, cwd: Path, code: str) -> Any:
     is JSON."""
     env = dict(os.environ, SERIALTRACK_DATABASE_URL=url)
     env.pop("SERIALTRACK_DEBUG", None)
-    script = "from serialtrack.cli.app import bootstrap\nbootstrap()\nimport json\n" + code
+    script = "from serialtrack.cli.common import bootstrap\nbootstrap()\nimport json\n" + code
     proc = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

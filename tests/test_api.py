@@ -12,8 +12,8 @@ from django.test import Client
 
 from serialtrack.accounts.services import create_token, create_user
 from serialtrack.api import routes  # noqa: F401 - registers the routes
-from serialtrack.api.core import ROLE_ATTR, api
 from serialtrack.inventory.models import Document, Movement, Unit
+from tests.conftest import routes_table
 
 ROLES = ("viewer", "clerk", "manager", "admin")
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login")}
@@ -41,20 +41,6 @@ def users(db: Any) -> dict[str, Api]:
         clients[name] = Api(raw)
     clients["anonymous"] = Api()
     return clients
-
-
-def routes_table() -> list[tuple[str, str, str | None]]:
-    """(method, path, role) for every operation the API serves, read from the API itself."""
-    table = []
-    for prefix, router in api._routers:
-        for path, view in router.path_operations.items():
-            for op in view.operations:
-                needed = {getattr(cb, ROLE_ATTR, None) for cb in (op.auth_callbacks or [])}
-                assert len(needed) <= 1, (path, needed)
-                for method in op.methods:
-                    full = "/api/" + (prefix + path).lstrip("/")
-                    table.append((method, full, needed.pop() if needed else None))
-    return table
 
 
 def concrete(path: str) -> str:

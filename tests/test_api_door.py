@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from serialtrack.accounts.models import ApiToken
 from serialtrack.accounts.services import create_token, create_user, revoke_token
-from serialtrack.posting.serials import shown
-from tests.conftest import backend
-from tests.test_api import ROLES, Api, concrete, routes_table, users  # noqa: F401 - the fixture
+from serialtrack.serials import shown
+from tests.conftest import backend, routes_table
+from tests.test_api import ROLES, Api, concrete, users  # noqa: F401 - the fixture
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 PASSWORD = "correct horse battery"

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from serialtrack import catalog, posting
-from serialtrack.posting import errors
+from serialtrack import catalog, errors, posting
 from tests.test_invariants import SERIALS, receive, refused, ship
 
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import SerialAlias, Unit
-from serialtrack.posting import errors
 from tests.test_invariants import SERIALS, receive, refused, ship
 
 

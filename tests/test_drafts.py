@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from serialtrack import catalog, posting
+from serialtrack import catalog, errors, posting
 from serialtrack.inventory.models import DraftLine, DraftSerial, Unit
-from serialtrack.posting import drafts, errors
+from serialtrack.posting import drafts
 from tests.test_scans import GTIN, datamatrix
 
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from serialtrack import catalog, posting
+from serialtrack import catalog, errors, posting
 from serialtrack.inventory.models import Unit
-from serialtrack.posting import errors
 from tests.conftest import Cli
 from tests.test_concurrency import race
 from tests.test_invariants import refused

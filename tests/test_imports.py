@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from serialtrack import errors
 from serialtrack.imports import import_receipts
 from serialtrack.inventory.models import StockQuantity, Unit
-from serialtrack.posting import errors
 from tests.conftest import Cli, snapshot
 
 HEADER = "product,serial,lot,expiry,cost,warehouse,bin,quantity\n"
@@ -60,6 +60,23 @@ def test_a_bad_row_in_the_middle_posts_nothing_and_names_it(shop: dict, user: An
     by_row = {p.line: p.message for p in exc.value.problems}
     assert "row 502" in by_row[502] and "earlier row" in by_row[502]
     assert "unknown product 'NOPE'" in by_row[503]
+
+
+def test_a_serial_taken_is_refused_as_the_receipt_refuses_it(shop: dict, user: Any,
+                                                              tmp_path: Path) -> None:
+    """The same rule answers the same at every door: an import of a serial already received,
+    or twice in the file, is a duplicate serial, as a receipt of it is."""
+    from serialtrack import posting
+
+    posting.receive(warehouse="WH1", product="HT-1", serials=["OLD-1"], user=user)
+    path = write(tmp_path, "HT-1,OLD-1,,,,WH1,,\nHT-1,N-1,,,,WH1,,\nHT-1,N-1,,,,WH1,,\n")
+    with pytest.raises(errors.DuplicateSerial) as exc:
+        import_receipts(path, user=user)
+    assert [(p.code, p.serial, p.line) for p in exc.value.problems] == [
+        ("duplicate_serial", "OLD-1", 2), ("duplicate_serial", "N-1", 4)]
+    with pytest.raises(errors.DuplicateSerial) as direct:
+        posting.receive(warehouse="WH1", product="HT-1", serials=["OLD-1"], user=user)
+    assert direct.value.problems[0].code == exc.value.problems[0].code
 
 
 def test_unknown_bin_and_warehouse(shop: dict, user: Any, tmp_path: Path) -> None:

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from serialtrack import catalog, posting
+from serialtrack import catalog, errors, posting
 from serialtrack.inventory.models import Movement, Unit
-from serialtrack.posting import errors
 from tests.conftest import snapshot
 
 SERIALS = [f"device-{n:05d}" for n in range(121, 126)]

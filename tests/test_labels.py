@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from serialtrack import catalog, posting
 from serialtrack.api import labels as api_labels  # noqa: F401 - registers the routes
 from serialtrack.api.core import ROLE_ATTR, api
+from serialtrack.errors import InvalidInput, NotFound, Refused
 from serialtrack.gs1 import parse_scan
 from serialtrack.labels import (
     LAYOUTS,
@@ -37,7 +38,6 @@ from serialtrack.labels import (
     render_sheet,
     units_for,
 )
-from serialtrack.posting.errors import InvalidInput, NotFound, Refused
 
 GTIN = "04006381333931"
 EXPIRY = dt.date(2027, 3, 31)

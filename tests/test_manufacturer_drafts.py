@@ -11,9 +11,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import DraftSerial, Unit
-from serialtrack.posting import drafts, errors
+from serialtrack.posting import drafts
 from serialtrack.posting.generated import preview
 from tests.conftest import snapshot
 from tests.test_api import Api, users  # noqa: F401 - the fixture

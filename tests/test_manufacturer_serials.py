@@ -14,11 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, errors, posting, queries
 from serialtrack.imports import import_receipts
 from serialtrack.inventory.models import Unit
 from serialtrack.labels import LAYOUTS, render_sheet, units_for
-from serialtrack.posting import errors
 from serialtrack.posting.generated import preview
 from tests.conftest import Cli, snapshot
 from tests.test_api import Api, users  # noqa: F401 - the fixture

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import Document, Lot, Movement, StockQuantity
-from serialtrack.posting import errors
 from tests.test_invariants import refused
 
 EARLY = dt.date(2026, 12, 31)

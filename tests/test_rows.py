@@ -1,4 +1,4 @@
-"""`queries.rows`: the instances a hot path builds from its own statement's rows (the token's
+"""`serialtrack.rows`: the instances a hot path builds from its own statement's rows (the token's
 user, the open draft with its line and product) behave as the instances the ORM builds."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models.signals import post_init
 from serialtrack.accounts.services import authenticate_token, create_token, create_user
 from serialtrack.inventory.models import Product
 from serialtrack.posting import drafts
-from serialtrack.queries.rows import loaded
+from serialtrack.rows import loaded
 
 
 def _row(obj: Model) -> tuple[list[str], list[Any]]:

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import Unit
-from serialtrack.posting import errors
 from tests.conftest import Cli
 from tests.test_invariants import refused
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from serialtrack.posting.errors import InvalidInput, InvalidSerial, Refused
-from serialtrack.posting.serials import (
+from serialtrack.errors import InvalidInput, InvalidSerial, Refused
+from serialtrack.serials import (
     check_serials,
     clean_serials,
     expand_range,

@@ -358,8 +358,8 @@ def test_hold_and_repair_drafts_are_judged_by_their_engine_entries(shop: dict, u
 
 
 def test_a_draft_names_an_operation_that_fits_its_kind(shop: dict, user: Any) -> None:
+    from serialtrack.errors import InvalidInput
     from serialtrack.posting import drafts
-    from serialtrack.posting.errors import InvalidInput
 
     cases = [({"kind": "adjustment"}, "operation"),
              ({"kind": "repair", "operation": "hold"}, "operation"),

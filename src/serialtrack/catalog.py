@@ -6,6 +6,13 @@ import re
 
 from django.db import transaction
 
+from serialtrack.errors import (
+    InvalidInput,
+    NotFound,
+    Problem,
+    TrackingLocked,
+    refuse,
+)
 from serialtrack.inventory.models import (
     DEFAULT_BIN,
     Document,
@@ -17,13 +24,7 @@ from serialtrack.inventory.models import (
     Unit,
     Warehouse,
 )
-from serialtrack.posting.errors import (
-    InvalidInput,
-    NotFound,
-    Problem,
-    TrackingLocked,
-    refuse,
-)
+from serialtrack.serials import template_problem
 
 
 def gtin_problem(gtin: str) -> Problem | None:
@@ -74,8 +75,6 @@ def create_product(
             problems.append(Problem("invalid", "a serial pattern needs --tracking serial",
                                     field="serial_pattern"))
     if serial_template:
-        from serialtrack.posting.generated import template_problem
-
         bad_template = template_problem(serial_template)
         if bad_template:
             problems.append(bad_template)

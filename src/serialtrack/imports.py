@@ -23,11 +23,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, Product, Tracking
 from serialtrack.posting import receipts
 from serialtrack.posting.engine import bulk_load, retrying
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
-from serialtrack.posting.serials import serial_problem, text_problem
+from serialtrack.serials import serial_problem, text_problem
 
 COLUMNS = ("product", "serial", "lot", "expiry", "cost", "warehouse", "bin", "quantity",
            "manufacturer_serial")
@@ -253,44 +253,47 @@ def _stage(rows: Iterator[tuple[int, dict[str, str]]], checker: _RowChecker,
 
 
 def _database_checks(problems: list[Problem]) -> None:
-    """Unknown places, serials repeated in the file, serials already received: set-based."""
+    """Unknown places, serials repeated in the file, serials already received: set-based. A
+    serial (or manufacturer serial) taken is refused as the receipt refuses it
+    (`duplicate_serial`)."""
     checks = [
         ("warehouse", "SELECT i.row_no, i.warehouse, i.serial FROM st_import i WHERE NOT EXISTS "
          "(SELECT 1 FROM inventory_warehouse w WHERE w.code = i.warehouse) ORDER BY i.row_no",
-         "unknown warehouse {!r}"),
+         "unknown warehouse {!r}", "invalid_row"),
         ("bin", "SELECT i.row_no, i.bin, i.serial FROM st_import i JOIN inventory_warehouse w "
          "ON w.code = i.warehouse WHERE i.bin IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
          "inventory_location l WHERE l.warehouse_id = w.id AND l.code = i.bin) ORDER BY i.row_no",
-         "unknown bin {!r}"),
+         "unknown bin {!r}", "invalid_row"),
         ("serial", "SELECT i.row_no, i.serial, i.serial FROM st_import i JOIN (SELECT product, "
          "serial, MIN(row_no) AS first_row FROM st_import WHERE serial IS NOT NULL "
          "GROUP BY product, serial HAVING COUNT(*) > 1) d ON d.product = i.product AND "
          "d.serial = i.serial AND i.row_no > d.first_row ORDER BY i.row_no",
-         "serial {!r} is already on an earlier row of this file"),
+         "serial {!r} is already on an earlier row of this file", "duplicate_serial"),
         ("serial", "SELECT i.row_no, i.serial, i.serial FROM st_import i JOIN inventory_product p "
          "ON p.sku = i.product JOIN inventory_unit u ON u.product_id = p.id AND u.serial = "
          "i.serial WHERE u.status <> 'voided' ORDER BY i.row_no",
-         "serial {!r} already exists"),
+         "serial {!r} already exists", "duplicate_serial"),
         ("manufacturer_serial", "SELECT i.row_no, i.manufacturer_serial, i.manufacturer_serial "
          "FROM st_import i JOIN (SELECT product, manufacturer_serial, MIN(row_no) AS first_row "
          "FROM st_import WHERE manufacturer_serial IS NOT NULL GROUP BY product, "
          "manufacturer_serial HAVING COUNT(*) > 1) d ON d.product = i.product AND "
          "d.manufacturer_serial = i.manufacturer_serial AND i.row_no > d.first_row "
          "ORDER BY i.row_no",
-         "manufacturer serial {!r} is already on an earlier row of this file"),
+         "manufacturer serial {!r} is already on an earlier row of this file",
+         "duplicate_serial"),
         ("manufacturer_serial", "SELECT i.row_no, i.manufacturer_serial, i.manufacturer_serial "
          "FROM st_import i JOIN inventory_product p ON p.sku = i.product JOIN inventory_unit u "
          "ON u.product_id = p.id AND u.manufacturer_serial = i.manufacturer_serial "
          "WHERE u.status <> 'voided' AND (i.serial IS NULL OR u.serial <> i.serial) "
          "ORDER BY i.row_no",
-         "manufacturer serial {!r} is already carried by another unit"),
+         "manufacturer serial {!r} is already carried by another unit", "duplicate_serial"),
     ]
     with connection.cursor() as cursor:
-        for field, sql, message in checks:
+        for field, sql, message, code in checks:
             cursor.execute(sql)
             while batch := cursor.fetchmany(5000):
                 for row_no, value, serial in batch:
-                    problems.append(Problem("invalid_row", f"row {row_no}, {field}: "
+                    problems.append(Problem(code, f"row {row_no}, {field}: "
                                             + message.format(value), line=row_no, field=field,
                                             serial=serial))
 

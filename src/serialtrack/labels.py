@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem, refuse
+from serialtrack.errors import InvalidInput, NotFound, Problem, refuse
 
 SYMBOLOGIES = ("code128", "qr", "datamatrix")
 DEFAULT_LAYOUT = "a4-3x8"
@@ -700,7 +700,7 @@ def units_for(document: str | None = None, serials: Iterable[str] | None = None,
         raise InvalidInput([Problem("invalid", "name a document, or a product with its serials or "
                                     "a serial range", field="product")])
     if range:
-        from serialtrack.posting.serials import expand_range
+        from serialtrack.serials import expand_range
 
         expanded = expand_range(range)
         if expanded is None:
@@ -728,7 +728,7 @@ def _refuse_nul(value: str, field: str) -> None:
 def _serial_texts(raw: list[str]) -> list[str]:
     """Serials as stored (trimmed), each once, in the order given; a text that cannot be a serial
     (empty, control characters, too long) is refused, naming every one."""
-    from serialtrack.posting.serials import serial_problem
+    from serialtrack.serials import serial_problem
 
     serials: dict[str, None] = {}
     problems = []

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from serialtrack.posting.errors import InvalidInput, Problem
+from serialtrack.errors import InvalidInput, Problem
 
 ROLES: tuple[str, ...] = ("viewer", "clerk", "manager", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}

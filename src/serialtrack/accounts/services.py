@@ -23,7 +23,7 @@ from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import _CACHE as ROLE_CACHE
 from serialtrack.accounts.roles import ROLES, role_of, role_problem, set_role
 from serialtrack.database import fetch
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem
+from serialtrack.errors import InvalidInput, NotFound, Problem
 
 __all__ = [
     "ROLES",
@@ -266,7 +266,7 @@ def authenticate_token(raw: str) -> Any:
 @functools.cache
 def _token_user() -> Any:
     """The user's columns in the token statement, and the user built from them."""
-    from serialtrack.queries.rows import Joined
+    from serialtrack.rows import Joined
 
     return Joined((get_user_model(), "u"))
 

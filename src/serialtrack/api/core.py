@@ -16,8 +16,8 @@ from ninja.security.session import SessionAuth
 from ninja.utils import check_csrf
 
 from serialtrack.api.guards import CheckedParser
+from serialtrack.errors import Refused
 from serialtrack.middleware import bearer_token
-from serialtrack.posting.errors import Refused
 
 log = logging.getLogger("serialtrack.api")
 PROBLEM = "application/problem+json"

@@ -3,7 +3,7 @@
 - A NUL character (U+0000) in the path or the query string, or a raw NUL byte in a body, is
   refused up front with a problem-details 400 (there is no field to name; PostgreSQL text cannot
   hold NUL, so it would otherwise surface as a server error deep inside a lookup).
-- In a JSON body, every string (keys included) is checked by `posting.serials.text_problem` as
+- In a JSON body, every string (keys included) is checked by `serials.text_problem` as
   the API parses it, after authentication: a NUL (`\\u0000`) or a lone UTF-16 surrogate
   (`\\ud800`, which cannot be encoded as UTF-8) is a 422 problem naming each field, and the
   serial when the field holds serials (`serials.3`, code `control_character` or `invalid_text`).
@@ -20,8 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from ninja.parser import Parser
 
-from serialtrack.posting.errors import InvalidInput, Problem
-from serialtrack.posting.serials import text_problem
+from serialtrack.errors import InvalidInput, Problem
+from serialtrack.serials import text_problem
 
 # Only these escapes put a NUL or a lone surrogate in a parsed JSON string (a raw NUL byte or a
 # raw encoded surrogate makes the body invalid JSON): a body without them is not walked.

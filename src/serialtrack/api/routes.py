@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import inspect
 from typing import Any
 
 from django.contrib.auth import login, logout
@@ -14,9 +15,10 @@ from django.middleware.csrf import get_token
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
-from serialtrack import catalog, posting, queries
+from serialtrack import catalog, queries
 from serialtrack.api import schemas as s
 from serialtrack.api.core import Forbidden, api, ready, role
+from serialtrack.errors import InvalidInput, NotFound, Problem
 from serialtrack.inventory.models import (
     Document,
     Lot,
@@ -26,8 +28,7 @@ from serialtrack.inventory.models import (
     Unit,
     Warehouse,
 )
-from serialtrack.posting import drafts
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem
+from serialtrack.posting import drafts, operations
 from serialtrack.queries.units import unit_row
 from serialtrack.queries.units import units_by_serial as find_units
 
@@ -267,12 +268,6 @@ def unit_warranty(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]
     return queries.warranty(serial, sku)
 
 
-@units.post("/serial-corrections", auth=MANAGER, response={201: s.DocumentOut})
-def correct_serial(request: HttpRequest, payload: s.CorrectSerialIn) -> Status[dict[str, Any]]:
-    """Rename a mistyped serial through an audited correction; the old text stays findable."""
-    return Status(201, _doc(posting.correct_serial(user=request.user, **payload.model_dump())))
-
-
 @units.get("/history/{serial}", auth=VIEWER, response=s.HistoryOut)
 def history(request: HttpRequest, serial: str, product: str | None = None) -> dict[str, Any]:
     """History by serial alone (refused, listing the products, if two products have it)."""
@@ -307,80 +302,32 @@ def out_of_storage(request: HttpRequest, product: str | None = None, holder: str
 documents = Router(tags=["documents"])
 
 
-@documents.post("/receipts", auth=CLERK, response={201: s.DocumentOut})
-def post_receipt(request: HttpRequest, payload: s.ReceiptIn) -> Status[dict[str, Any]]:
-    doc = posting.receive(user=request.user, **payload.model_dump())
-    return Status(201, _doc(doc))
+def _posting_route(op: operations.Operation) -> None:
+    """The route of a declared operation: `POST <api_path>` with its body (and the inputs its
+    path names), posted by its entry under the role it needs; 201 with the document."""
+
+    def post(request: HttpRequest, payload: Any, **path: str) -> Status[dict[str, Any]]:
+        fields = payload.model_dump()
+        return Status(201, _doc(op.post(request.user, **path, **fields)))
+
+    # django-ninja reads a route's inputs from its signature: the request, the path's inputs,
+    # the body.
+    parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    annotation=HttpRequest),
+                  *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+                    for name in op.path_fields),
+                  inspect.Parameter("payload", inspect.Parameter.KEYWORD_ONLY,
+                                    annotation=op.body)]
+    post.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        parameters, return_annotation=Status[dict[str, Any]])
+    post.__name__ = post.__qualname__ = op.route_name
+    post.__doc__ = op.help
+    roles = {"clerk": CLERK, "manager": MANAGER}
+    documents.post(op.api_path, auth=roles[op.role], response={201: s.DocumentOut})(post)
 
 
-@documents.post("/shipments", auth=CLERK, response={201: s.DocumentOut})
-def post_shipment(request: HttpRequest, payload: s.ShipmentIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.ship(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/returns", auth=CLERK, response={201: s.DocumentOut})
-def post_return(request: HttpRequest, payload: s.ReturnIn) -> Status[dict[str, Any]]:
-    if payload.product and payload.quantity and not payload.serials:
-        doc = posting.receive_quantity_return(
-            shipment=payload.shipment, product=payload.product, quantity=payload.quantity,
-            lot=payload.lot, warehouse=payload.warehouse, user=request.user,
-            reason=payload.reason)
-    else:
-        doc = posting.receive_return(
-            shipment=payload.shipment, serials=payload.serials, disposition=payload.disposition,
-            dispositions=payload.dispositions, warehouse=payload.warehouse, user=request.user,
-            reason=payload.reason)
-    return Status(201, _doc(doc))
-
-
-@documents.post("/transfers", auth=CLERK, response={201: s.DocumentOut})
-def post_transfer(request: HttpRequest, payload: s.TransferIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.transfer(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/holds", auth=CLERK, response={201: s.DocumentOut})
-def post_hold(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.hold(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/releases", auth=CLERK, response={201: s.DocumentOut})
-def post_release(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.release(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/adjustments/found", auth=MANAGER, response={201: s.DocumentOut})
-def post_found(request: HttpRequest, payload: s.FoundIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.add_found(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/adjustments/write-off", auth=MANAGER, response={201: s.DocumentOut})
-def post_write_off(request: HttpRequest, payload: s.ScrapIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.scrap(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/repairs/start", auth=MANAGER, response={201: s.DocumentOut})
-def post_repair_start(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.start_repair(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/repairs/done", auth=MANAGER, response={201: s.DocumentOut})
-def post_repair_done(request: HttpRequest, payload: s.SerialsIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.repair_done(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/repairs/ship-back", auth=MANAGER, response={201: s.DocumentOut})
-def post_ship_back(request: HttpRequest, payload: s.ShipBackIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.ship_back(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/repairs/replace", auth=MANAGER, response={201: s.DocumentOut})
-def post_replace(request: HttpRequest, payload: s.ReplaceIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.replace(user=request.user, **payload.model_dump())))
-
-
-@documents.post("/documents/{number}/reverse", auth=MANAGER, response={201: s.DocumentOut})
-def reverse(request: HttpRequest, number: str, payload: s.ReverseIn) -> Status[dict[str, Any]]:
-    return Status(201, _doc(posting.reverse(number=number, user=request.user, reason=payload.reason)))
+for _op in operations.declared():
+    _posting_route(_op)
 
 
 @documents.get("/documents", auth=VIEWER, response=list[s.DocumentOut])

@@ -7,19 +7,20 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-MAX_SERIALS = 1_000_000
-Serial = str
+from serialtrack.posting import operations
 
-
-class In(BaseModel):
-    """A request body: plain pydantic. django-ninja's Schema is for answers built from model
-    instances (it reads attributes through a wrapper), and with unknown fields forbidden it
-    validates a body twice, once as sent and once through that wrapper. The OpenAPI schema is
-    the same either way."""
-
-    model_config = ConfigDict(extra="forbid")
+# The inputs of postings are declared with their operations (`serialtrack.posting.operations`)
+# and are the API's request bodies; these are the API's other bodies and its answers.
+Serial = operations.Serial
+Serials = operations.Serials
+In = operations.In
+Disposition = operations.Disposition
+DraftKind = Literal[tuple(operations.draft_kinds())]  # type: ignore[valid-type]
+DraftOperation = Literal[  # type: ignore[valid-type]
+    ("", *(name for kind in operations.draft_kinds()
+           for name in operations.draft_operations(kind)))]
 
 
 class ProductIn(In):
@@ -103,113 +104,6 @@ class UnitPage(Schema):
     next_cursor: str | None
 
 
-Serials = list[Serial]
-
-
-class ReceiptIn(In):
-    warehouse: str = Field(description="CODE or CODE/BIN")
-    product: str
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    quantity: int | None = Field(default=None, ge=1)
-    supplier: str | None = None
-    lot: str | None = Field(default=None, max_length=128)
-    expiry: dt.date | None = None
-    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    reference: str = Field(default="", max_length=100)
-    generate: int | None = Field(default=None, ge=1, le=1_000_000,
-                                 description="give N units serials from the product's template")
-    manufacturer_serials: list[Serial | None] = Field(
-        default_factory=list, max_length=MAX_SERIALS,
-        description="the makers' serials, one per unit (null: none): beside `serials`, position "
-                    "by position, or alone — each unit then gets a generated serial")
-
-
-class FoundIn(In):
-    warehouse: str
-    product: str
-    reason: str = Field(min_length=1, max_length=500)
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    quantity: int | None = Field(default=None, ge=1)
-    lot: str | None = Field(default=None, max_length=128)
-    expiry: dt.date | None = None
-    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-
-
-class ShipmentIn(In):
-    warehouse: str
-    customer: str
-    product: str
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    quantity: int | None = Field(default=None, ge=1)
-    lot: str | None = None
-    reference: str = Field(default="", max_length=100)
-
-
-Disposition = Literal["restock", "hold", "repair", "scrap"]
-
-
-class ReturnIn(In):
-    shipment: str
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    disposition: Disposition = "restock"
-    dispositions: dict[str, Disposition] = Field(default_factory=dict,
-                                                 description="per-serial dispositions")
-    warehouse: str | None = None
-    product: str | None = Field(default=None, description="lot/quantity products, with quantity")
-    quantity: int | None = Field(default=None, ge=1)
-    lot: str | None = None
-    reason: str = Field(default="", max_length=500)
-
-
-class TransferIn(In):
-    source: str = Field(alias="from", description="CODE or CODE/BIN")
-    destination: str = Field(alias="to", description="CODE or CODE/BIN")
-    product: str
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    quantity: int | None = Field(default=None, ge=1)
-    lot: str | None = None
-    reason: str = Field(default="", max_length=500)
-
-
-class SerialsIn(In):
-    product: str
-    serials: Serials = Field(min_length=1, max_length=MAX_SERIALS)
-    reason: str = Field(default="", max_length=500)
-
-
-class ScrapIn(In):
-    product: str
-    reason: str = Field(min_length=1, max_length=500)
-    serials: Serials = Field(default_factory=list, max_length=MAX_SERIALS)
-    quantity: int | None = Field(default=None, ge=1)
-    warehouse: str | None = None
-    lot: str | None = None
-
-
-class ShipBackIn(SerialsIn):
-    customer: str | None = None
-
-
-class ReplaceIn(In):
-    product: str
-    old: str
-    new: str
-    customer: str | None = None
-    replacement_product: str | None = None
-    reason: str = Field(default="", max_length=500)
-
-
-class ReverseIn(In):
-    reason: str = Field(default="", max_length=500)
-
-
-class CorrectSerialIn(In):
-    product: str
-    old: str
-    new: str
-    reason: str = Field(min_length=1, max_length=500)
-
-
 class LineOut(Schema):
     line: int
     product: str
@@ -236,9 +130,8 @@ class DocumentOut(Schema):
 
 
 class DraftIn(In):
-    kind: Literal["receipt", "shipment", "return", "transfer", "adjustment", "repair"]
-    operation: Literal["", "hold", "release", "write_off", "repair_start", "repair_done",
-                       "repair_ship_back"] = Field(
+    kind: DraftKind
+    operation: DraftOperation = Field(
         default="", description="adjustment: hold, release or write_off (needs a reason); "
         "repair: repair_start, repair_done or repair_ship_back (to the customer who returned "
         "the units)")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from serialtrack.cli.app import JsonOpt, command, emit, err, out
+from serialtrack.cli.common import JsonOpt, command, emit, err, out
 
 user_app = typer.Typer(help="Users and their roles (viewer < clerk < manager < admin).",
                        no_args_is_help=True)

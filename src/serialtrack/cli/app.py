@@ -6,20 +6,26 @@ Every command accepts `--json` and then prints exactly one JSON document."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import functools
-import getpass
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from serialtrack.cli.accounts import token_app, user_app
+from serialtrack.cli.checks import check_serials
+from serialtrack.cli.common import (
+    JsonOpt,
+    choose_user,
+    command,
+    current_user,
+    emit,
+    err,
+    out,
+)
+from serialtrack.cli.labels import labels_app
 
 app = typer.Typer(
     name="serialtrack",
@@ -37,216 +43,10 @@ app.add_typer(product_app, name="product")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(party_app, name="party")
 app.add_typer(repair_app, name="repair")
-
-# Piped output (scripts, logs) is not squeezed into 80 columns; COLUMNS still wins if set.
-_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
-out = Console(width=_WIDTH)
-err = Console(stderr=True, width=_WIDTH)
-
-EXIT_REFUSED = 3
-EXIT_FAILURE = 1
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-ProductOpt = Annotated[str, typer.Option("--product", "-p", help="Product SKU.")]
-SerialsArg = Annotated[
-    list[str] | None,
-    typer.Argument(help="Serials; a range like device-00121..device-00125 expands."),
-]
-SerialsFileOpt = Annotated[
-    Path | None,
-    typer.Option("--serials-file", help="One serial per line, or a CSV/XLSX with a serial column.",
-                 exists=True, dir_okay=False),
-]
-ColumnOpt = Annotated[
-    str | None, typer.Option("--column", help="Column of --serials-file holding the serials.")
-]
-ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept on the document).")]
-QtyOpt = Annotated[int | None, typer.Option("--qty", help="Quantity (default: the serial count).")]
-
-_state: dict[str, Any] = {"user": None}
-
-
-def bootstrap() -> None:
-    """Configure Django and apply migrations on first use."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "serialtrack.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False)
-
-
-def current_user() -> Any:
-    from serialtrack.posting import system_user
-
-    name = _state["user"] or os.environ.get("SERIALTRACK_USER") or _login_name()
-    return system_user(name)
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "serialtrack"
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def command(fn: F) -> F:
-    """Set up Django, run the command, map refusals to exit 3 and surprises to exit 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            bootstrap()
-        except Exception as exc:
-            fail(exc, as_json)
-        from serialtrack.posting.errors import Refused
-
-        try:
-            refuse_unstorable_arguments(kwargs)
-            return fn(*args, **kwargs)
-        except Refused as exc:
-            show_refusal(exc, as_json)
-            raise typer.Exit(EXIT_REFUSED) from None
-        except (typer.Exit, typer.BadParameter):
-            raise
-        except Exception as exc:
-            fail(exc, as_json)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def refuse_unstorable_arguments(kwargs: dict[str, Any]) -> None:
-    """The command line's door: an argument that is not UTF-8 (Python hands its bytes over as
-    lone surrogates) or holds a NUL is refused, naming the option and the serial, before any
-    command runs."""
-    from serialtrack.posting.errors import InvalidInput
-    from serialtrack.posting.serials import text_problem
-
-    problems = []
-    for name, value in kwargs.items():
-        texts = value if isinstance(value, list) else [value]
-        field = name.replace("_", "-")
-        serial = "serial" in name or name in ("old", "new")
-        for text in texts:
-            if isinstance(text, str):
-                problem = text_problem(text, field, serial=serial, from_bytes=True)
-                if problem:
-                    problems.append(problem)
-    if problems:
-        raise InvalidInput(problems, title="Text that cannot be stored")
-
-
-def fail(exc: Exception, as_json: bool) -> None:
-    if os.environ.get("SERIALTRACK_DEBUG") == "1":
-        raise exc
-    if as_json:
-        print(json.dumps({"error": type(exc).__name__, "code": "failure", "detail": str(exc)}))
-    else:
-        err.print(f"[bold red]failed:[/] {type(exc).__name__}: {exc}", highlight=False)
-    raise typer.Exit(EXIT_FAILURE) from None
-
-
-def show_refusal(exc: Any, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(exc.as_dict(), default=str))
-        return
-    err.print(f"[bold red]refused:[/] {exc.title} — nothing was changed", highlight=False)
-    for problem in exc.problems:
-        err.print(f"  • {problem.message}", markup=False, highlight=False)
-
-
-def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
-    if as_json:
-        print(json.dumps(data, default=str))
-    else:
-        render(data)
-
-
-def serial_input(serials: list[str] | None, serials_file: Path | None,
-                 column: str | None) -> Iterator[str]:
-    from serialtrack.posting.serials import expand_tokens, read_serials_file
-
-    if serials:
-        yield from expand_tokens(serials)
-    if serials_file:
-        yield from read_serials_file(serials_file, column)
-
-
-def maker_input(serials: list[str] | None, serials_file: Path | None, column: str | None,
-                maker_flag: bool, maker_column: str | None
-                ) -> tuple[Iterator[str], Iterator[str | None]]:
-    """(serials, manufacturer serials) of a receipt. `--manufacturer-serials`: what is listed (or
-    in the file's `manufacturer_serial` column) are the makers' serials, and the units' own are
-    generated. `--manufacturer-column`: the file's serials paired with that column's (a blank
-    cell: that unit has none)."""
-    from serialtrack.posting.serials import read_serials_file
-
-    if maker_flag:
-        if maker_column:
-            raise typer.BadParameter("either --manufacturer-serials (the serials listed are the "
-                                     "makers') or --manufacturer-column, not both",
-                                     param_hint="--manufacturer-column")
-        chosen = column or ("manufacturer_serial" if serials_file and serials_file.suffix.lower()
-                            in (".csv", ".xlsx") else None)
-        return iter(()), serial_input(serials, serials_file, chosen)
-    if maker_column:
-        if not serials_file:
-            raise typer.BadParameter("--manufacturer-column reads --serials-file",
-                                     param_hint="--manufacturer-column")
-        return (serial_input(serials, serials_file, column),
-                (text if text.strip() else None
-                 for text in read_serials_file(serials_file, maker_column)))
-    return serial_input(serials, serials_file, column), iter(())
-
-
-def parse_date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD",
-                                 param_hint=f"--{field}") from None
-
-
-def parse_money(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{value!r} is not an amount", param_hint="--cost") from None
-    if not amount.is_finite():
-        raise typer.BadParameter(f"{value!r} is not an amount", param_hint="--cost")
-    return amount
-
-
-def posted(doc: Any, as_json: bool) -> None:
-    from serialtrack.queries import document_summary
-
-    summary = document_summary(doc)
-
-    def render(s: dict[str, Any]) -> None:
-        lines = "; ".join(
-            f"{ln['quantity']} × {ln['product']}" + (f" lot {ln['lot']}" if ln["lot"] else "")
-            + (f" {ln['from']} →" if ln["from"] else "") + (f" → {ln['to']}" if ln["to"] else "")
-            for ln in s["lines"])
-        party = f" ({s['party']})" if s["party"] else ""
-        out.print(f"[bold green]{s['document']}[/] posted: {s['kind']}{party}: {lines}",
-                  highlight=False)
-
-    emit(summary, as_json, render)
-
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(labels_app, name="labels")
+app.command("check-serials")(check_serials)
 
 @app.callback()
 def main_options(
@@ -254,7 +54,7 @@ def main_options(
                                              help="Who posts (recorded on every movement).")]
     = None,
 ) -> None:
-    _state["user"] = user
+    choose_user(user)
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -433,47 +233,6 @@ def party_list(as_json: JsonOpt = False) -> None:
 
 # -- documents ---------------------------------------------------------------------------------
 
-@app.command()
-@command
-def receive(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    supplier: Annotated[str | None, typer.Option("--supplier")] = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    expiry: Annotated[str | None, typer.Option("--expiry", help="YYYY-MM-DD")] = None,
-    cost: Annotated[str | None, typer.Option("--cost", help="Unit cost.")] = None,
-    reference: Annotated[str, typer.Option("--reference", help="e.g. purchase order")] = "",
-    generate: Annotated[int | None, typer.Option(
-        "--generate", help="Give N units serials from the product's template.")] = None,
-    makers: Annotated[bool, typer.Option(
-        "--manufacturer-serials", "--mfr",
-        help="The serials listed (or in --serials-file, column manufacturer_serial) are the "
-             "makers': each unit also gets a serial generated from the product's template.")
-    ] = False,
-    maker_column: Annotated[str | None, typer.Option(
-        "--manufacturer-column",
-        help="Column of --serials-file holding each unit's manufacturer serial (beside its "
-             "serial).")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Receive goods: serials (or GS1 scans) into stock, generated serials (optionally one per
-    manufacturer serial), or a lot / plain quantity."""
-    from serialtrack import posting
-
-    own, maker_serials = maker_input(serials, serials_file, column, makers, maker_column)
-    doc = posting.receive(
-        warehouse=warehouse, product=product, user=current_user(),
-        serials=own, quantity=qty, supplier=supplier,
-        lot=lot, expiry=parse_date(expiry, "expiry"), cost=parse_money(cost), reference=reference,
-        generate=generate, manufacturer_serials=maker_serials,
-    )
-    posted(doc, as_json)
-
-
 @app.command("import")
 @command
 def import_file(
@@ -502,222 +261,6 @@ def import_file(
         f"imported {d['rows']:,} rows: {', '.join(d['documents'])}", highlight=False))
 
 
-@app.command()
-@command
-def found(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    reason: Annotated[str, typer.Option("--reason", help="e.g. 'opening balance'.")],
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    expiry: Annotated[str | None, typer.Option("--expiry", help="YYYY-MM-DD")] = None,
-    cost: Annotated[str | None, typer.Option("--cost")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Adjustment: found stock or an opening balance."""
-    from serialtrack import posting
-
-    doc = posting.add_found(
-        warehouse=warehouse, product=product, user=current_user(), reason=reason,
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        expiry=parse_date(expiry, "expiry"), cost=parse_money(cost),
-    )
-    posted(doc, as_json)
-
-
-@app.command()
-@command
-def ship(
-    warehouse: Annotated[str, typer.Option("--warehouse", "-w", help="CODE or CODE/BIN.")],
-    customer: Annotated[str, typer.Option("--customer")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot", help="Lot to ship (default FEFO).")] = None,
-    reference: Annotated[str, typer.Option("--reference", help="e.g. sales order")] = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Ship to a customer: exact serials, or a quantity (earliest expiry, then oldest, first)."""
-    from serialtrack import posting
-
-    doc = posting.ship(
-        warehouse=warehouse, customer=customer, product=product, user=current_user(),
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        reference=reference,
-    )
-    posted(doc, as_json)
-
-
-@app.command("return")
-@command
-def return_(
-    shipment: Annotated[str, typer.Option("--shipment", help="The shipment's number.")],
-    serials: SerialsArg = None,
-    disposition: Annotated[str, typer.Option("--disposition",
-                                             help="restock | hold | repair | scrap")] = "restock",
-    warehouse: Annotated[str | None, typer.Option(
-        "--warehouse", "-w", help="Where it comes back to (default: the shipment's).")] = None,
-    product: Annotated[str | None, typer.Option(
-        "--product", "-p", help="For lot/quantity products, with --qty.")] = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    reason: ReasonOpt = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Customer return from a named shipment."""
-    from serialtrack import posting
-
-    if product and qty and not serials and not serials_file:
-        doc = posting.receive_quantity_return(
-            shipment=shipment, product=product, quantity=qty, lot=lot, warehouse=warehouse,
-            user=current_user(), reason=reason)
-    else:
-        doc = posting.receive_return(
-            shipment=shipment, serials=serial_input(serials, serials_file, column),
-            disposition=disposition, warehouse=warehouse, user=current_user(), reason=reason)
-    posted(doc, as_json)
-
-
-@app.command()
-@command
-def transfer(
-    source: Annotated[str, typer.Option("--from", help="CODE or CODE/BIN.")],
-    destination: Annotated[str, typer.Option("--to", help="CODE or CODE/BIN.")],
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    reason: ReasonOpt = "",
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Move stock between warehouses or bins."""
-    from serialtrack import posting
-
-    doc = posting.transfer(
-        source=source, destination=destination, product=product, user=current_user(),
-        serials=serial_input(serials, serials_file, column), quantity=qty, lot=lot,
-        reason=reason)
-    posted(doc, as_json)
-
-
-def _serial_step(entry: str, doc: str) -> Callable[..., None]:
-    """A command that moves listed serials of one product through one posting entry."""
-
-    def run(
-        product: ProductOpt,
-        serials: SerialsArg = None,
-        reason: ReasonOpt = "",
-        serials_file: SerialsFileOpt = None,
-        column: ColumnOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        from serialtrack import posting
-
-        post = getattr(posting, entry)
-        posted(post(product=product, serials=serial_input(serials, serials_file, column),
-                    user=current_user(), reason=reason), as_json)
-
-    run.__doc__ = doc
-    return command(run)
-
-
-app.command("hold")(_serial_step("hold", "Put units on hold (quarantine): they cannot ship."))
-app.command("release")(_serial_step("release", "Release held units back into stock."))
-repair_app.command("start")(_serial_step("start_repair", "Send units from stock into repair."))
-repair_app.command("done")(_serial_step("repair_done", "Repaired: back in stock where it is."))
-
-
-@app.command()
-@command
-def scrap(
-    product: ProductOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is written off.")],
-    serials: SerialsArg = None,
-    qty: QtyOpt = None,
-    warehouse: Annotated[str | None, typer.Option(
-        "--warehouse", "-w", help="For lot/quantity products.")] = None,
-    lot: Annotated[str | None, typer.Option("--lot")] = None,
-    serials_file: SerialsFileOpt = None,
-    column: ColumnOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Write off (scrap) units or a quantity, with a reason."""
-    from serialtrack import posting
-
-    doc = posting.scrap(product=product, reason=reason, user=current_user(),
-                        serials=serial_input(serials, serials_file, column), quantity=qty,
-                        warehouse=warehouse, lot=lot)
-    posted(doc, as_json)
-
-
-@repair_app.command("ship-back")
-@command
-def repair_ship_back(
-    product: ProductOpt,
-    serials: SerialsArg = None,
-    customer: Annotated[str | None, typer.Option(
-        "--customer", help="Default: the customer who returned it.")] = None,
-    reason: ReasonOpt = "",
-    as_json: JsonOpt = False,
-) -> None:
-    """Repaired and shipped back to the customer (warranty not restarted)."""
-    from serialtrack import posting
-
-    posted(posting.ship_back(product=product, serials=serial_input(serials, None, None),
-                             customer=customer, user=current_user(), reason=reason), as_json)
-
-
-@repair_app.command("replace")
-@command
-def repair_replace(
-    product: ProductOpt,
-    old: Annotated[str, typer.Argument(help="Serial of the unit in repair (scrapped).")],
-    new: Annotated[str, typer.Argument(help="Serial of the replacement from stock (shipped).")],
-    customer: Annotated[str | None, typer.Option("--customer")] = None,
-    reason: ReasonOpt = "",
-    as_json: JsonOpt = False,
-) -> None:
-    """Beyond repair: scrap it and ship a replacement, which keeps the remaining warranty."""
-    from serialtrack import posting
-
-    posted(posting.replace(product=product, old=old, new=new, customer=customer,
-                           user=current_user(), reason=reason), as_json)
-
-
-@app.command()
-@command
-def reverse(number: str, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
-    """Post a document reversing NUMBER (refused if any unit has moved on since)."""
-    from serialtrack import posting
-
-    posted(posting.reverse(number=number, user=current_user(), reason=reason), as_json)
-
-
-@app.command("correct-serial")
-@command
-def correct_serial(
-    product: ProductOpt,
-    old: str,
-    new: str,
-    reason: Annotated[str, typer.Option("--reason")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Rename a mistyped serial through an audited correction; the old text stays findable."""
-    from serialtrack import posting
-
-    posted(posting.correct_serial(product=product, old=old, new=new, reason=reason,
-                                  user=current_user()), as_json)
-
-
 # -- reads --------------------------------------------------------------------------------------
 
 @app.command()
@@ -730,7 +273,7 @@ def show(
     """Show a document (lines, serials, who posted it, related documents), or the unit a serial
     or manufacturer serial names."""
     from serialtrack import catalog
-    from serialtrack.posting.errors import NotFound, Problem
+    from serialtrack.errors import NotFound, Problem
     from serialtrack.queries import document_summary, find_unit
 
     document = None
@@ -901,24 +444,9 @@ def warranty(
 @command
 def demo(as_json: JsonOpt = False) -> None:
     """Load sample data and walk through receipt → shipment → return → repair → reports."""
-    from serialtrack.demo import run_demo
+    from serialtrack.cli.demo import run_demo
 
     run_demo(out, as_json)
-
-
-# Sub-apps defined in their own modules (they use `command`, `emit`… from here, hence last).
-from serialtrack.cli.accounts import token_app, user_app  # noqa: E402
-
-app.add_typer(user_app, name="user")
-app.add_typer(token_app, name="token")
-
-from serialtrack.cli.labels import labels_app  # noqa: E402
-
-app.add_typer(labels_app, name="labels")
-
-from serialtrack.cli.checks import check_serials  # noqa: E402
-
-app.command("check-serials")(check_serials)
 
 
 @app.command()
@@ -962,7 +490,30 @@ def serve(
     os.execv(sys.executable, args)
 
 
+_postings_added: list[bool] = []
+
+
+def add_posting_commands() -> None:
+    """A command per declared operation (`serialtrack.posting.operations`), under its words
+    (once)."""
+    if _postings_added:
+        return
+    _postings_added.append(True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "serialtrack.settings")
+    import django
+
+    django.setup()  # the declarations name the models; no database is opened here
+    from serialtrack.cli.postings import posting_command
+    from serialtrack.posting import operations
+
+    groups = {"repair": repair_app}
+    for op in operations.declared():
+        *group, name = op.cli
+        (groups[group[0]] if group else app).command(name)(posting_command(op))
+
+
 def main() -> None:
+    add_posting_commands()
     try:
         app()
     except KeyboardInterrupt:

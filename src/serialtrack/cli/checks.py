@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from serialtrack.cli.app import JsonOpt, command, emit, out
+from serialtrack.cli.common import JsonOpt, command, emit, out
 
 
 @command
@@ -18,7 +18,7 @@ def check_serials(
 ) -> None:
     """Report units whose serials break the serial policy (look-alike, invisible or non-NFC
     characters, text the product's settings or pattern refuse). Changes nothing."""
-    from serialtrack.posting.serials import policy_breaches
+    from serialtrack.queries.serial_policy import policy_breaches
 
     rows = list(policy_breaches(product))
 

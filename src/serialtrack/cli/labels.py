@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from serialtrack.cli.app import JsonOpt, SerialsArg, command, emit, out
+from serialtrack.cli.common import JsonOpt, SerialsArg, command, emit, out
 
 
 class _PrintByDefault(TyperGroup):
@@ -59,7 +59,7 @@ def labels_print(
 ) -> None:
     """Render labels to PDF (the default: `serialtrack labels --layout … --output …`)."""
     from serialtrack.labels import check_options, render_sheet, units_for
-    from serialtrack.posting.serials import expand_tokens
+    from serialtrack.serials import expand_tokens
 
     check_options(layout, symbology)
     units = units_for(document=document, serials=list(expand_tokens(serials or [])),

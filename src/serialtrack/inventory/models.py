@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Tracking(models.TextChoices):
@@ -83,7 +83,7 @@ class Product(models.Model):
     # Internal serials for goods that arrive without one, e.g. "LTP-{yyyy}-{seq:06}".
     serial_template = models.CharField(max_length=200, blank=True, default="")
     # New serials beyond printable ASCII (and what the pattern names) are refused unless this is
-    # on: the serial policy in posting/serials.py.
+    # on: the serial policy in serialtrack/serials.py.
     unicode_serials = models.BooleanField(default=False)
     warranty_days = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -290,8 +290,17 @@ class SerialAlias(models.Model):
         ]
 
 
+class StockQuantityQuerySet(models.QuerySet):
+    def first_expiry_first(self) -> StockQuantityQuerySet:
+        """The order stock is taken in when no lot is named: earliest lot expiry first (no
+        expiry last), then the oldest lot, then the oldest stock row (first in, first out)."""
+        return self.order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id")
+
+
 class StockQuantity(models.Model):
     """On-hand quantity of a lot- or quantity-tracked product in one bin."""
+
+    objects = StockQuantityQuerySet.as_manager()
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)

@@ -1,29 +1,22 @@
 """The posting engine: the only code that changes stock. One entry per document kind; every
 interface (CLI, API, web, import) goes through these, so all enforce the same rules with the
-same typed errors (`serialtrack.posting.errors`)."""
+same typed errors (`serialtrack.errors`).
 
-from serialtrack.posting import adjustments, corrections, receipts, repairs, returns, shipments
-from serialtrack.posting.engine import retrying, system_user
+Each kind's module declares what it posts (`operations.register`); importing the modules here
+fills the registry the interfaces read (`serialtrack.posting.operations`)."""
 
-hold = retrying(adjustments.hold)
-release = retrying(adjustments.release)
-scrap = retrying(adjustments.scrap)
-transfer = retrying(adjustments.transfer)
-correct_serial = retrying(corrections.correct_serial)
-reverse = retrying(corrections.reverse)
-add_found = retrying(receipts.add_found)
-receive = retrying(receipts.receive)
-repair_done = retrying(repairs.repair_done)
-replace = retrying(repairs.replace)
-ship_back = retrying(repairs.ship_back)
-start_repair = retrying(repairs.start_repair)
-receive_quantity_return = retrying(returns.receive_quantity_return)
-receive_return = retrying(returns.receive_return)
-ship = retrying(shipments.ship)
+from serialtrack.posting.adjustments import hold, release, scrap, transfer
+from serialtrack.posting.corrections import correct_serial, reverse
+from serialtrack.posting.engine import system_user
+from serialtrack.posting.receipts import add_found, receive
+from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
+from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
+from serialtrack.posting.shipments import ship
 
 __all__ = [
     "add_found",
     "correct_serial",
+    "customer_return",
     "hold",
     "receive",
     "receive_quantity_return",

@@ -3,13 +3,21 @@ hold (quarantine), release, write-off (scrap). Found stock is in `receipts.add_f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from pydantic import Field
+
 from serialtrack import catalog
+from serialtrack.errors import (
+    InvalidInput,
+    Problem,
+    refuse,
+)
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
+    DraftLine,
     Location,
     Product,
     Tracking,
@@ -19,16 +27,21 @@ from serialtrack.posting.engine import (
     LockedUnit,
     check_units,
     posting,
+    retrying,
     take_units,
     where,
 )
-from serialtrack.posting.errors import (
-    InvalidInput,
-    Problem,
-    refuse,
-)
+from serialtrack.posting.ledger import add_stock, move_units, take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
-from serialtrack.posting.quantities import add_stock, take_stock
+from serialtrack.posting.operations import (
+    In,
+    Operation,
+    SerialsIn,
+    Station,
+    register,
+    serial_list,
+    unit_arguments,
+)
 
 
 def move_serials(
@@ -58,11 +71,12 @@ def move_serials(
         p.open_document(reason=reason, **(doc_fields or {}))
         line = p.add_line(item, len(clean), **(line_fields or {}))
         loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
-        p.move_units(line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
+        move_units(p, line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
                      note=note or reason, start_warranty_days=start_warranty_days)
         return p.finish()
 
 
+@retrying
 def transfer(
     *,
     source: str,
@@ -118,6 +132,7 @@ def _transfer_quantity(item: Product, src: Location, dst: Location, src_bin: boo
         return p.finish()
 
 
+@retrying
 def hold(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
     """Quarantine units in stock: they stay where they are but cannot ship."""
     item = catalog.get_product(product)
@@ -128,6 +143,7 @@ def hold(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -
     )
 
 
+@retrying
 def release(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
     item = catalog.get_product(product)
     return move_serials(
@@ -137,6 +153,7 @@ def release(*, product: str, serials: Iterable[str], user: Any, reason: str = ""
     )
 
 
+@retrying
 def scrap(
     *,
     product: str,
@@ -175,3 +192,64 @@ def scrap(
         allowed=lambda u: None if u.status in ("in_stock", "on_hold", "in_repair") else where(u),
         to_status="scrapped", to_location=None, note=f"write-off: {reason}",
     )
+
+
+class TransferIn(In):
+    source: str = Field(alias="from", description="CODE or CODE/BIN.")
+    destination: str = Field(alias="to", description="CODE or CODE/BIN.")
+    product: str
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    lot: str | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+class ScrapIn(In):
+    product: str
+    reason: str = Field(min_length=1, max_length=500, description="Why it is written off.")
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    warehouse: str | None = Field(default=None, description="For lot/quantity products.")
+    lot: str | None = None
+
+
+def _transfer_arguments(doc: Document, line: DraftLine, serials: Sequence[str],
+                        dispositions: dict[str, str] | None) -> dict[str, Any]:
+    return {"source": line.location_ref, "destination": line.destination_ref,
+            "product": line.product.sku, "serials": serials, "reason": doc.reason}
+
+
+TRANSFER = register(Operation(
+    name="transfer", kind=DocumentKind.TRANSFER, entry=transfer, role="clerk", title="Transfer",
+    help="Move stock between warehouses or bins.", body=TransferIn, api_path="/transfers",
+    cli=("transfer",),
+    station=Station(url="/transfer/", post_label="Post transfer",
+                    needs=("product", "source", "destination"), arguments=_transfer_arguments,
+                    lead="What moves, from where, to where — then scan each unit as you move "
+                         "it."),
+))
+HOLD = register(Operation(
+    name="hold", kind=DocumentKind.ADJUSTMENT, entry=hold, role="clerk", title="Hold",
+    help="Put units on hold (quarantine): they cannot ship.", body=SerialsIn,
+    api_path="/holds", cli=("hold",),
+    station=Station(url="/hold/", post_label="Post hold", needs=("product",),
+                    arguments=unit_arguments,
+                    lead="Quarantine units in stock: they stay where they are but cannot ship "
+                         "until released."),
+))
+RELEASE = register(Operation(
+    name="release", kind=DocumentKind.ADJUSTMENT, entry=release, role="clerk",
+    title="Release from hold", help="Release held units back into stock.", body=SerialsIn,
+    api_path="/releases", cli=("release",),
+    station=Station(url="/release/", post_label="Post release", needs=("product",),
+                    arguments=unit_arguments,
+                    lead="Units on hold go back to stock, where they are."),
+))
+WRITE_OFF = register(Operation(
+    name="write_off", kind=DocumentKind.ADJUSTMENT, entry=scrap, role="manager",
+    title="Write-off", help="Write off (scrap) units or a quantity, with a reason.",
+    body=ScrapIn, api_path="/adjustments/write-off", cli=("scrap",),
+    station=Station(url="/write-off/", post_label="Post write-off",
+                    needs=("product", "reason"), arguments=unit_arguments,
+                    lead="Units leave stock for good (scrapped): say why — then scan them."),
+))

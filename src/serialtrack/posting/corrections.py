@@ -6,20 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.inventory.models import (
-    Document,
-    DocumentKind,
-    DocumentLine,
-    Movement,
-    SerialAlias,
-    StockQuantity,
-    Unit,
-)
-from serialtrack.posting.engine import MOVEMENT, MOVEMENT_COLUMNS, UNIT, check_units, posting, where
-from serialtrack.posting.errors import (
+from serialtrack.errors import (
     DuplicateSerial,
     InvalidInput,
     NotFound,
@@ -27,11 +17,32 @@ from serialtrack.posting.errors import (
     Problem,
     refuse,
 )
-from serialtrack.posting.serials import clean_serials
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    Movement,
+    Unit,
+)
+from serialtrack.posting.engine import (
+    check_units,
+    posting,
+    retrying,
+    where,
+)
+from serialtrack.posting.ledger import (
+    rename_unit,
+    restore_units,
+    reverse_quantity,
+    reverse_units,
+)
+from serialtrack.posting.operations import In, Operation, register
+from serialtrack.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
 
 
+@retrying
 def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     """Post a reversing document: every unit and quantity goes back to where it was before
     `number` moved it. Refused, naming them, if any unit has moved on since."""
@@ -69,68 +80,15 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
                               from_location=old_line.to_location,
                               to_location=old_line.from_location,
                               note=f"reverses {number} line {old_line.line_no}")
-            p.cursor.execute(
-                f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-                "SELECT %s, %s, m.unit_id, m.product_id, m.lot_id, m.quantity, m.to_location_id, "
-                "m.from_location_id, m.to_status, COALESCE(m.from_status, 'voided'), "
-                "m.to_party_id, m.from_party_id, m.cost, %s, %s, %s "
-                f"FROM {MOVEMENT} m WHERE m.document_id = %s AND m.line_id = %s "
-                "AND m.unit_id IS NOT NULL ORDER BY m.id",
-                [p.document.pk, line.pk, p.ts(), user.pk, f"reverses {number}", original.pk,
-                 old_line.pk],
-            )
+            reverse_units(p, line, original, old_line)
             for move in (m for m in quantity_moves if m.line_id == old_line.pk):
-                _reverse_quantity(p, line, move, problems)
+                reverse_quantity(p, line, move, problems)
         refuse(problems)
-        # Warranty set by this shipment is withdrawn with it, unless another shipment set it.
-        p.cursor.execute(
-            f"UPDATE {UNIT} SET warranty_start = NULL, warranty_end = NULL "
-            f"WHERE id IN (SELECT m.unit_id FROM {MOVEMENT} m WHERE m.document_id = %s "
-            "AND m.to_status = 'shipped' AND m.unit_id IS NOT NULL) "
-            f"AND NOT EXISTS (SELECT 1 FROM {MOVEMENT} m2 JOIN inventory_document d "
-            f"ON d.id = m2.document_id WHERE m2.unit_id = {UNIT}.id AND m2.to_status = 'shipped' "
-            f"AND d.kind IN {SHIPPING_KINDS} AND m2.document_id <> %s)",
-            [original.pk, original.pk],
-        )
-        p.cursor.execute(
-            f"UPDATE {UNIT} SET status = COALESCE(m.from_status, 'voided'), "
-            "location_id = m.from_location_id, holder_id = m.from_party_id, "
-            "last_document_id = %s, moved_at = %s "
-            f"FROM {MOVEMENT} m WHERE m.document_id = %s AND m.unit_id = {UNIT}.id",
-            [p.document.pk, p.ts(), original.pk],
-        )
+        restore_units(p, original)
         return p.finish()
 
 
-def _reverse_quantity(p: Any, line: DocumentLine, move: Movement, problems: list[Problem]) -> None:
-    if move.to_location_id:
-        row = (StockQuantity.objects.select_for_update()
-               .filter(product_id=move.product_id, lot_id=move.lot_id,
-                       location_id=move.to_location_id).first())
-        if row is None or row.quantity < move.quantity:
-            lot = f" lot {move.lot.code}" if move.lot else ""
-            problems.append(Problem(
-                "not_reversible",
-                f"{move.product.sku}{lot}: {move.quantity} needed back but "
-                f"{row.quantity if row else 0} on hand: it has moved on since",
-                field="quantity"))
-            return
-        StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - move.quantity)
-    if move.from_location_id:
-        row, _ = StockQuantity.objects.select_for_update().get_or_create(
-            product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
-            defaults={"quantity": 0})
-        StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + move.quantity)
-    Movement.objects.create(
-        document=p.document, line=line, product_id=move.product_id, lot_id=move.lot_id,
-        quantity=move.quantity, from_location_id=move.to_location_id,
-        to_location_id=move.from_location_id, from_status=move.to_status,
-        to_status=move.from_status or "voided", from_party_id=move.to_party_id,
-        to_party_id=move.from_party_id, cost=move.cost, created_at=p.now, user=p.user,
-        note=f"reverses {move.document.number}",
-    )
-
-
+@retrying
 def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) -> Document:
     """Rename a mistyped serial. The unit keeps its history; the old text stays findable."""
     if not reason or not reason.strip():
@@ -159,15 +117,34 @@ def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) 
                 "duplicate_serial", f"serial {new_serial!r} of {item.sku} is the manufacturer "
                 f"serial of unit {maker_of!r}", serial=new_serial)])
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        doc = p.open_document(reason=reason)
+        p.open_document(reason=reason)
         line = p.add_line(item, 1, note=f"{old_serial} → {new_serial}")
-        Movement.objects.create(
-            document=doc, line=line, unit=locked, product=item, lot=locked.lot, quantity=1,
-            from_location=locked.location, to_location=locked.location,
-            from_status=locked.status, to_status=locked.status, from_party=locked.holder,
-            to_party=locked.holder, cost=locked.cost, created_at=p.now, user=user,
-            note=f"serial corrected: {old_serial} → {new_serial} ({reason})",
-        )
-        SerialAlias.objects.create(unit=locked, product=item, serial=old_serial, document=doc)
-        Unit.objects.filter(pk=locked.pk).update(serial=new_serial)
+        rename_unit(p, line, locked, new_serial,
+                    note=f"serial corrected: {old_serial} → {new_serial} ({reason})")
         return p.finish()
+
+
+class ReverseIn(In):
+    reason: str = Field(default="", max_length=500)
+
+
+class CorrectSerialIn(In):
+    product: str
+    old: str
+    new: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+REVERSE = register(Operation(
+    name="reverse", kind=DocumentKind.REVERSAL, entry=reverse, role="manager", title="Reverse",
+    help="Post a document reversing NUMBER (refused if any unit has moved on since).",
+    body=ReverseIn, api_path="/documents/{number}/reverse", api_name="reverse", cli=("reverse",),
+    cli_arguments=("number",),
+))
+CORRECT_SERIAL = register(Operation(
+    name="correct_serial", kind=DocumentKind.CORRECTION, entry=correct_serial, role="manager",
+    title="Correct serial",
+    help="Rename a mistyped serial through an audited correction; the old text stays findable.",
+    body=CorrectSerialIn, api_path="/serial-corrections", api_name="correct_serial",
+    cli=("correct-serial",), cli_arguments=("old", "new"),
+))

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from serialtrack import catalog
 from serialtrack.database import execute, fetch
+from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -36,46 +37,29 @@ from serialtrack.inventory.models import (
     Party,
     Product,
 )
-from serialtrack.posting import adjustments, receipts, repairs, returns, shipments
+from serialtrack.posting import returns
 from serialtrack.posting.engine import into_draft, retrying
-from serialtrack.posting.errors import InvalidInput, NotFound, Problem, Refused, refuse
+from serialtrack.posting.operations import (
+    MANUFACTURER_SERIALS,
+    SCANS,
+    SERIALS,
+    Operation,
+    draft_kinds,
+    draft_operations,
+    drafted,
+)
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
-from serialtrack.queries.rows import Joined
+from serialtrack.rows import Joined
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
-DRAFT_KINDS = (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN,
-               DocumentKind.TRANSFER, DocumentKind.ADJUSTMENT, DocumentKind.REPAIR)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """An adjustment or repair a draft can carry: its document kind, the engine entry that posts
-    it (`entry(product=, serials=, user=, reason=)`), the role it needs, whether it needs a
-    reason."""
-
-    kind: str
-    entry: Callable[..., Document]
-    role: str
-    needs_reason: bool = False
-
-
-OPERATIONS: dict[str, Operation] = {
-    "hold": Operation(DocumentKind.ADJUSTMENT, adjustments.hold, "clerk"),
-    "release": Operation(DocumentKind.ADJUSTMENT, adjustments.release, "clerk"),
-    "write_off": Operation(DocumentKind.ADJUSTMENT, adjustments.scrap, "manager",
-                           needs_reason=True),
-    "repair_start": Operation(DocumentKind.REPAIR, repairs.start_repair, "manager"),
-    "repair_done": Operation(DocumentKind.REPAIR, repairs.repair_done, "manager"),
-    # Repaired units go back to the customer who returned them (the engine finds who).
-    "repair_ship_back": Operation(DocumentKind.REPAIR, repairs.ship_back, "manager"),
-}
+__all__ = ["MANUFACTURER_SERIALS", "SCANS", "SERIALS"]
 
 
 def role_needed(kind: str, operation: str = "") -> str:
     """The role that may fill in and post a draft: that of the same direct posting (the clerk
     role for receipts, shipments, returns, transfers, holds and releases; the manager role for
     write-offs and repairs)."""
-    return OPERATIONS[operation].role if operation in OPERATIONS else "clerk"
+    return drafted(kind, operation).role
 
 
 @dataclass(frozen=True)
@@ -88,12 +72,6 @@ class Verdict:
 
 MAX_EXPECTED = 2**31 - 1  # the column's range on both databases
 
-# What a draft's scans are (`DraftLine.scans`): the units' own serials, or for a receipt of a
-# product with a serial template the makers' serials.
-SERIALS = "serials"
-MANUFACTURER_SERIALS = "manufacturer_serials"
-SCANS = (SERIALS, MANUFACTURER_SERIALS)
-
 
 def create_draft(*, kind: str, user: Any, product: str | None = None,
                  warehouse: str | None = None, supplier: str | None = None,
@@ -104,22 +82,21 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  reference: str = "", reason: str = "", operation: str = "",
                  scans: str = SERIALS) -> Document:
     """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
-    An adjustment or repair draft names its `operation` (see OPERATIONS) and its product. A
-    receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its product has a
-    serial template."""
-    if kind not in DRAFT_KINDS:
-        raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(DRAFT_KINDS)}",
+    An adjustment or repair draft names its `operation` (`operations.draft_operations`) and its
+    product. A receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its
+    product has a serial template."""
+    kinds = draft_kinds()
+    if kind not in kinds:
+        raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(kinds)}",
                                     field="kind")])
     _check_operation(kind, operation)
-    needs = {"receipt": ("product", "warehouse"), "shipment": ("product", "warehouse", "customer"),
-             "return": ("shipment",), "transfer": ("product", "source", "destination"),
-             "adjustment": ("product",), "repair": ("product",)}[kind]
+    station = drafted(kind, operation).station
+    assert station is not None
     reason = reason.strip()
     given = {"product": product, "warehouse": warehouse, "customer": customer,
              "shipment": shipment, "source": source, "destination": destination,
              "reason": reason}
-    if operation and OPERATIONS[operation].needs_reason:
-        needs = (*needs, "reason")
+    needs = station.needs
     what = operation.replace("_", "-") if operation else kind
     missing = [Problem("invalid", f"a {what} draft needs {name}", field=name)
                for name in needs if not given[name]]
@@ -171,7 +148,7 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
 
 def _check_operation(kind: str, operation: str) -> None:
     """Adjustment and repair drafts name one of their kind's operations; the others none."""
-    own = [name for name, op in OPERATIONS.items() if op.kind == kind]
+    own = draft_operations(kind)
     if operation in own or (not own and not operation):
         return
     message = (f"a {kind} draft names its operation: one of {', '.join(own)}" if own
@@ -211,31 +188,12 @@ def get_draft(draft_id: int) -> Document:
 
 def _entry(doc: Document, serials: Sequence[str],
            dispositions: dict[str, str] | None = None) -> Callable[[Any], Document]:
-    """The posting entry (and its arguments) this draft posts with."""
-    line: DraftLine = doc.draft
-    sku = line.product.sku if line.product else ""
-    if doc.kind == DocumentKind.RECEIPT:
-        makers = line.scans == MANUFACTURER_SERIALS
-        return lambda user: receipts.receive(
-            warehouse=line.location_ref, product=sku, user=user,
-            serials=() if makers else serials, manufacturer_serials=serials if makers else (),
-            supplier=doc.party.name if doc.party else None, lot=line.lot_code or None,
-            expiry=line.expiry, cost=line.cost, reference=doc.reference)
-    if doc.kind == DocumentKind.SHIPMENT:
-        return lambda user: shipments.ship(
-            warehouse=line.location_ref, customer=doc.party.name if doc.party else "",
-            product=sku, serials=serials, user=user, reference=doc.reference)
-    if doc.kind == DocumentKind.RETURN:
-        return lambda user: returns.receive_return(
-            shipment=doc.related.number, serials=serials, user=user,
-            disposition=line.disposition, dispositions=dispositions,
-            warehouse=line.location_ref or None, reason=doc.reason)
-    if doc.kind == DocumentKind.TRANSFER:
-        return lambda user: adjustments.transfer(
-            source=line.location_ref, destination=line.destination_ref, product=sku,
-            serials=serials, user=user, reason=doc.reason)
-    entry = OPERATIONS[line.operation].entry
-    return lambda user: entry(product=sku, serials=serials, user=user, reason=doc.reason)
+    """The posting (given the user) this draft posts with: its operation's entry, with the
+    arguments its declaration takes from the draft."""
+    op: Operation = drafted(doc.kind, doc.draft.operation)
+    assert op.station is not None
+    arguments = op.station.arguments(doc, doc.draft, serials, dispositions)
+    return lambda user: op.post(user, **arguments)
 
 
 class _DryRun(Exception):
@@ -300,8 +258,9 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
         for serial in _already_in_draft(line, list(candidates)):
             verdicts[candidates.pop(serial)] = _repeat(serial)
     if candidates:
-        if doc.kind == DocumentKind.RECEIPT:
-            problems = _receipt_problems(line, list(candidates), lots)
+        judge = drafted(doc.kind, line.operation).station.judge  # type: ignore[union-attr]
+        if judge is not None:
+            problems = judge(line, list(candidates), lots)
         else:
             problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user,
                                 list(candidates))
@@ -326,43 +285,6 @@ def _maker_problem(raw: str, product: Any) -> tuple[str, Problem | None]:
 
 def _repeat(serial: str) -> Verdict:
     return Verdict(serial, False, "duplicate_serial", f"serial {serial!r} is already in this draft")
-
-
-def _receipt_problems(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
-                      ) -> dict[str, Problem]:
-    """What the receipt would refuse among `serials` (already read and pattern-checked): a GS1
-    lot or expiry that contradicts the draft's, and serials the product already has (for a
-    draft of manufacturer serials: those another unit carries as either serial)."""
-    found: list[Problem] = []
-    receipts.lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
-    if line.scans == MANUFACTURER_SERIALS:
-        found += _unnamed_lots(line, serials, lots)
-        found += receipts.known_manufacturer_serials(line.product, serials)
-    else:
-        found += receipts.known_serials(line.product, serials)
-    first: dict[str, Problem] = {}
-    for problem in found:
-        if problem.serial is not None:
-            first.setdefault(problem.serial, problem)
-    return first
-
-
-def _unnamed_lots(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
-                  ) -> list[Problem]:
-    """A draft of manufacturer serials posts as one receipt line, of the draft's lot and expiry:
-    a GS1 scan labelled with a lot or expiry the draft does not name would lose it."""
-    found: list[Problem] = []
-    for serial in serials:
-        code, expiry = lots.get(serial, (None, None))
-        if code and not line.lot_code:
-            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled lot "
-                                 f"{code}: open the draft for lot {code}", serial=serial,
-                                 field="lot"))
-        elif expiry and not line.expiry:
-            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled to "
-                                 f"expire {expiry.isoformat()}: open the draft with that expiry",
-                                 serial=serial, field="expiry"))
-    return found
 
 
 def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:

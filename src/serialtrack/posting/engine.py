@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from serialtrack.errors import Conflict, InvalidInput, Problem
 from serialtrack.inventory.models import (
     DOCUMENT_PREFIX,
     Document,
@@ -31,7 +32,6 @@ from serialtrack.inventory.models import (
     Lot,
     Product,
 )
-from serialtrack.posting.errors import Conflict, InvalidInput, Problem
 
 UNIT = "inventory_unit"
 MOVEMENT = "inventory_movement"
@@ -239,66 +239,6 @@ class Posting:
             extra={"status": unit.status, "document": unit.last_number},
         )
 
-    def move_units(
-        self,
-        line: DocumentLine,
-        *,
-        to_status: Any = KEEP,
-        to_location_id: Any = KEEP,
-        to_party_id: Any = KEEP,
-        note: str = "",
-        start_warranty_days: int | None = None,
-        extra_set: dict[str, Any] | None = None,
-    ) -> int:
-        """Move every staged unit: one ledger row each (from = the unit's current state), then the
-        unit rows themselves, in two set-based statements."""
-        assert self.document is not None
-        params_sel: list[Any] = []
-
-        def expr(value: Any, column: str, params: list[Any]) -> str:
-            if value is KEEP:
-                return f"u.{column}"
-            params.append(value)
-            return "%s"
-
-        loc_e = expr(to_location_id, "location_id", params_sel)  # in the order of the SQL
-        status_e = expr(to_status, "status", params_sel)
-        party_e = expr(to_party_id, "holder_id", params_sel)
-        self.cursor.execute(
-            f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-            f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
-            f"{status_e}, u.holder_id, {party_e}, u.cost, %s, %s, %s "
-            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
-            [self.document.pk, line.pk, *params_sel, self.ts(), self.user.pk, note],
-        )
-        moved = self.cursor.rowcount
-        sets: list[str] = []
-        params_upd: list[Any] = []
-        for column, value in (("status", to_status), ("location_id", to_location_id),
-                              ("holder_id", to_party_id)):
-            if value is not KEEP:
-                sets.append(f"{column} = %s")
-                params_upd.append(value)
-        for column, value in (extra_set or {}).items():
-            sets.append(f"{column} = %s")
-            params_upd.append(value)
-        if start_warranty_days is not None:
-            # Warranty starts the first time a unit ships to a customer and is never restarted
-            # by a later shipment of the same unit.
-            end = self.today + dt.timedelta(days=start_warranty_days)
-            sets.append("warranty_end = CASE WHEN warranty_start IS NULL THEN %s "
-                        "ELSE warranty_end END")
-            sets.append("warranty_start = COALESCE(warranty_start, %s)")
-            params_upd += [self.date(end), self.date(self.today)]
-        sets += ["last_document_id = %s", "moved_at = %s"]
-        params_upd += [self.document.pk, self.ts()]
-        self.cursor.execute(
-            f"UPDATE {UNIT} SET {', '.join(sets)} "
-            "WHERE id IN (SELECT unit_id FROM st_units)",
-            params_upd,
-        )
-        return moved
-
 
 def bulk_load(cursor: Any, table: str, columns: tuple[str, ...],
               rows: Iterable[tuple[Any, ...]]) -> None:
@@ -362,11 +302,15 @@ RETRIES = 4
 
 def retrying(entry: Callable[P, R]) -> Callable[P, R]:
     """Wrap a posting entry: a lost race is retried after a short random backoff, keeping the
-    time the clerk first asked, so the retry reports the other posting's units as a conflict."""
+    time the clerk first asked, so the retry reports the other posting's units as a conflict.
+    An entry called by another (a return of either kind, a draft's posting) runs once: the
+    outermost entry retries the whole."""
 
     @functools.wraps(entry)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _started_at.set(timezone.now()) if _started_at.get() is None else None
+        if _started_at.get() is not None:
+            return entry(*args, **kwargs)
+        token = _started_at.set(timezone.now())
         # A retry must see the same input: a streamed serial list is read once, up front.
         for name in ("serials", "manufacturer_serials"):
             serials = kwargs.get(name)
@@ -384,8 +328,7 @@ def retrying(entry: Callable[P, R]) -> Callable[P, R]:
                     time.sleep(random.uniform(0.01, 0.05) * (2**attempt))
             raise AssertionError("unreachable")
         finally:
-            if token is not None:
-                _started_at.reset(token)
+            _started_at.reset(token)
 
     return run
 

@@ -6,43 +6,15 @@ the receipt's own transaction, so concurrent receipts queue on it and never get 
 from __future__ import annotations
 
 import datetime as dt
-import string
 
 from django.db import connection
 from django.utils import timezone
 
+from serialtrack.errors import InvalidInput, Problem
 from serialtrack.inventory.models import Counter, Product
-from serialtrack.posting.errors import InvalidInput, Problem
+from serialtrack.serials import render
 
-FIELDS = {"yyyy", "yy", "mm", "dd", "sku", "seq"}
 MAX_GENERATE = 1_000_000
-
-
-def template_problem(template: str) -> Problem | None:
-    """Tokens: {yyyy} {yy} {mm} {dd} {sku} and {seq} with an optional width, e.g. {seq:06}."""
-    try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
-    names = [name for _text, name, _spec, _conv in parts if name is not None]
-    unknown = [n for n in names if n not in FIELDS]
-    if unknown:
-        return Problem("invalid", f"serial template {template!r}: unknown token {{{unknown[0]}}} "
-                       f"(use {', '.join('{' + f + '}' for f in sorted(FIELDS))})",
-                       field="serial_template")
-    if "seq" not in names:
-        return Problem("invalid", f"serial template {template!r} needs {{seq}} (e.g. {{seq:06}}) "
-                       "so that no two serials are the same", field="serial_template")
-    try:
-        render(template, 1, dt.date(2026, 1, 1), "SKU")
-    except (ValueError, TypeError) as exc:
-        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
-    return None
-
-
-def render(template: str, seq: int, day: dt.date, sku: str) -> str:
-    return template.format(yyyy=f"{day.year:04d}", yy=f"{day.year % 100:02d}",
-                           mm=f"{day.month:02d}", dd=f"{day.day:02d}", sku=sku, seq=seq)
 
 
 def _counter(product: Product) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from serialtrack.errors import CountMismatch, NotFound, Problem
 from serialtrack.inventory.models import Lot, Product
-from serialtrack.posting.errors import CountMismatch, NotFound, Problem
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.posting.serials import check_serials
+from serialtrack.serials import check_serials
 
 
 def serial_line(item: Product, serials: Iterable[str], quantity: int | None, pattern: str = "",

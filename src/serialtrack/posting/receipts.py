@@ -10,28 +10,44 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.database import fetch
-from serialtrack.inventory.models import Document, DocumentKind, Product, Tracking
+from serialtrack.errors import InvalidInput, Problem, refuse
+from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
-    MOVEMENT,
-    MOVEMENT_COLUMNS,
     UNIT,
     Posting,
     get_lot,
     posting,
+    retrying,
 )
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
+from serialtrack.posting.ledger import (
+    add_stock,
+    insert_units,
+    move_units,
+    pair_manufacturer_serials,
+    release_voided_makers,
+)
 from serialtrack.posting.lines import quantity_line, serial_line
-from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.operations import (
+    MANUFACTURER_SERIALS,
+    MAX_SERIALS,
+    In,
+    Operation,
+    Station,
+    register,
+    serial_list,
+)
 from serialtrack.posting.scans import LotInfo
-from serialtrack.posting.serials import check_manufacturer_serials, serial_problem
+from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 ANALYZE_AFTER = 50_000  # serials in one receipt
 
 
+@retrying
 def receive(
     *,
     warehouse: str,
@@ -110,20 +126,19 @@ def receive(
             if len(groups) > 1:
                 _stage(p, group, paired)
             if paired:
-                _release_voided_makers(p, item)
-            _insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
+                release_voided_makers(p, item)
+            insert_units(p, item, line.pk, lot_row.pk if lot_row else None, location.pk,
                           party.pk if party else None, cost, skip_existing=bool(revive))
             if revive:
                 p.stage_units(revive)
-                p.move_units(line, to_status="in_stock", to_location_id=location.pk,
+                move_units(p, line, to_status="in_stock", to_location_id=location.pk,
                              to_party_id=None,
                              extra_set={"lot_id": lot_row.pk if lot_row else None,
                                         "cost": p.money(cost), "received_at": p.ts()})
                 if paired:
-                    p.cursor.executemany(
-                        f"UPDATE {UNIT} SET manufacturer_serial = %s WHERE id = %s",
-                        [(paired[group[pos]], unit_id) for pos, unit_id in revive
-                         if paired[group[pos]] is not None])
+                    pair_manufacturer_serials(
+                        p, [(maker, unit_id) for pos, unit_id in revive
+                            if (maker := paired[group[pos]]) is not None])
         if p.pg and len(clean) >= ANALYZE_AFTER:
             # Fresh planner statistics now, not at autovacuum's leisure: without them the
             # next shipment hashes the whole unit table instead of seeking its serials.
@@ -296,14 +311,6 @@ def _carried_as_maker(product: Product, serial: str, other: str, status: str,
         serial=serial, extra={"unit": other, "status": status, "document": number})
 
 
-def _release_voided_makers(p: Posting, product: Product) -> None:
-    """Units whose receipt was reversed give up the staged manufacturer serials."""
-    p.cursor.execute(
-        f"UPDATE {UNIT} SET manufacturer_serial = NULL WHERE product_id = %s AND status = "
-        "'voided' AND manufacturer_serial IN (SELECT mfr FROM st_serials WHERE mfr IS NOT NULL)",
-        [product.pk])
-
-
 def lot_groups(serials: list[str], scanned: dict[str, LotInfo], lot: str | None,
                 expiry: dt.date | None, problems: list[Problem]
                 ) -> list[tuple[str | None, dt.date | None, list[str]]]:
@@ -385,41 +392,7 @@ def known_serials(product: Product, serials: Sequence[str], chunk: int = 500) ->
     return known + as_maker
 
 
-def _insert_units(
-    p: Posting,
-    product: Product,
-    line_id: int,
-    lot_id: int | None,
-    location_id: int,
-    supplier_id: int | None,
-    cost: Decimal | None,
-    *,
-    skip_existing: bool,
-) -> None:
-    assert p.document is not None
-    order = 's.serial COLLATE "C"' if p.pg else "s.serial"  # one order for all: no deadlocks
-    where = (f"WHERE NOT EXISTS (SELECT 1 FROM {UNIT} x WHERE x.product_id = %s "
-             "AND x.serial = s.serial) ") if skip_existing else ""
-    now, money = p.ts(), p.money(cost)
-    p.cursor.execute(
-        f"INSERT INTO {UNIT} (product_id, serial, manufacturer_serial, lot_id, status, "
-        "location_id, holder_id, cost, received_at, attributes, last_document_id, moved_at) "
-        f"SELECT %s, s.serial, s.mfr, %s, 'in_stock', %s, NULL, %s, %s, '{{}}', %s, %s "
-        "FROM st_serials s "
-        f"{where}ORDER BY {order}",
-        [product.pk, lot_id, location_id, money, now, p.document.pk, now]
-        + ([product.pk] if skip_existing else []),
-    )
-    p.cursor.execute(
-        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-        "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
-        "%s, NULL, u.cost, %s, %s, '' "
-        f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
-        "WHERE u.last_document_id = %s ORDER BY s.pos",
-        [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
-    )
-
-
+@retrying
 def add_found(
     *,
     warehouse: str,
@@ -443,3 +416,98 @@ def add_found(
                    quantity=quantity, lot=lot, expiry=expiry, cost=cost,
                    kind=DocumentKind.ADJUSTMENT, reason=reason,
                    manufacturer_serials=manufacturer_serials)
+
+
+# -- drafts of receipts: scans judged by the receipt's own checks ---------------------------------
+
+def judge_scans(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                ) -> dict[str, Problem]:
+    """What the receipt would refuse among a draft's `serials` (already read and pattern-checked),
+    read only (index seeks, no write lock): a GS1 lot or expiry that contradicts the draft's,
+    and serials the product already has (for a draft of manufacturer serials: those another unit
+    carries as either serial)."""
+    found: list[Problem] = []
+    lot_groups(serials, lots, line.lot_code or None, line.expiry, found)
+    if line.scans == MANUFACTURER_SERIALS:
+        found += _unnamed_lots(line, serials, lots)
+        found += known_manufacturer_serials(line.product, serials)
+    else:
+        found += known_serials(line.product, serials)
+    first: dict[str, Problem] = {}
+    for problem in found:
+        if problem.serial is not None:
+            first.setdefault(problem.serial, problem)
+    return first
+
+
+def _unnamed_lots(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
+                  ) -> list[Problem]:
+    """A draft of manufacturer serials posts as one receipt line, of the draft's lot and expiry:
+    a GS1 scan labelled with a lot or expiry the draft does not name would lose it."""
+    found: list[Problem] = []
+    for serial in serials:
+        code, expiry = lots.get(serial, (None, None))
+        if code and not line.lot_code:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled lot "
+                                 f"{code}: open the draft for lot {code}", serial=serial,
+                                 field="lot"))
+        elif expiry and not line.expiry:
+            found.append(Problem("invalid_scan", f"manufacturer serial {serial!r} is labelled to "
+                                 f"expire {expiry.isoformat()}: open the draft with that expiry",
+                                 serial=serial, field="expiry"))
+    return found
+
+
+def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
+                dispositions: dict[str, str] | None) -> dict[str, Any]:
+    makers = line.scans == MANUFACTURER_SERIALS
+    return {"warehouse": line.location_ref, "product": line.product.sku,
+            "serials": () if makers else serials,
+            "manufacturer_serials": serials if makers else (),
+            "supplier": doc.party.name if doc.party else None, "lot": line.lot_code or None,
+            "expiry": line.expiry, "cost": line.cost, "reference": doc.reference}
+
+
+class ReceiptIn(In):
+    warehouse: str = Field(description="CODE or CODE/BIN.")
+    product: str
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    supplier: str | None = None
+    lot: str | None = Field(default=None, max_length=128)
+    expiry: dt.date | None = None
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4,
+                                 description="Unit cost.")
+    reference: str = Field(default="", max_length=100, description="e.g. purchase order")
+    generate: int | None = Field(default=None, ge=1, le=1_000_000,
+                                 description="Give N units serials from the product's template.")
+    manufacturer_serials: list[str | None] = Field(
+        default_factory=list, max_length=MAX_SERIALS,
+        description="the makers' serials, one per unit (null: none): beside `serials`, position "
+                    "by position, or alone — each unit then gets a generated serial")
+
+
+class FoundIn(In):
+    warehouse: str = Field(description="CODE or CODE/BIN.")
+    product: str
+    reason: str = Field(min_length=1, max_length=500, description="e.g. 'opening balance'.")
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    lot: str | None = Field(default=None, max_length=128)
+    expiry: dt.date | None = None
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
+
+
+RECEIPT = register(Operation(
+    name="receipt", kind=DocumentKind.RECEIPT, entry=receive, role="clerk", title="Receive",
+    help="Receive goods: serials (or GS1 scans) into stock, generated serials (optionally one "
+         "per manufacturer serial), or a lot / plain quantity.",
+    body=ReceiptIn, api_path="/receipts", cli=("receive",),
+    station=Station(url="/receive/", post_label="Post receipt", form="start",
+                    needs=("product", "warehouse"), arguments=_from_draft, judge=judge_scans),
+))
+FOUND = register(Operation(
+    name="found", kind=DocumentKind.ADJUSTMENT, entry=add_found, role="manager",
+    title="Found stock", help="Adjustment: found stock or an opening balance.", body=FoundIn,
+    api_path="/adjustments/found", cli=("found",),
+))

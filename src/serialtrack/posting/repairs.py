@@ -7,17 +7,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import Field
+
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, Movement, Party, Unit
 from serialtrack.posting.adjustments import move_serials
-from serialtrack.posting.engine import LockedUnit, check_units, posting, take_units, where
-from serialtrack.posting.errors import InvalidInput, Problem, refuse
+from serialtrack.posting.engine import (
+    LockedUnit,
+    check_units,
+    posting,
+    retrying,
+    take_units,
+    where,
+)
+from serialtrack.posting.ledger import move_units
+from serialtrack.posting.operations import (
+    In,
+    Operation,
+    SerialsIn,
+    Station,
+    register,
+    unit_arguments,
+)
 
 
 def _in_repair(unit: LockedUnit) -> str | None:
     return None if unit.status == "in_repair" else f"{where(unit)}, not in repair"
 
 
+@retrying
 def start_repair(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
     item = catalog.get_product(product)
     return move_serials(
@@ -27,6 +46,7 @@ def start_repair(*, product: str, serials: Iterable[str], user: Any, reason: str
     )
 
 
+@retrying
 def repair_done(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
     """Repaired and back in stock where it is."""
     item = catalog.get_product(product)
@@ -53,6 +73,7 @@ def _customer_for(unit_ids: list[int], customer: str | None) -> Party:
                                 field="customer")])
 
 
+@retrying
 def ship_back(
     *, product: str, serials: Iterable[str], user: Any, customer: str | None = None,
     reason: str = "",
@@ -74,6 +95,7 @@ def ship_back(
     )
 
 
+@retrying
 def replace(
     *, product: str, old: str, new: str, user: Any, customer: str | None = None,
     replacement_product: str | None = None, reason: str = "",
@@ -92,7 +114,7 @@ def replace(
         p.open_document(party=party, reason=reason)
         old_line = p.add_line(item, 1, note="replaced: scrapped")
         if not problems:
-            p.move_units(old_line, to_status="scrapped", to_location_id=None, to_party_id=None,
+            move_units(p, old_line, to_status="scrapped", to_location_id=None, to_party_id=None,
                          note=f"replaced by {new.strip()}")
         news = take_units(p, new_item, [new.strip()], problems)
         check_units(p, news, lambda u: None if u.status == "in_stock" else where(u), problems)
@@ -102,7 +124,55 @@ def replace(
         if old_unit and old_unit.warranty_end:
             warranty = {"warranty_start": p.date(old_unit.warranty_start),
                         "warranty_end": p.date(old_unit.warranty_end)}
-        p.move_units(new_line, to_status="shipped", to_location_id=None, to_party_id=party.pk,
+        move_units(p, new_line, to_status="shipped", to_location_id=None, to_party_id=party.pk,
                      note=f"replacement for {old.strip()}", extra_set=warranty or None,
                      start_warranty_days=None if warranty else new_item.warranty_days)
         return p.finish()
+
+
+class ShipBackIn(SerialsIn):
+    customer: str | None = Field(default=None,
+                                 description="Default: the customer who returned it.")
+
+
+class ReplaceIn(In):
+    product: str
+    old: str = Field(description="Serial of the unit in repair (scrapped).")
+    new: str = Field(description="Serial of the replacement from stock (shipped).")
+    customer: str | None = None
+    replacement_product: str | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+REPAIR_START = register(Operation(
+    name="repair_start", kind=DocumentKind.REPAIR, entry=start_repair, role="manager",
+    title="Start repair", help="Send units from stock into repair.", body=SerialsIn,
+    api_path="/repairs/start", cli=("repair", "start"),
+    station=Station(url="/repair/", post_label="Post repair start", needs=("product",),
+                    arguments=unit_arguments, lead="Units in stock or on hold go into repair."),
+))
+REPAIR_DONE = register(Operation(
+    name="repair_done", kind=DocumentKind.REPAIR, entry=repair_done, role="manager",
+    title="Repair done", help="Repaired: back in stock where it is.", body=SerialsIn,
+    api_path="/repairs/done", cli=("repair", "done"),
+    station=Station(url="/repair/done/", post_label="Post repair done", needs=("product",),
+                    arguments=unit_arguments,
+                    lead="Repaired units go back to stock, where they are."),
+))
+# Repaired units go back to the customer who returned them (the engine finds who).
+REPAIR_SHIP_BACK = register(Operation(
+    name="repair_ship_back", kind=DocumentKind.REPAIR, entry=ship_back, role="manager",
+    title="Ship back after repair",
+    help="Repaired and shipped back to the customer (warranty not restarted).", body=ShipBackIn,
+    api_path="/repairs/ship-back", api_name="post_ship_back", cli=("repair", "ship-back"),
+    station=Station(url="/repair/ship-back/", post_label="Post ship-back", needs=("product",),
+                    arguments=unit_arguments,
+                    lead="Repaired units go back to the customer who returned them (their "
+                         "warranty is not restarted)."),
+))
+REPLACE = register(Operation(
+    name="replace", kind=DocumentKind.REPAIR, entry=replace, role="manager", title="Replace",
+    help="Beyond repair: scrap it and ship a replacement, which keeps the remaining warranty.",
+    body=ReplaceIn, api_path="/repairs/replace", cli=("repair", "replace"),
+    cli_arguments=("old", "new"),
+))

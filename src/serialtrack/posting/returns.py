@@ -3,16 +3,19 @@ that shipment carried and that have not come back since (DESIGN invariant 4)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Sum
+from pydantic import Field
 
 from serialtrack import catalog
+from serialtrack.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
     DocumentStatus,
+    DraftLine,
     Lot,
     Movement,
     Product,
@@ -24,13 +27,21 @@ from serialtrack.posting.engine import (
     Posting,
     check_units,
     posting,
+    retrying,
     where,
 )
-from serialtrack.posting.errors import InvalidInput, NotFound, NotOnShipment, Problem, refuse
+from serialtrack.posting.ledger import add_stock, move_units
 from serialtrack.posting.lines import existing_lot, quantity_line
-from serialtrack.posting.quantities import add_stock
+from serialtrack.posting.operations import (
+    Disposition,
+    In,
+    Operation,
+    Station,
+    register,
+    serial_list,
+)
 from serialtrack.posting.scans import decode_scans
-from serialtrack.posting.serials import check_serials
+from serialtrack.serials import check_serials
 
 DISPOSITIONS = {
     "restock": "in_stock",
@@ -55,6 +66,7 @@ def get_shipment(number: str) -> Document:
     return doc
 
 
+@retrying
 def receive_return(
     *,
     shipment: str,
@@ -112,7 +124,7 @@ def receive_return(
                                   to_location=location if stored else None,
                                   note=f"disposition: {disp}")
                 p.stage_units(subset)
-                p.move_units(line, to_status=to_status,
+                move_units(p, line, to_status=to_status,
                              to_location_id=location.pk if stored else None, to_party_id=None,
                              note=f"returned: {disp}")
         return p.finish()
@@ -166,6 +178,7 @@ def _last_shipping_document(p: Posting) -> dict[int, int]:
     return dict(p.cursor.fetchall())
 
 
+@retrying
 def receive_quantity_return(
     *,
     shipment: str,
@@ -212,3 +225,58 @@ def receive_quantity_return(
         add_stock(p, line, item, lot_row, location, quantity, from_status="shipped",
                   from_party=origin.party)
         return p.finish()
+
+
+@retrying
+def customer_return(
+    *,
+    shipment: str,
+    user: Any,
+    serials: Iterable[str] = (),
+    disposition: str = "restock",
+    dispositions: Mapping[str, str] | None = None,
+    warehouse: str | None = None,
+    product: str | None = None,
+    quantity: int | None = None,
+    lot: str | None = None,
+    reason: str = "",
+) -> Document:
+    """A customer return from `shipment`: the serials that came back, or (no serials listed) a
+    quantity of a lot- or quantity-tracked `product`."""
+    serials = list(serials)
+    if product and quantity and not serials:
+        return receive_quantity_return(shipment=shipment, product=product, quantity=quantity,
+                                       lot=lot, warehouse=warehouse, user=user, reason=reason)
+    return receive_return(shipment=shipment, serials=serials, disposition=disposition,
+                          dispositions=dispositions, warehouse=warehouse, user=user,
+                          reason=reason)
+
+
+class ReturnIn(In):
+    shipment: str = Field(description="The shipment's number.")
+    serials: list[str] = serial_list()
+    disposition: Disposition = Field(default="restock", description="restock | hold | repair | scrap")
+    dispositions: dict[str, Disposition] = Field(default_factory=dict,
+                                                 description="per-serial dispositions")
+    warehouse: str | None = Field(default=None,
+                                  description="Where it comes back to (default: the shipment's).")
+    product: str | None = Field(default=None, description="For lot/quantity products, with the quantity.")
+    quantity: int | None = Field(default=None, ge=1)
+    lot: str | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
+                dispositions: dict[str, str] | None) -> dict[str, Any]:
+    return {"shipment": doc.related.number, "serials": serials, "disposition": line.disposition,
+            "dispositions": dispositions, "warehouse": line.location_ref or None,
+            "reason": doc.reason}
+
+
+RETURN = register(Operation(
+    name="return", kind=DocumentKind.RETURN, entry=customer_return, role="clerk",
+    title="Customer return", help="Customer return from a named shipment.",
+    body=ReturnIn, api_path="/returns", cli=("return",),
+    station=Station(url="/return/", post_label="Post return", form="return",
+                    needs=("shipment",), arguments=_from_draft),
+))

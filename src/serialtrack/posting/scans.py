@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
+from serialtrack.errors import Problem
 from serialtrack.gs1 import GS, Gs1Error, looks_like_gs1, parse_scan
 from serialtrack.inventory.models import Product
-from serialtrack.posting.errors import Problem
 
 GS1_HEADS = frozenset("]([hH")
 LotInfo = tuple[str | None, dt.date | None]

@@ -3,18 +3,22 @@ named lot, else earliest expiry first, then first in, first out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic import Field
+
 from serialtrack import catalog
-from serialtrack.inventory.models import Document, DocumentKind, Tracking
+from serialtrack.errors import refuse
+from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
 from serialtrack.posting.adjustments import move_serials
-from serialtrack.posting.engine import LockedUnit, posting, where
-from serialtrack.posting.errors import refuse
+from serialtrack.posting.engine import LockedUnit, posting, retrying, where
+from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
-from serialtrack.posting.quantities import take_stock
+from serialtrack.posting.operations import In, Operation, Station, register, serial_list
 
 
+@retrying
 def ship(
     *,
     warehouse: str,
@@ -61,3 +65,28 @@ def ship(
         line_fields={"from_location": location if bin_given else None},
         start_warranty_days=item.warranty_days,
     )
+
+
+class ShipmentIn(In):
+    warehouse: str = Field(description="CODE or CODE/BIN.")
+    customer: str
+    product: str
+    serials: list[str] = serial_list()
+    quantity: int | None = Field(default=None, ge=1)
+    lot: str | None = Field(default=None, description="Lot to ship (default FEFO).")
+    reference: str = Field(default="", max_length=100, description="e.g. sales order")
+
+
+def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
+                dispositions: dict[str, str] | None) -> dict[str, Any]:
+    return {"warehouse": line.location_ref, "customer": doc.party.name if doc.party else "",
+            "product": line.product.sku, "serials": serials, "reference": doc.reference}
+
+
+SHIPMENT = register(Operation(
+    name="shipment", kind=DocumentKind.SHIPMENT, entry=ship, role="clerk", title="Ship",
+    help="Ship to a customer: exact serials, or a quantity (earliest expiry, then oldest, first).",
+    body=ShipmentIn, api_path="/shipments", cli=("ship",),
+    station=Station(url="/ship/", post_label="Post shipment", form="start",
+                    needs=("product", "warehouse", "customer"), arguments=_from_draft),
+))

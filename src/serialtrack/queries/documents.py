@@ -74,3 +74,14 @@ def shipments_of_serial(serial: str, limit: int = 20) -> list[dict[str, Any]]:
                     "customer": m.document.party.name if m.document.party else "",
                     "posted_at": m.document.posted_at, "out_now": current})
     return out
+
+
+def shipment_to_return(find: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The shipment a return of `find` goes against: `find` itself when it is a document's
+    number, else the one shipment the unit with that serial is out on now. When that is not
+    one shipment: None, and the shipments that carried the serial (none: nothing matches)."""
+    if document_named(find):
+        return find, []
+    matches = shipments_of_serial(find)
+    out_now = [m for m in matches if m["out_now"]]
+    return (out_now[0]["number"], matches) if len(out_now) == 1 else (None, matches)

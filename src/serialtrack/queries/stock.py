@@ -139,8 +139,7 @@ def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
     code, _slash, bin_code = warehouse.partition("/")
     rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0,
                                          location__warehouse__code=code)
-            .select_related("lot", "location")
-            .order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id"))
+            .select_related("lot", "location").first_expiry_first())
     if bin_code:
         rows = rows.filter(location__code=bin_code)
     if lot:

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serialtrack.accounts.roles import has_role
+from serialtrack.errors import NotFound, Problem, Refused
 from serialtrack.labels import DEFAULT_LAYOUT, LAYOUTS, check_options, render_labels, units_for
-from serialtrack.posting.errors import NotFound, Problem, Refused
-from serialtrack.posting.serials import expand_tokens
 from serialtrack.queries import choices
+from serialtrack.serials import expand_tokens
 from serialtrack.web import jobs
 from serialtrack.web.models import ImportJob
 from serialtrack.web.views import View, not_found, show, station

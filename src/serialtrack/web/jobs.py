@@ -47,8 +47,8 @@ from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
 from serialtrack import imports
+from serialtrack.errors import InvalidInput, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentLine
-from serialtrack.posting.errors import InvalidInput, Problem, Refused
 from serialtrack.web.models import ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)
@@ -314,7 +314,7 @@ def refresh(job: ImportJob) -> ImportJob:
 
 
 def get_job(job_id: int) -> ImportJob:
-    from serialtrack.posting.errors import NotFound
+    from serialtrack.errors import NotFound
 
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None:

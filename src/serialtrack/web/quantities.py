@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
 from serialtrack import posting
+from serialtrack.errors import Problem, Refused
 from serialtrack.gs1 import Gs1Error, parse_scan
 from serialtrack.inventory.models import Product
-from serialtrack.posting.errors import Problem, Refused
 from serialtrack.queries import choices
 from serialtrack.queries.stock import quantity_pick
 from serialtrack.web.views import document_url, show, station, typed_fields, whole_number

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from serialtrack import posting
 from serialtrack.accounts.roles import has_role
-from serialtrack.posting.errors import Problem, Refused
+from serialtrack.errors import Problem, Refused
 from serialtrack.queries import choices
 from serialtrack.web.views import document_url, forbidden, show, station
 

@@ -2,23 +2,19 @@
 
 from django.urls import path
 
+from serialtrack.posting import operations
 from serialtrack.web import files, quantities, replace, views
 
 app_name = "web"
 
+# Every scan station's opening page, named after its operation (`Station.url`).
+stations = [path(op.station.url.lstrip("/"), views.open_station, {"name": op.name}, name=op.name)
+            for op in operations.stations() if op.station]
+
 urlpatterns = [
     path("", views.home, name="home"),
-    path("receive/", views.receive, name="receive"),
-    path("ship/", views.ship, name="ship"),
-    path("return/", views.customer_return, name="return"),
-    path("transfer/", views.transfer, name="transfer"),
+    *stations,
     path("adjust/", views.adjust, name="adjust"),
-    path("hold/", views.hold, name="hold"),
-    path("release/", views.release, name="release"),
-    path("write-off/", views.write_off, name="write_off"),
-    path("repair/", views.repair_start, name="repair_start"),
-    path("repair/done/", views.repair_done, name="repair_done"),
-    path("repair/ship-back/", views.repair_ship_back, name="repair_ship_back"),
     path("repair/replace/", replace.repair_replace, name="repair_replace"),
     path("drafts/<int:draft_id>/", views.draft_page, name="draft"),
     path("drafts/<int:draft_id>/scan", views.scan, name="scan"),

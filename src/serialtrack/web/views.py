@@ -35,37 +35,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
+from serialtrack.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentStatus
-from serialtrack.posting import drafts
-from serialtrack.posting.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
+from serialtrack.posting import drafts, operations
+from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
-from serialtrack.posting.serials import expand_tokens, read_serials_file
 from serialtrack.queries import choices, stations, worklists
-from serialtrack.queries.documents import document_named, recent_shipments, shipments_of_serial
+from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
+from serialtrack.serials import expand_tokens, read_serials_file
 
 View = Callable[..., HttpResponse]
-# A station is a draft kind, or for adjustments and repairs the draft's operation.
-STATIONS: dict[str, tuple[str, str]] = {  # station: (document kind, operation)
-    "receipt": ("receipt", ""), "shipment": ("shipment", ""), "return": ("return", ""),
-    "transfer": ("transfer", ""), "hold": ("adjustment", "hold"),
-    "release": ("adjustment", "release"), "write_off": ("adjustment", "write_off"),
-    "repair_start": ("repair", "repair_start"), "repair_done": ("repair", "repair_done"),
-    "repair_ship_back": ("repair", "repair_ship_back"),
-}
-KIND_TITLES = {"receipt": "Receive", "shipment": "Ship", "return": "Customer return",
-               "transfer": "Transfer", "hold": "Hold", "release": "Release from hold",
-               "write_off": "Write-off", "repair_start": "Start repair",
-               "repair_done": "Repair done", "repair_ship_back": "Ship back after repair"}
-POST_LABELS = {"receipt": "Post receipt", "shipment": "Post shipment", "return": "Post return",
-               "transfer": "Post transfer", "hold": "Post hold", "release": "Post release",
-               "write_off": "Post write-off", "repair_start": "Post repair start",
-               "repair_done": "Post repair done", "repair_ship_back": "Post ship-back"}
-ADJUST_STATIONS = ("hold", "release", "write_off", "repair_start", "repair_done",
-                   "repair_ship_back")
-STATION_URLS = {"receipt": "/receive/", "shipment": "/ship/", "return": "/return/",
-                "transfer": "/transfer/", "hold": "/hold/", "release": "/release/",
-                "write_off": "/write-off/", "repair_start": "/repair/",
-                "repair_done": "/repair/done/", "repair_ship_back": "/repair/ship-back/"}
 BULK_REFUSALS_SHOWN = 200
 REPORT_SERIALS_SHOWN = 200
 
@@ -99,13 +78,21 @@ def show(request: HttpRequest, template: str, context: dict[str, Any] | None = N
     return render(request, template, {**base, **(context or {})}, status=status)
 
 
-def role_of_station(station_name: str) -> str:
-    return drafts.role_needed(*STATIONS[station_name])
-
-
 def offered(user: Any) -> set[str]:
     """The stations this user may post (and is offered)."""
-    return {name for name in STATIONS if has_role(user, role_of_station(name))}
+    return {op.name for op in operations.stations() if has_role(user, op.role)}
+
+
+def station_url(name: str) -> str:
+    station = operations.operation(name).station
+    assert station is not None
+    return station.url
+
+
+def nav_of(op: Operation) -> str:
+    """The navigation entry a station sits under: its own when its kind has one station
+    (receive, ship, return, transfer), else the page of stations for units we hold."""
+    return "adjust" if operations.draft_operations(op.kind) else op.name
 
 
 def forbidden(request: HttpRequest, needed: str) -> HttpResponse:
@@ -139,8 +126,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold,
         "hold_count": hold_count, "in_repair": in_repair, "repair_count": repair_count,
         "documents": worklists.recent_documents(),
-        "release_url": _station_url(STATION_URLS["release"], on_hold),
-        "repair_done_url": _station_url(STATION_URLS["repair_done"], in_repair),
+        "release_url": _station_url(station_url("release"), on_hold),
+        "repair_done_url": _station_url(station_url("repair_done"), in_repair),
     })
 
 
@@ -193,7 +180,8 @@ def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any
 
 
 def _start_context(kind: str) -> dict[str, Any]:
-    context: dict[str, Any] = {"kind": kind, "nav": kind, "title": KIND_TITLES[kind],
+    context: dict[str, Any] = {"kind": kind, "nav": kind,
+                               "title": operations.operation(kind).title,
                                "products": choices.serial_products(),
                                "locations": choices.locations()}
     if kind == "receipt":
@@ -229,26 +217,13 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                                             "form": form}, status=422)
 
 
-@require_http_methods(["GET", "POST"])
-@station
-def receive(request: HttpRequest) -> HttpResponse:
-    return _open_draft(request, "receipt")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def ship(request: HttpRequest) -> HttpResponse:
-    return _open_draft(request, "shipment")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def customer_return(request: HttpRequest) -> HttpResponse:
+def _open_return(request: HttpRequest) -> HttpResponse:
     """Find the shipment (by number, by a serial it carried, or from a customer's recent
     shipments), then open a return draft against it."""
     customer = (request.GET.get("customer") or "").strip()
     context: dict[str, Any] = {
-        "kind": "return", "nav": "return", "title": KIND_TITLES["return"], "dispositions": list(DISPOSITIONS),
+        "kind": "return", "nav": "return", "title": operations.operation("return").title,
+        "dispositions": list(DISPOSITIONS),
         "locations": choices.locations(), "customers": choices.parties("customer"),
         "customer": customer, "shipments": recent_shipments(customer or None),
     }
@@ -260,19 +235,15 @@ def customer_return(request: HttpRequest) -> HttpResponse:
             "warehouse": _text(request, "warehouse")}
     context["form"] = form
     if not shipment and find:
-        if document_named(find):
-            shipment = find
+        found, matches = shipment_to_return(find)
+        if found:
+            shipment = found
+        elif matches:
+            return show(request, "web/return_start.html", {**context, "matches": matches})
         else:
-            matches = shipments_of_serial(find)
-            out_now = [m for m in matches if m["out_now"]]
-            if len(out_now) == 1:  # the one shipment the unit is out on now
-                shipment = out_now[0]["number"]
-            elif matches:
-                return show(request, "web/return_start.html", {**context, "matches": matches})
-            else:
-                context["problems"] = [Problem("not_found", f"no document {find!r}, and no "
-                                               f"shipment carried a serial {find!r}", field="find")]
-                return show(request, "web/return_start.html", context, status=422)
+            context["problems"] = [Problem("not_found", f"no document {find!r}, and no "
+                                           f"shipment carried a serial {find!r}", field="find")]
+            return show(request, "web/return_start.html", context, status=422)
     if not shipment:
         context["problems"] = [Problem("invalid", "give the shipment number or scan a serial "
                                        "from it", field="find")]
@@ -289,36 +260,24 @@ def customer_return(request: HttpRequest) -> HttpResponse:
 
 # -- opening a draft: transfer, hold and release, write-off, repair ----------------------------
 
-STATION_LEADS = {
-    "transfer": "What moves, from where, to where — then scan each unit as you move it.",
-    "hold": "Quarantine units in stock: they stay where they are but cannot ship until released.",
-    "release": "Units on hold go back to stock, where they are.",
-    "write_off": "Units leave stock for good (scrapped): say why — then scan them.",
-    "repair_start": "Units in stock or on hold go into repair.",
-    "repair_done": "Repaired units go back to stock, where they are.",
-    "repair_ship_back": "Repaired units go back to the customer who returned them (their "
-                        "warranty is not restarted).",
-}
-
-
-def _move_context(request: HttpRequest, name: str) -> dict[str, Any]:
-    kind, operation = STATIONS[name]
+def _move_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
+    assert op.station is not None
+    needs = op.station.needs
     context: dict[str, Any] = {
-        "station": name, "kind": kind, "operation": operation, "title": KIND_TITLES[name],
-        "lead": STATION_LEADS[name], "needed": role_of_station(name),
-        "nav": "transfer" if name == "transfer" else "adjust",
-        "reason_required": drafts.OPERATIONS[operation].needs_reason if operation else False,
-        "products": choices.serial_products(),
+        "station": op.name, "kind": op.kind.value,
+        "operation": op.name if operations.draft_operations(op.kind) else "",
+        "title": op.title, "lead": op.station.lead, "needed": op.role, "nav": nav_of(op),
+        "reason_required": "reason" in needs, "products": choices.serial_products(),
     }
     context["can_post"] = has_role(request.user, context["needed"])
-    if name == "transfer":
+    if "source" in needs or "destination" in needs:
         context["locations"] = choices.locations()
     return context
 
 
-def _open_move(request: HttpRequest, name: str) -> HttpResponse:
+def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
     """The opening form of a station that moves units we hold; posted, it opens the draft."""
-    context = _move_context(request, name)
+    context = _move_context(request, op)
     if request.method == "GET":
         context["form"] = {"product": (request.GET.get("product") or "").strip()}
         return show(request, "web/move_start.html", context)
@@ -345,44 +304,15 @@ def _open_move(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @station
-def transfer(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "transfer")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def hold(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "hold")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def release(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "release")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def write_off(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "write_off")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def repair_start(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "repair_start")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def repair_done(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "repair_done")
-
-
-@require_http_methods(["GET", "POST"])
-@station
-def repair_ship_back(request: HttpRequest) -> HttpResponse:
-    return _open_move(request, "repair_ship_back")
+def open_station(request: HttpRequest, name: str) -> HttpResponse:
+    """A station's opening page (`Station.form`); posted, it opens the draft and goes to it."""
+    op = operations.operation(name)
+    assert op.station is not None
+    if op.station.form == "start":
+        return _open_draft(request, op.kind.value)
+    if op.station.form == "return":
+        return _open_return(request)
+    return _open_move(request, op)
 
 
 @require_GET
@@ -392,8 +322,9 @@ def adjust(request: HttpRequest) -> HttpResponse:
     repair — those this user may post."""
     return show(request, "web/adjust.html", {
         "nav": "adjust",
-        "choices": [{"station": name, "title": KIND_TITLES[name], "lead": STATION_LEADS[name],
-                     "url": STATION_URLS[name]} for name in ADJUST_STATIONS],
+        "choices": [{"station": op.name, "title": op.title, "lead": op.station.lead,
+                     "url": op.station.url}
+                    for op in operations.stations() if nav_of(op) == "adjust" and op.station],
     })
 
 
@@ -409,8 +340,8 @@ def _posted(draft_id: int) -> str | None:
             .values_list("number", flat=True).first())
 
 
-def _station_of(doc: Document) -> str:
-    return doc.draft.operation or doc.kind
+def _operation_of(doc: Document) -> Operation:
+    return operations.drafted(doc.kind, doc.draft.operation)
 
 
 def _may_post(user: Any, doc: Document) -> bool:
@@ -421,14 +352,14 @@ def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
     """The draft's header, counter and whether Post is enabled (the engine still checks the
     count on posting); the scan and post forms only for a user whose role may post it."""
     line = doc.draft
-    name = _station_of(doc)
+    op = _operation_of(doc)
+    assert op.station is not None
     summary = {"scanned": stations.scan_count(line), "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
     return {"doc": doc, "line": line, "summary": summary, "ready": ready,
-            "nav": "adjust" if name in ADJUST_STATIONS else doc.kind, "station": name,
-            "kind_title": KIND_TITLES.get(name, doc.kind),
-            "post_label": POST_LABELS.get(name, "Post"),
+            "nav": nav_of(op), "station": op.name, "kind_title": op.title,
+            "post_label": op.station.post_label,
             "can_post": _may_post(request.user, doc),
             "needed": drafts.role_needed(doc.kind, line.operation)}
 

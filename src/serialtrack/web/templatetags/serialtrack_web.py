@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import template
 
 from serialtrack.inventory.models import Document, UnitStatus
-from serialtrack.web.views import KIND_TITLES, document_url, unit_url
+from serialtrack.posting import operations
+from serialtrack.web.views import document_url, unit_url
 
 register = template.Library()
 _STATUS = dict(UnitStatus.choices)
@@ -32,4 +33,4 @@ def draft_title(doc: Document) -> str:
     operation ('Hold', 'Write-off', 'Repair done')."""
     line = getattr(doc, "draft", None)
     operation = line.operation if line is not None else ""
-    return KIND_TITLES.get(operation, operation) if operation else doc.get_kind_display()
+    return operations.operation(operation).title if operation else doc.get_kind_display()

@@ -263,7 +263,7 @@ def _attributes(tokens: Sequence[str]) -> tuple[
 @cache
 def syntax_dictionary() -> Mapping[str, AiRule]:
     """The packaged GS1 Barcode Syntax Dictionary, AI -> rule."""
-    text = resources.files("serialtrack").joinpath("data/gs1-syntax-dictionary.json").read_text("utf-8")
+    text = resources.files("serialtrack.gs1").joinpath("data/gs1-syntax-dictionary.json").read_text("utf-8")
     return parse_syntax_dictionary(json.loads(text)["lines"])
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from serialtrack import catalog, posting, queries
+from serialtrack.cli.common import current_user
 from serialtrack.inventory.models import Document, Product
 
 SKU = "HT-200"
@@ -37,8 +38,6 @@ def load_sample_data(user: Any) -> dict[str, str]:
 
 
 def run_demo(out: Console, as_json: bool) -> None:
-    from serialtrack.cli.app import current_user
-
     numbers = load_sample_data(current_user())
     history = queries.unit_history("device-00123", SKU)
     warranty = queries.warranty("device-00123", SKU)

@@ -1,4 +1,7 @@
-"""Serial text rules (DESIGN invariant 1) and serial list input: ranges and files.
+"""Serial text rules (DESIGN invariant 1), serial list input (ranges and files) and the text of
+serial templates. Plain text and files only, no database: the posting engine, master data
+(a product's template is checked when it is saved), imports, labels and the interfaces all
+apply the same rules from here.
 
 The serial policy, one for every door (command line, API, web, imports, GS1 scans, corrections):
 - a serial is trimmed and normalised to NFC (so `é` typed as one character or as `e` + U+0301 is
@@ -20,14 +23,16 @@ The serial policy, one for every door (command line, API, web, imports, GS1 scan
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
+import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from serialtrack.posting.errors import InvalidInput, InvalidSerial, Problem, refuse
+from serialtrack.errors import InvalidInput, InvalidSerial, Problem, refuse
 
 MAX_SERIAL_LENGTH = 128
 CATEGORY_WORDS = {"Cc": "control character", "Cf": "format character",
@@ -164,35 +169,6 @@ def serial_problem(raw: str, pattern: re.Pattern[str] | None = None, *, product:
             field="serial",
         )
     return serial, None
-
-
-def policy_breaches(product: str | None = None) -> Iterator[dict[str, Any]]:
-    """Units whose serial (or manufacturer serial) breaks the serial policy as a new serial of
-    their product would now be judged (text, Unicode setting, pattern), in product and serial
-    order; nothing is rewritten. Read in batches: memory stays flat on any number of units."""
-    from serialtrack.inventory.models import Product, Unit
-
-    products = {p.pk: p for p in Product.objects.filter(tracking="serial")}
-    patterns = {pk: re.compile(p.serial_pattern) if p.serial_pattern else None
-                for pk, p in products.items()}
-    units = Unit.objects.filter(product_id__in=list(products)).order_by("product__sku", "serial")
-    if product:
-        units = units.filter(product__sku=product)
-    rows = units.values_list("product_id", "serial", "manufacturer_serial", "status")
-    for product_id, serial, maker, status in rows.iterator(chunk_size=5000):
-        item = products[product_id]
-        for field, text, pattern in (("serial", serial, patterns[product_id]),
-                                     ("manufacturer_serial", maker, None)):
-            if text is None:
-                continue
-            stored, problem = serial_problem(text, pattern, product=item)
-            if problem is None and stored != text:
-                problem = Problem("invalid_serial", f"serial {text!r} is not in NFC form "
-                                  f"(NFC: {stored!r}); new serials are stored normalised")
-            if problem is not None:
-                yield {"product": item.sku, "serial": shown(serial), "status": status,
-                       "field": field, "text": shown(text), "code": problem.code,
-                       "message": problem.message}
 
 
 def clean_serials(raw: Iterable[str], pattern: str = "", *, product: Any = None) -> list[str]:
@@ -365,3 +341,37 @@ def _column_index(path: Path, header: list[str], column: str) -> int:
         raise InvalidInput([Problem("invalid", f"{path.name}: no column {column!r} (columns: "
                                     f"{', '.join(header) or 'none'})", field="serials-file")])
     return names.index(column.lower())
+
+
+# -- serial templates --------------------------------------------------------------------------
+# A per-product template such as `LTP-{yyyy}-{seq:06}` for goods that arrive without a serial;
+# the sequence behind {seq} is the posting engine's (serialtrack.posting.generated).
+
+TEMPLATE_TOKENS = {"yyyy", "yy", "mm", "dd", "sku", "seq"}
+
+
+def template_problem(template: str) -> Problem | None:
+    """Tokens: {yyyy} {yy} {mm} {dd} {sku} and {seq} with an optional width, e.g. {seq:06}."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
+    names = [name for _text, name, _spec, _conv in parts if name is not None]
+    unknown = [n for n in names if n not in TEMPLATE_TOKENS]
+    if unknown:
+        return Problem("invalid", f"serial template {template!r}: unknown token {{{unknown[0]}}} "
+                       f"(use {', '.join('{' + f + '}' for f in sorted(TEMPLATE_TOKENS))})",
+                       field="serial_template")
+    if "seq" not in names:
+        return Problem("invalid", f"serial template {template!r} needs {{seq}} (e.g. {{seq:06}}) "
+                       "so that no two serials are the same", field="serial_template")
+    try:
+        render(template, 1, dt.date(2026, 1, 1), "SKU")
+    except (ValueError, TypeError) as exc:
+        return Problem("invalid", f"serial template {template!r}: {exc}", field="serial_template")
+    return None
+
+
+def render(template: str, seq: int, day: dt.date, sku: str) -> str:
+    return template.format(yyyy=f"{day.year:04d}", yy=f"{day.year % 100:02d}",
+                           mm=f"{day.month:02d}", dd=f"{day.day:02d}", sku=sku, seq=seq)
