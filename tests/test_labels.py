@@ -221,6 +221,8 @@ AWKWARD_GS1 = ["AB(21)%&'*+,-./:;<=?", "X(10)Y(17)270101", '"q"!&?_z', "0"]
 
 def test_awkward_serials_read_back(shop: dict[str, Any], user: Any) -> None:
     catalog.create_product("MED-1", "Infusion pump", "serial", gtin=GTIN)
+    shop["ht"].unicode_serials = True  # serials beyond ASCII (README: serial policy)
+    shop["ht"].save(update_fields=["unicode_serials"])
     serials = AWKWARD_ASCII + AWKWARD_LATIN1 + AWKWARD_UNICODE
     posting.receive(warehouse="WH1", product="HT-1", serials=serials, user=user)
     posting.receive(warehouse="WH1", product="MED-1", serials=AWKWARD_GS1, lot="L(1)/2%",
@@ -248,6 +250,8 @@ def test_what_a_symbology_cannot_carry_is_refused_naming_every_serial(
         shop: dict[str, Any], user: Any) -> None:
     catalog.create_product("MED-1", "Infusion pump", "serial", gtin=GTIN)
     posting.receive(warehouse="WH1", product="MED-1", serials=["A B", LONG, "OK-1"], user=user)
+    shop["ht"].unicode_serials = True  # serials beyond ASCII (README: serial policy)
+    shop["ht"].save(update_fields=["unicode_serials"])
     posting.receive(warehouse="WH1", product="HT-1", serials=["日本-1", "ß-2", "x" * 128], user=user)
     med = units_for(product="MED-1", serials=["A B", LONG, "OK-1"])
     with pytest.raises(InvalidInput) as refused:

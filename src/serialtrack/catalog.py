@@ -54,6 +54,7 @@ def create_product(
     warranty_days: int = 0,
     gtin: str | None = None,
     serial_template: str = "",
+    unicode_serials: bool = False,
 ) -> Product:
     sku = sku.strip()
     problems: list[Problem] = []
@@ -97,6 +98,7 @@ def create_product(
     return Product.objects.create(
         sku=sku, name=name.strip() or sku, tracking=tracking, serial_pattern=serial_pattern,
         warranty_days=warranty_days, gtin=gtin or None, serial_template=serial_template,
+        unicode_serials=unicode_serials,
     )
 
 

@@ -165,11 +165,11 @@ class _RowChecker:
         maker = None
         if item is not None and item.tracking == Tracking.SERIAL:
             if raw_maker.strip():
-                maker, problem = serial_problem(raw_maker)
+                maker, problem = serial_problem(raw_maker, product=item)
                 if problem:
                     bad("manufacturer_serial", f"manufacturer {problem.message}", raw_maker)
             if raw_serial.strip() or not raw_maker.strip():
-                serial, problem = serial_problem(raw_serial, self.patterns[sku])
+                serial, problem = serial_problem(raw_serial, self.patterns[sku], product=item)
                 if problem:
                     bad("serial", problem.message)
             elif not item.serial_template:

@@ -1,7 +1,24 @@
 """Serial text rules (DESIGN invariant 1), serial list input (ranges and files) and the text of
 serial templates. Plain text and files only, no database: the posting engine, master data
 (a product's template is checked when it is saved), imports, labels and the interfaces all
-apply the same rules from here."""
+apply the same rules from here.
+
+The serial policy, one for every door (command line, API, web, imports, GS1 scans, corrections):
+- a serial is trimmed and normalised to NFC (so `é` typed as one character or as `e` + U+0301 is
+  one serial), and compared in that form;
+- characters that are not printable are refused, naming the character (`U+2066`): control
+  characters (Cc), format characters (Cf: bidi controls, zero-width characters, soft hyphen),
+  private-use (Co), unassigned (Cn) and surrogate (Cs) code points, line and paragraph
+  separators (Zl, Zp), spaces other than the ASCII space (Zs), and the other default-ignorable
+  characters (variation selectors, Hangul fillers, the combining grapheme joiner);
+- a new serial of a product that does not allow Unicode serials (`Product.unicode_serials`,
+  off by default) is printable ASCII, plus the characters its serial pattern names literally;
+  even those are refused in fullwidth form (`ＬＫ-３`) or when they mix scripts in a way
+  UTS #39 flags as confusable (a Cyrillic `а` among Latin letters), as found by
+  `confusable_homoglyphs` (Unicode's confusables and script data);
+- a serial that names an existing unit (to ship, return, move…) is judged by the first two rules
+  only: a look-alike is simply not found.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +26,23 @@ import csv
 import datetime as dt
 import re
 import string
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from serialtrack.errors import InvalidInput, InvalidSerial, Problem, refuse
 
 MAX_SERIAL_LENGTH = 128
-# C0/C1 control characters (tab, CR, LF, GS included), format characters such as zero-width
-# space and the Unicode line/paragraph separators: invisible, so never part of a serial.
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+CATEGORY_WORDS = {"Cc": "control character", "Cf": "format character",
+                  "Co": "private-use character", "Cn": "unassigned code point",
+                  "Cs": "surrogate", "Zl": "line separator", "Zp": "paragraph separator",
+                  "Zs": "non-ASCII space"}
+# Default-ignorable characters (invisible) whose category is printable: the combining grapheme
+# joiner, Hangul fillers, Mongolian and other variation selectors.
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u180b-\u180d\u180f\u3164\ufe00-\ufe0f"
+                        "\uffa0\U000e0100-\U000e01ef]")
 _RANGE = re.compile(r"^(?P<a>.*?)(?P<na>\d+)\.\.(?P<b>.*?)(?P<nb>\d+)$")
 MAX_RANGE = 10_000_000
 
@@ -62,22 +87,68 @@ def text_problem(text: str, field: str, *, line: int | None = None, serial: bool
                    line=line, field=field)
 
 
-def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[str, Problem | None]:
-    """Return the stored form of `raw` (trimmed, never re-cased) and what is wrong with it."""
+def describe(char: str, what: str | None = None) -> str:
+    """`format character U+2066 (LEFT-TO-RIGHT ISOLATE)`: `what` it is (by default the words
+    for its category when it is not printable), the code point and its name."""
+    what = what or CATEGORY_WORDS.get(unicodedata.category(char), "")
+    name = unicodedata.name(char, "")
+    text = f"{what} U+{ord(char):04X}" if what else f"U+{ord(char):04X}"
+    return f"{text} ({name})" if name else text
+
+
+def _invisible(serial: str) -> str | None:
+    """The first character of `serial` that cannot be seen or printed, or None."""
+    if serial.isprintable():  # C: every character printable (no Cc, Cf, Cs, Co, Cn, Z* but " ")
+        bad = _IGNORABLE.search(serial) if not serial.isascii() else None
+        return bad.group() if bad else None
+    return next(c for c in serial if not c.isprintable())
+
+
+def _beyond_ascii(serial: str, product: Any) -> str | None:
+    """Why a serial with characters beyond ASCII is refused for a product that does not allow
+    Unicode serials, or None when its serial pattern names each of them and they neither come
+    in fullwidth form nor mix scripts confusably."""
+    for char in serial:
+        if not char.isascii() and (unicodedata.east_asian_width(char) == "F"
+                                   or unicodedata.decomposition(char).startswith("<wide>")):
+            return f"contains {describe(char, 'fullwidth form')}"
+    from confusable_homoglyphs import categories, confusables
+
+    if confusables.is_dangerous(serial):
+        scripts = Counter(categories.alias(c) for c in serial if c.isalpha())
+        main = scripts.most_common(1)[0][0]
+        found = confusables.is_confusable(serial, greedy=False, preferred_aliases=[main.lower()])
+        char = found[0]["character"] if found else next(
+            c for c in serial if c.isalpha() and categories.alias(c) != main)
+        return (f"mixes scripts: {describe(char)} is {categories.alias(char).title()} among "
+                f"{main.title()} characters, a look-alike of another serial")
+    allowed = product.serial_pattern or ""
+    for char in serial:
+        if not char.isascii() and char not in allowed:
+            return (f"contains {describe(char)}, not printable ASCII: {product.sku} takes "
+                    "ASCII serials only (its setting unicode_serials is off)")
+    return None
+
+
+def serial_problem(raw: str, pattern: re.Pattern[str] | None = None, *, product: Any = None
+                   ) -> tuple[str, Problem | None]:
+    """Return the stored form of `raw` (trimmed and NFC-normalised, never re-cased) and what is
+    wrong with it. `product`: the product a new serial is for, whose Unicode setting applies
+    (None: the serial names an existing unit)."""
     serial = raw.strip()
     if not serial:
         return serial, Problem("invalid_serial", "empty serial", serial=shown(raw), field="serial")
     unstorable = text_problem(serial, "serial", serial=True)
     if unstorable:
         return shown(serial), unstorable
-    bad = _FORBIDDEN.search(serial)
+    ascii_only = serial.isascii()
+    if not ascii_only:
+        serial = unicodedata.normalize("NFC", serial)
+    bad = _invisible(serial)
     if bad:
-        return serial, Problem(
-            "invalid_serial",
-            f"serial {serial!r} contains control character U+{ord(bad.group()):04X}",
-            serial=serial,
-            field="serial",
-        )
+        what = None if not bad.isprintable() else "invisible character"
+        return serial, Problem("invalid_serial", f"serial {serial!r} contains {describe(bad, what)}",
+                               serial=serial, field="serial", extra={"character": f"U+{ord(bad):04X}"})
     if len(serial) > MAX_SERIAL_LENGTH:
         return serial, Problem(
             "invalid_serial",
@@ -85,6 +156,11 @@ def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[st
             serial=serial,
             field="serial",
         )
+    if not ascii_only and product is not None and not product.unicode_serials:
+        why = _beyond_ascii(serial, product)
+        if why:
+            return serial, Problem("invalid_serial", f"serial {serial!r} {why}", serial=serial,
+                                   field="serial")
     if pattern is not None and not pattern.fullmatch(serial):
         return serial, Problem(
             "invalid_serial",
@@ -95,17 +171,20 @@ def serial_problem(raw: str, pattern: re.Pattern[str] | None = None) -> tuple[st
     return serial, None
 
 
-def clean_serials(raw: Iterable[str], pattern: str = "") -> list[str]:
-    """Validate a document's serial list: every bad or repeated serial is named, none stored."""
-    serials, problems, _count = check_serials(raw, pattern)
+def clean_serials(raw: Iterable[str], pattern: str = "", *, product: Any = None) -> list[str]:
+    """Validate a document's serial list: every bad or repeated serial is named, none stored.
+    `product`: the product new serials are for (see `serial_problem`)."""
+    serials, problems, _count = check_serials(raw, pattern, product=product)
     if problems and {p.code for p in problems} <= SERIAL_TEXT_CODES:
         raise InvalidSerial(problems)
     refuse(problems)
     return serials
 
 
-def check_serials(raw: Iterable[str], pattern: str = "") -> tuple[list[str], list[Problem], int]:
-    """The distinct valid serials of `raw`, the problems found, and how many were given."""
+def check_serials(raw: Iterable[str], pattern: str = "", *, product: Any = None
+                  ) -> tuple[list[str], list[Problem], int]:
+    """The distinct valid serials of `raw` (as stored: NFC), the problems found, and how many
+    were given. `product`: the product new serials are for (see `serial_problem`)."""
     compiled = re.compile(pattern) if pattern else None
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -114,7 +193,7 @@ def check_serials(raw: Iterable[str], pattern: str = "") -> tuple[list[str], lis
     count = 0
     for serial_raw in raw:
         count += 1
-        serial, problem = serial_problem(serial_raw, compiled)
+        serial, problem = serial_problem(serial_raw, compiled, product=product)
         if problem:
             problems.append(problem)
             continue
@@ -131,8 +210,8 @@ def check_serials(raw: Iterable[str], pattern: str = "") -> tuple[list[str], lis
     return out, problems, count
 
 
-def check_manufacturer_serials(raw: Iterable[str | None]) -> tuple[list[str | None],
-                                                                    list[Problem]]:
+def check_manufacturer_serials(raw: Iterable[str | None], *, product: Any = None
+                               ) -> tuple[list[str | None], list[Problem]]:
     """Manufacturer serials, one per unit and in the units' order (None: that unit has none):
     the stored forms (trimmed), and every text that breaks the serial rules or is repeated.
     The product's serial pattern is for its own serials, not the maker's."""
@@ -144,7 +223,7 @@ def check_manufacturer_serials(raw: Iterable[str | None]) -> tuple[list[str | No
         if text is None:
             out.append(None)
             continue
-        serial, problem = serial_problem(text)
+        serial, problem = serial_problem(text, product=product)
         out.append(serial)
         if problem:
             message = ("empty manufacturer serial" if not serial

@@ -88,7 +88,7 @@ catalog_router = Router(tags=["catalog"])
 def _product(p: Product) -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name, "tracking": p.tracking, "gtin": p.gtin,
             "serial_pattern": p.serial_pattern, "serial_template": p.serial_template,
-            "warranty_days": p.warranty_days}
+            "unicode_serials": p.unicode_serials, "warranty_days": p.warranty_days}
 
 
 @catalog_router.get("/products", auth=VIEWER, response=list[s.ProductOut])
@@ -101,7 +101,8 @@ def add_product(request: HttpRequest, payload: s.ProductIn) -> Status[dict[str, 
     p = catalog.create_product(payload.sku, payload.name or payload.sku, payload.tracking,
                                serial_pattern=payload.serial_pattern,
                                warranty_days=payload.warranty_days, gtin=payload.gtin,
-                               serial_template=payload.serial_template)
+                               serial_template=payload.serial_template,
+                               unicode_serials=payload.unicode_serials)
     return Status(201, _product(p))
 
 

@@ -31,6 +31,8 @@ class ProductIn(In):
     warranty_days: int = Field(default=0, ge=0, le=36500)
     gtin: str | None = Field(default=None, max_length=14)
     serial_template: str = Field(default="", max_length=200)
+    unicode_serials: bool = Field(default=False, description="accept new serials beyond "
+                                  "printable ASCII (README: serial policy)")
 
 
 class ProductPatch(In):
@@ -44,6 +46,7 @@ class ProductOut(Schema):
     gtin: str | None
     serial_pattern: str
     serial_template: str
+    unicode_serials: bool
     warranty_days: int
 
 

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from serialtrack.cli.accounts import token_app, user_app
+from serialtrack.cli.checks import check_serials
 from serialtrack.cli.common import (
     JsonOpt,
     choose_user,
@@ -45,6 +46,7 @@ app.add_typer(repair_app, name="repair")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(labels_app, name="labels")
+app.command("check-serials")(check_serials)
 
 @app.callback()
 def main_options(
@@ -82,6 +84,8 @@ def product_add(
     serial_template: Annotated[str, typer.Option(
         "--serial-template", help="Generated serials, e.g. 'LTP-{yyyy}-{seq:06}' "
         "(tokens {yyyy} {yy} {mm} {dd} {sku} {seq}).")] = "",
+    unicode_serials: Annotated[bool, typer.Option(
+        "--unicode-serials", help="Accept new serials beyond printable ASCII.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a product."""
@@ -89,7 +93,7 @@ def product_add(
 
     p = catalog.create_product(sku, name or sku, tracking, serial_pattern=serial_pattern,
                                warranty_days=warranty_days, gtin=gtin,
-                               serial_template=serial_template)
+                               serial_template=serial_template, unicode_serials=unicode_serials)
     emit(_product_dict(p), as_json,
          lambda d: out.print(f"product {d['sku']} added ({d['tracking']})", highlight=False))
 
@@ -97,7 +101,8 @@ def product_add(
 def _product_dict(p: Any) -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name, "tracking": p.tracking, "gtin": p.gtin,
             "serial_pattern": p.serial_pattern or None,
-            "serial_template": p.serial_template or None, "warranty_days": p.warranty_days}
+            "serial_template": p.serial_template or None,
+            "unicode_serials": p.unicode_serials, "warranty_days": p.warranty_days}
 
 
 @product_app.command("list")

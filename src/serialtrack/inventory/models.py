@@ -82,6 +82,9 @@ class Product(models.Model):
     serial_pattern = models.CharField(max_length=500, blank=True, default="")
     # Internal serials for goods that arrive without one, e.g. "LTP-{yyyy}-{seq:06}".
     serial_template = models.CharField(max_length=200, blank=True, default="")
+    # New serials beyond printable ASCII (and what the pattern names) are refused unless this is
+    # on: the serial policy in serialtrack/serials.py.
+    unicode_serials = models.BooleanField(default=False)
     warranty_days = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

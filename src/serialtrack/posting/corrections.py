@@ -96,7 +96,7 @@ def correct_serial(*, product: str, old: str, new: str, reason: str, user: Any) 
                                     field="reason")])
     item = catalog.get_product(product)
     old_serial = old.strip()
-    (new_serial,) = clean_serials([new], item.serial_pattern)
+    (new_serial,) = clean_serials([new], item.serial_pattern, product=item)
     unit = Unit.objects.filter(product=item, serial=old_serial).first()
     if unit is None:
         raise NotFound([Problem("not_found", f"serial {old_serial!r} is not a unit of {item.sku}",

@@ -233,6 +233,7 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     pattern = (line.product.serial_pattern
                if (line.product and doc.kind == "receipt" and not makers) else "")
     compiled = re.compile(pattern) if pattern else None
+    new_for = line.product if doc.kind == "receipt" else None  # new units: the serial policy
     verdicts: dict[int, Verdict] = {}
     candidates: dict[str, int] = {}
     tokens: dict[str, str] = {}  # serial -> the GS1 scan it was read from
@@ -244,8 +245,8 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
             problem = scan_problems[0]
             verdicts[index] = Verdict(problem.serial or raw, False, problem.code, problem.message)
             continue
-        serial, problem = _maker_problem(decoded[0]) if makers else serial_problem(
-            decoded[0], compiled)
+        serial, problem = _maker_problem(decoded[0], new_for) if makers else serial_problem(
+            decoded[0], compiled, product=new_for)
         if problem:
             verdicts[index] = Verdict(serial, False, problem.code, problem.message)
         elif serial in candidates:
@@ -276,10 +277,10 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     return [verdicts[i] for i in sorted(verdicts)]
 
 
-def _maker_problem(raw: str) -> tuple[str, Problem | None]:
+def _maker_problem(raw: str, product: Any) -> tuple[str, Problem | None]:
     """A scan read as a manufacturer serial: its stored form and what the receipt would say of
     its text."""
-    (serial,), problems = check_manufacturer_serials([raw])
+    (serial,), problems = check_manufacturer_serials([raw], product=product)
     return serial or "", problems[0] if problems else None
 
 

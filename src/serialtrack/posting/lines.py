@@ -12,13 +12,15 @@ from serialtrack.serials import check_serials
 
 
 def serial_line(item: Product, serials: Iterable[str], quantity: int | None, pattern: str = "",
-                lots: dict[str, LotInfo] | None = None) -> tuple[list[str], list[Problem]]:
+                lots: dict[str, LotInfo] | None = None, *, new: bool = False
+                ) -> tuple[list[str], list[Problem]]:
     """The line's distinct valid serials and every problem found; GS1 scans among `serials` are
     read (their lot/expiry go to `lots`). A line whose only fault is its count is refused at once
-    (`CountMismatch`); the others are reported with the database's."""
+    (`CountMismatch`); the others are reported with the database's. `new`: the serials are new
+    units' (the product's serial policy applies), not existing units'."""
     scan_problems: list[Problem] = []
     decoded = decode_scans(serials, item, scan_problems, lots if lots is not None else {})
-    clean, problems, given = check_serials(decoded, pattern)
+    clean, problems, given = check_serials(decoded, pattern, product=item if new else None)
     given += len(scan_problems)
     problems = scan_problems + problems
     if quantity is not None and quantity != given:

@@ -102,9 +102,10 @@ def receive(
                                   reference=reference, kind=kind, reason=reason)
     scanned_lots: dict[str, LotInfo] = {}
     clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
-                                         scanned_lots)
+                                         scanned_lots, new=True)
     problems += serial_problems
-    paired = _pair_makers(clean, makers, not serial_problems, problems) if makers else None
+    paired = (_pair_makers(item, clean, makers, not serial_problems, problems) if makers
+              else None)
     groups = lot_groups(clean, scanned_lots, lot, expiry, problems)
     with posting(kind, user) as p:
         if makers:
@@ -183,10 +184,10 @@ def _peek(serials: Iterable[str]) -> tuple[Iterable[str], bool]:
 # serial that another unit carries as its manufacturer serial. Units whose receipt was reversed
 # (voided) are not counted: they give their manufacturer serial up to the unit receiving it.
 
-def _pair_makers(clean: list[str], makers: list[str | None], serials_ok: bool,
+def _pair_makers(item: Product, clean: list[str], makers: list[str | None], serials_ok: bool,
                  problems: list[Problem]) -> dict[str, str | None] | None:
     """Serial -> manufacturer serial, when the lists pair up (else None; the problems say why)."""
-    stored, maker_problems = check_manufacturer_serials(makers)
+    stored, maker_problems = check_manufacturer_serials(makers, product=item)
     problems += maker_problems
     if not serials_ok:
         return None
@@ -217,7 +218,8 @@ def _check_makers(p: Posting, product: Product, makers: list[str | None],
     """Manufacturer serials other units of the product carry: every one named, in two indexed
     joins. Checked even when the lists do not pair up, so one refusal names them all."""
     rows = ([(s, m) for s, m in paired.items() if m is not None] if paired is not None else
-            [("", m.strip()) for m in makers if m is not None and serial_problem(m)[1] is None])
+            [("", stored) for m in makers if m is not None
+             for stored, problem in [serial_problem(m, product=product)] if problem is None])
     if not rows:
         return
     p.stage_serials([s for s, _m in rows], [m for _s, m in rows])

@@ -11,6 +11,7 @@ queries that Django rebuilds — and PostgreSQL re-plans — on every call."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -81,7 +82,9 @@ BY_PRODUCT = "(SELECT id FROM inventory_product WHERE sku = %s)"
 def units_by_serial(serial: str, product: str | None = None) -> list[dict[str, Any]]:
     """The units `serial` names, in the order of the module docstring: one statement (an index
     seek) when it is a unit's serial — the scanner's case —, one more (another index seek) for
-    each next kind of serial tried."""
+    each next kind of serial tried. Compared in NFC, the form serials are stored in."""
+    if not serial.isascii():
+        serial = unicodedata.normalize("NFC", serial)
     by_product = f"u.product_id = {BY_PRODUCT} AND " if product else ""
     first = [product] if product else []
     found = fetch_units(f"{by_product}u.serial = %s", [*first, serial])
