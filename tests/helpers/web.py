@@ -102,3 +102,4 @@ def post_draft(page: Any, kind: str) -> str:
 
     page.get_by_role("button", name=f"Post {kind}").click()
     expect(page).to_have_url(re.compile(r"/documents/[A-Z]+-\d{6}$"))
+    return page.url.rsplit("/", 1)[1]
