@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
-# Debian's chromium for the browser tests (tests/test_web.py), installed when missing;
+# Debian's chromium for the browser tests (tests/web/), installed when missing;
 # sudo only when not root, `apt-get update` only when the package lists do not know it yet.
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \

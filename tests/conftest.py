@@ -5,16 +5,23 @@ PostgreSQL run is skipped with the reason shown — except under CI=true, where 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from tests.helpers.api import Api
+    from tests.helpers.web import Site
 
 # Property tests check what the parser says, not how fast: no per-example time limit (a loaded
 # machine — CI beside other work — made a 200 ms deadline fail a correct example).
@@ -198,3 +205,95 @@ def routes_table() -> list[tuple[str, str, str | None]]:
                     full = "/api/" + (prefix + path).lstrip("/")
                     table.append((method, full, needed.pop() if needed else None))
     return table
+
+
+# -- the API: a client per role ---------------------------------------------------------------
+
+@pytest.fixture
+def users(db: Any) -> dict[str, Api]:
+    """A bearer-token API client per role, and an anonymous one."""
+    from serialtrack.accounts.services import create_token, create_user
+    from tests.helpers.api import ROLES, Api
+
+    clients = {}
+    for name in ROLES:
+        create_user(f"{name}-1", name, "correct horse battery")
+        _token, raw = create_token(f"{name}-1")
+        clients[name] = Api(raw)
+    clients["anonymous"] = Api()
+    return clients
+
+
+# -- the browser tests: a live server on a module-wide database, and Chromium ------------------
+
+@pytest.fixture(scope="module")
+def module_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, empty database for this module's server (like `fresh_db_url`, module-wide)."""
+    with new_database(tmp_path_factory.mktemp("web"), prefix="st_web") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def site(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """`serialtrack serve` on the module's database with a small shop, one per test module."""
+    from tests.helpers.serve import free_port
+    from tests.helpers.web import Site
+
+    cwd = tmp_path_factory.mktemp("site")
+    port = free_port()
+    s = Site(f"http://127.0.0.1:{port}", module_db_url, cwd)
+    s.cli("init")
+    s.cli("product", "add", "HT-200", "--name", "Handheld terminal", "--tracking", "serial",
+          "--serial-pattern", r"device-\d{5}", "--warranty-days", "365")
+    s.cli("warehouse", "add", "WH1", "--name", "Main")
+    s.cli("warehouse", "add-bin", "WH1", "A-01")
+    s.cli("party", "add", "Scanners Wholesale", "--supplier")
+    s.cli("party", "add", "Customer A", "--customer")
+    s.cli("party", "add", "Customer B", "--customer")
+    env = dict(os.environ, SERIALTRACK_DATABASE_URL=module_db_url, SERIALTRACK_USER="setup")
+    env.pop("SERIALTRACK_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers", "1",
+         "--json"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        json.loads(proc.stdout.readline())
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{s.url}/api/health", timeout=2):
+                    break
+            except OSError:  # refused, reset, or slow to answer while the server starts
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("serialtrack serve did not answer within 30 s") from None
+                time.sleep(0.2)
+        yield s
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# -- the browser ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright; one per test module."""
+    from tests.helpers.web import CHROMIUM, LAUNCH_ARGS
+
+    if not CHROMIUM.exists():
+        message = (f"Debian's chromium is not installed at {CHROMIUM}: the browser tests need it "
+                   "(`make browser` installs it with apt-get)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -10,7 +10,6 @@ import http.cookiejar
 import json
 import re
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -21,36 +20,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli
+from tests.helpers.serve import free_port, start
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(cli: Cli, port: int, log: bool = False, workers: int = 1, **env: str
-          ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    """`serve` on `port`; its log (standard error) kept in a pipe when `log`, else dropped."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers",
-         str(workers),
-         "--json"], cwd=cli.cwd, env={**cli.env(), **env}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE if log else subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    info = json.loads(proc.stdout.readline())
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
-                assert json.loads(r.read()) == {"status": "ok"}
-                return proc, info
-        except OSError:  # refused, reset, or slow to answer while the server starts
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not answer within 30 s")
 
 
 def request(port: int, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:

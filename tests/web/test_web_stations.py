@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from serialtrack import posting
-from tests import test_web
-from tests.test_invariants import receive, ship
-from tests.test_web import (
+from tests.helpers.posting import receive, ship
+from tests.helpers.web import (
     PASSWORD,
     SHOTS,
     Site,
@@ -24,11 +23,6 @@ from tests.test_web import (
     sign_in,
     spy_on_sounds,
 )
-
-# The browser tests' fixtures: a live `serialtrack serve` on a fresh database, and Chromium.
-module_db_url = test_web.module_db_url
-site = test_web.site
-browser = test_web.browser
 
 # -- the serial report: by lot and by customer (in process) ------------------------------------
 

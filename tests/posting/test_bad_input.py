@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from serialtrack import catalog, errors, posting
-from tests.test_invariants import SERIALS, receive, refused, ship
+from tests.helpers.posting import SERIALS, receive, refused, ship
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_the_web_forms_refuse_huge_numbers_naming_the_field(shop: dict, user: An
     from django.test import Client
 
     from serialtrack.accounts.services import create_user
-    from tests.test_web import PASSWORD
+    from tests.helpers.web import PASSWORD
 
     clerk, _ = create_user("carl", "clerk", PASSWORD)
     client = Client()

@@ -13,7 +13,7 @@ import pytest
 
 from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import Document, Lot, Movement, StockQuantity
-from tests.test_invariants import refused
+from tests.helpers.posting import refused
 
 EARLY = dt.date(2026, 12, 31)
 LATE = dt.date(2027, 6, 30)

@@ -14,8 +14,8 @@ from serialtrack import posting
 from serialtrack.accounts.services import create_user
 from serialtrack.inventory.models import Unit
 from tests.conftest import table_counts
-from tests.test_invariants import receive, ship
-from tests.test_web import PASSWORD
+from tests.helpers.posting import receive, ship
+from tests.helpers.web import PASSWORD
 
 
 def _client(name: str, role: str) -> Client:

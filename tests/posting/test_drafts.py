@@ -12,7 +12,7 @@ import pytest
 from serialtrack import catalog, errors, posting
 from serialtrack.inventory.models import DraftLine, DraftSerial, Unit
 from serialtrack.posting import drafts
-from tests.test_scans import GTIN, datamatrix
+from tests.helpers.scans import GTIN, datamatrix
 
 
 @pytest.fixture

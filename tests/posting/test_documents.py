@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import SerialAlias, Unit
-from tests.test_invariants import SERIALS, receive, refused, ship
+from tests.helpers.posting import SERIALS, receive, refused, ship
 
 
 def status(serial: str) -> tuple[str, str | None, str | None]:

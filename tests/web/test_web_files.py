@@ -30,8 +30,8 @@ import pytest
 from django.test import Client
 
 from tests.conftest import backend, table_counts
-from tests.test_labels import read_back
-from tests.test_web import SHOTS, browser, module_db_url, sign_in, site  # noqa: F401 - fixtures
+from tests.helpers.labels import read_back
+from tests.helpers.web import SHOTS, sign_in
 
 PASSWORD = "correct horse battery"
 HEADER = "product,serial,lot,expiry,cost,warehouse,bin,quantity\n"
@@ -473,7 +473,7 @@ def test_labels_of_a_receipt_and_of_a_pasted_list(shop: dict[str, Any]) -> None:
 # -- in the browser ------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_import_and_labels_in_the_browser(browser: Any, site: Any) -> None:  # noqa: F811
+def test_import_and_labels_in_the_browser(browser: Any, site: Any) -> None:
     from playwright.sync_api import expect
 
     from serialtrack.labels import LAYOUTS

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli
-from tests.test_serve import free_port, start
+from tests.helpers.serve import free_port, start
 
 pytestmark = pytest.mark.slow
 SERIALS = 200_000

@@ -13,7 +13,7 @@ import pytest
 
 from serialtrack import catalog, posting
 from serialtrack.inventory.models import Document, StockQuantity
-from tests.test_web import PASSWORD, Site, browser, module_db_url, sign_in, site  # noqa: F401  (fixtures)
+from tests.helpers.web import PASSWORD, Site, sign_in
 
 GTIN = "09506000134369"
 GS = "\x1d"
@@ -116,7 +116,7 @@ def test_a_viewer_sees_no_form_and_cannot_post(shop: dict) -> None:
     assert _on_hand("CBL-1") == {}
 
 @pytest.mark.slow
-def test_receive_by_label_then_ship_in_the_browser(browser: Any, site: Site) -> None:  # noqa: F811
+def test_receive_by_label_then_ship_in_the_browser(browser: Any, site: Site) -> None:
     """Keyboard only: scan a GS1 label (Enter reads it), post; then ship part of it by count."""
     from playwright.sync_api import expect
 

@@ -20,9 +20,9 @@ from serialtrack.inventory.models import Unit
 from serialtrack.labels import LAYOUTS, render_sheet, units_for
 from serialtrack.posting.generated import preview
 from tests.conftest import Cli, snapshot
-from tests.test_api import Api, users  # noqa: F401 - the fixture
-from tests.test_invariants import refused
-from tests.test_labels import read_back
+from tests.helpers.api import Api
+from tests.helpers.labels import read_back
+from tests.helpers.posting import refused
 
 YEAR = timezone.localdate().year
 GTIN = "04006381333931"
@@ -189,7 +189,7 @@ def test_cli_receives_manufacturer_serials_and_finds_units_by_either(cli: Cli,
 
 
 def test_api_receipt_and_lookups_show_both_serials(
-        laptop: Any, users: dict[str, Api]) -> None:  # noqa: F811
+        laptop: Any, users: dict[str, Api]) -> None:
     clerk, viewer = users["clerk"], users["viewer"]
     made = clerk("POST", "/api/receipts", {"warehouse": "WH1", "product": "LTP",
                                            "manufacturer_serials": ["API-1", "API-2"]})

@@ -16,8 +16,8 @@ from serialtrack.inventory.models import DraftSerial, Unit
 from serialtrack.posting import drafts
 from serialtrack.posting.generated import preview
 from tests.conftest import snapshot
-from tests.test_api import Api, users  # noqa: F401 - the fixture
-from tests.test_scans import GTIN, datamatrix
+from tests.helpers.api import Api
+from tests.helpers.scans import GTIN, datamatrix
 
 YEAR = timezone.localdate().year
 
@@ -187,7 +187,7 @@ def test_only_receipt_drafts_of_a_templated_product_scan_manufacturer_serials(
         "invalid_serial", None]
 
 
-def test_api_round_trip(bench: dict, users: dict[str, Api]) -> None:  # noqa: F811
+def test_api_round_trip(bench: dict, users: dict[str, Api]) -> None:
     clerk = users["clerk"]
     opened = clerk("POST", "/api/drafts", {"kind": "receipt", "product": "LTP", "warehouse": "WH1",
                                            "scans": "manufacturer_serials"})
@@ -254,7 +254,7 @@ def _scan_queries(clerk: Api, draft_id: int, scan: str) -> int:
 
 
 def test_a_manufacturer_serial_scan_costs_what_a_serial_scan_does_at_any_size(
-        bench: dict, user: Any, users: dict[str, Api]) -> None:  # noqa: F811
+        bench: dict, user: Any, users: dict[str, Api]) -> None:
     clerk = users["clerk"]
     makers = _open().pk
     serials = drafts.create_draft(kind="receipt", product="LTP", warehouse="WH1", user=user).pk

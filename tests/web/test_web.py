@@ -10,188 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import new_database
+from tests.helpers.web import PASSWORD, SHOTS, Site, open_station, post_draft, scan, sign_in, spy_on_sounds
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-PASSWORD = "correct horse battery"
-TIMEOUT_MS = 15_000
-
-
-# -- the server -----------------------------------------------------------------------------------
-
-@dataclass
-class Site:
-    url: str
-    db_url: str
-    cwd: Path
-
-    def cli(self, *args: str, user: str = "setup", stdin: str | None = None) -> str:
-        env = dict(os.environ, SERIALTRACK_DATABASE_URL=self.db_url, SERIALTRACK_USER=user,
-                   COLUMNS="200")
-        env.pop("SERIALTRACK_DEBUG", None)
-        proc = subprocess.run([sys.executable, "-m", "serialtrack", *args], cwd=self.cwd, env=env,
-                              input=stdin, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"serialtrack {' '.join(args)}: {proc.stdout}{proc.stderr}"
-        return proc.stdout
-
-    def add_user(self, name: str, role: str) -> str:
-        self.cli("user", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
-        return name
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def module_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A new, empty database for this module's server (like `fresh_db_url`, module-wide)."""
-    with new_database(tmp_path_factory.mktemp("web"), prefix="st_web") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def site(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    cwd = tmp_path_factory.mktemp("site")
-    port = _free_port()
-    s = Site(f"http://127.0.0.1:{port}", module_db_url, cwd)
-    s.cli("init")
-    s.cli("product", "add", "HT-200", "--name", "Handheld terminal", "--tracking", "serial",
-          "--serial-pattern", r"device-\d{5}", "--warranty-days", "365")
-    s.cli("warehouse", "add", "WH1", "--name", "Main")
-    s.cli("warehouse", "add-bin", "WH1", "A-01")
-    s.cli("party", "add", "Scanners Wholesale", "--supplier")
-    s.cli("party", "add", "Customer A", "--customer")
-    s.cli("party", "add", "Customer B", "--customer")
-    env = dict(os.environ, SERIALTRACK_DATABASE_URL=module_db_url, SERIALTRACK_USER="setup")
-    env.pop("SERIALTRACK_DEBUG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "serialtrack", "serve", "--port", str(port), "--workers", "1",
-         "--json"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        json.loads(proc.stdout.readline())
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{s.url}/api/health", timeout=2):
-                    break
-            except OSError:  # refused, reset, or slow to answer while the server starts
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("serialtrack serve did not answer within 30 s") from None
-                time.sleep(0.2)
-        yield s
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-# -- the browser ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = (f"Debian's chromium is not installed at {CHROMIUM}: the browser tests need it "
-                   "(`make browser` installs it with apt-get)")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def sign_in(browser: Any, site: Site, username: str, phone: bool = False) -> Any:
-    """A new browser context signed in as `username`: the first page sends it to /login/."""
-    from playwright.sync_api import expect
-
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    context = browser.new_context(base_url=site.url, viewport=viewport, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_test_id("user")).to_have_text(username)
-    return page
-
-
-def scan(page: Any, serial: str) -> Any:
-    """Type a serial into the scan input and press Enter, as a scanner does; its verdict."""
-    from playwright.sync_api import expect
-
-    page.locator("#scan-input").focus()
-    page.keyboard.type(serial)
-    page.keyboard.press("Enter")
-    verdict = page.locator("#verdict [data-verdict]")
-    expect(verdict).to_contain_text(serial)
-    return verdict
-
-
-def spy_on_sounds(page: Any) -> None:
-    page.evaluate("""() => {
-        window.__sounds = [];
-        const play = window.serialtrackSound;
-        window.serialtrackSound = (kind) => { window.__sounds.push(kind); play(kind); };
-    }""")
-
-
-def open_station(page: Any, path: str, fields: dict[str, str]) -> None:
-    """Fill a station's opening form (inputs by name, selects by value) and start scanning."""
-    from playwright.sync_api import expect
-
-    page.goto(path)
-    for name, value in fields.items():
-        field = page.locator(f"[name={name}]").first
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    page.get_by_role("button", name="Start scanning").click()
-    expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
-    expect(page.locator("#scan-input")).to_be_focused()
-
-
-def post_draft(page: Any, kind: str) -> str:
-    """Press Post; the document page it lands on; its number."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name=f"Post {kind}").click()
-    expect(page).to_have_url(re.compile(r"/documents/[A-Z]+-\d{6}$"))
-    return page.url.rsplit("/", 1)[1]
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -511,7 +338,7 @@ def test_pages_make_a_constant_number_of_queries(shop: dict, user: Any) -> None:
     from serialtrack import posting
     from serialtrack.accounts.services import create_user
     from serialtrack.posting import drafts
-    from tests.test_invariants import receive, ship
+    from tests.helpers.posting import receive, ship
 
     clerk, _ = create_user("counter", "clerk", PASSWORD)
     client = Client()

@@ -11,8 +11,8 @@ from django.utils import timezone
 from serialtrack import catalog, errors, posting
 from serialtrack.inventory.models import Unit
 from tests.conftest import Cli
-from tests.test_concurrency import race
-from tests.test_invariants import refused
+from tests.helpers.concurrency import race
+from tests.helpers.posting import refused
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from serialtrack.accounts.models import ApiToken
 from serialtrack.accounts.services import create_token, create_user, revoke_token
 from serialtrack.serials import shown
 from tests.conftest import backend, routes_table
-from tests.test_api import ROLES, Api, concrete, users  # noqa: F401 - the fixture
+from tests.helpers.api import ROLES, Api, concrete
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 PASSWORD = "correct horse battery"
@@ -106,7 +106,7 @@ def test_reads_answer_401_with_the_challenge_too(db: Any) -> None:
 # -- text that cannot be stored (findings 1 and 3) ----------------------------------------------
 
 def _shop(callers: dict[str, Api]) -> None:
-    from tests.test_api import setup_shop
+    from tests.helpers.api import setup_shop
 
     setup_shop(callers["manager"])
     made = callers["clerk"]("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-200",
@@ -126,7 +126,7 @@ def _posted() -> tuple[int, int]:
 
 @pytest.mark.parametrize("bad, code", [("\ud800", "invalid_text"), ("\udfff", "invalid_text"),
                                        ("\x00", "control_character")])
-def test_unstorable_text_is_422_naming_field_and_serial(users: dict[str, Api],  # noqa: F811
+def test_unstorable_text_is_422_naming_field_and_serial(users: dict[str, Api],
                                                         bad: str, code: str) -> None:
     """A lone surrogate (a JSON `\\ud800`) or a NUL in any string of a body: 422 problem
     details naming the field, and the serial when the field holds one — never a 500."""
@@ -176,7 +176,7 @@ def test_unstorable_text_is_judged_after_authentication(db: Any) -> None:
     assert unauthorized(r)
 
 
-def test_web_forms_refuse_nul_naming_the_field(users: dict[str, Api]) -> None:  # noqa: F811
+def test_web_forms_refuse_nul_naming_the_field(users: dict[str, Api]) -> None:
     """A web form can carry a NUL (`%00`; Django replaces bytes that are not UTF-8): 422 naming
     the field, nothing changed — after the CSRF check, which still comes first."""
     from django.contrib.auth import get_user_model
@@ -214,7 +214,7 @@ def test_imports_name_each_unstorable_cell(cli: Any, tmp_path: Any) -> None:
 # -- idempotency keys of requests that died (finding 5; the SIGKILL itself: test_serve_idempotency)
 
 def test_a_claim_whose_process_is_gone_does_not_block_the_retry(
-        users: dict[str, Api]) -> None:  # noqa: F811
+        users: dict[str, Api]) -> None:
     """A claim left by a request whose process died (no answer recorded) is taken over by the
     retry, which posts; a claim by a running request answers 409 with Retry-After."""
     import hashlib
@@ -222,7 +222,7 @@ def test_a_claim_whose_process_is_gone_does_not_block_the_retry(
 
     from serialtrack.api.idempotency import this_process
     from serialtrack.api.models import IdempotencyRecord
-    from tests.test_api import setup_shop
+    from tests.helpers.api import setup_shop
 
     setup_shop(users["manager"])
     clerk = users["clerk"]

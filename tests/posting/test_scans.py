@@ -12,21 +12,8 @@ import pytest
 from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import Unit
 from tests.conftest import Cli
-from tests.test_invariants import refused
-
-GTIN = "09506000134352"
-GS = "\x1d"
-
-
-def datamatrix(serial: str, lot: str | None = None, expiry: str | None = None,
-               gtin: str = GTIN) -> str:
-    """What a DataMatrix scanner types: symbology identifier, then GS-separated elements."""
-    text = f"]d201{gtin}21{serial}"
-    if lot:
-        text += f"{GS}10{lot}"
-    if expiry:
-        text += f"{GS}17{expiry}"
-    return text
+from tests.helpers.posting import refused
+from tests.helpers.scans import GTIN, datamatrix
 
 
 @pytest.fixture

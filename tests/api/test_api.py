@@ -4,7 +4,6 @@ sessions with CSRF, idempotency, drafts and large receipts."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -14,37 +13,9 @@ from serialtrack.accounts.services import create_token, create_user
 from serialtrack.api import routes  # noqa: F401 - registers the routes
 from serialtrack.inventory.models import Document, Movement, Unit
 from tests.conftest import routes_table
+from tests.helpers.api import ROLES, Api, concrete, setup_shop
 
-ROLES = ("viewer", "clerk", "manager", "admin")
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login")}
-
-
-class Api:
-    def __init__(self, token: str | None = None, client: Client | None = None) -> None:
-        self.client = client or Client()
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def __call__(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        kwargs: dict[str, Any] = {"headers": {**self.headers, **headers}}
-        if body is not None:
-            kwargs.update(data=body if isinstance(body, (str, bytes)) else json.dumps(body),
-                          content_type="application/json")
-        return getattr(self.client, method.lower())(path, **kwargs)
-
-
-@pytest.fixture
-def users(db: Any) -> dict[str, Api]:
-    clients = {}
-    for name in ROLES:
-        create_user(f"{name}-1", name, "correct horse battery")
-        _token, raw = create_token(f"{name}-1")
-        clients[name] = Api(raw)
-    clients["anonymous"] = Api()
-    return clients
-
-
-def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: "999999" if m.group(1).endswith("_id") else "ZZZ", path)
 
 
 def test_every_route_has_a_role_and_the_roles_hold(users: dict[str, Api]) -> None:
@@ -66,14 +37,6 @@ def test_every_route_has_a_role_and_the_roles_hold(users: dict[str, Api]) -> Non
             else:
                 assert status == 403, (method, path, name, status)
             assert status < 500, (method, path, name, status)
-
-
-def setup_shop(manager: Api) -> None:
-    assert manager("POST", "/api/products", {"sku": "HT-200", "name": "Handheld terminal",
-                                             "warranty_days": 365}).status_code == 201
-    assert manager("POST", "/api/warehouses", {"code": "WH1"}).status_code == 201
-    manager("POST", "/api/parties", {"name": "Scanners Wholesale", "supplier": True})
-    manager("POST", "/api/parties", {"name": "Customer A", "customer": True})
 
 
 def test_walkthrough_over_http(users: dict[str, Api]) -> None:
