@@ -11,7 +11,7 @@ from typing import Any
 
 from serialtrack.inventory.models import Movement, Unit
 from tests.conftest import Cli
-from tests.test_api import Api, setup_shop, users  # noqa: F401 - the fixture
+from tests.helpers.api import Api, setup_shop
 
 NFC_E = "\u00e9"  # é as one character
 NFD_E = "e\u0301"  # é as e + combining acute accent
@@ -28,7 +28,7 @@ def refusal(response: Any) -> list[tuple[str, str]]:
 
 
 def test_look_alikes_and_invisibles_are_refused_naming_the_character(
-        users: dict[str, Api]) -> None:  # noqa: F811
+        users: dict[str, Api]) -> None:
     """Each look-alike of `LKa-3` the probe posted as a new unit beside it is refused (422),
     naming the serial and the character; nothing is posted."""
     setup_shop(users["manager"])
@@ -67,7 +67,7 @@ def test_look_alikes_and_invisibles_are_refused_naming_the_character(
     assert ship.status_code == 404 and Unit.objects.get(serial="LKa-3").status == "in_stock"
 
 
-def test_nfc_before_storing_and_comparing(users: dict[str, Api]) -> None:  # noqa: F811
+def test_nfc_before_storing_and_comparing(users: dict[str, Api]) -> None:
     """`é` as one character and as e + U+0301 are one serial: listed twice in one request they
     are a duplicate; stored NFC; shipped by either spelling."""
     manager, clerk = users["manager"], users["clerk"]
@@ -91,7 +91,7 @@ def test_nfc_before_storing_and_comparing(users: dict[str, Api]) -> None:  # noq
 
 
 def test_the_pattern_names_the_characters_beyond_ascii_it_allows(
-        users: dict[str, Api]) -> None:  # noqa: F811
+        users: dict[str, Api]) -> None:
     manager, clerk = users["manager"], users["clerk"]
     setup_shop(manager)
     assert manager("POST", "/api/products", {"sku": "MU", "serial_pattern": r"µ-\d+"}
@@ -148,7 +148,7 @@ def test_check_serials_reports_old_units_and_changes_nothing(cli: Cli) -> None:
     assert cli.json("check-serials", "--product", "HT-200")["count"] == 2
 
 
-def test_lookups_compare_in_nfc(users: dict[str, Api]) -> None:  # noqa: F811
+def test_lookups_compare_in_nfc(users: dict[str, Api]) -> None:
     setup_shop(users["manager"])
     users["manager"]("POST", "/api/products", {"sku": "CAFE", "unicode_serials": True})
     assert receive(users["clerk"], [f"caf{NFC_E}-9"], "CAFE").status_code == 201

@@ -17,7 +17,7 @@ from serialtrack.accounts.services import create_token, create_user
 from serialtrack.api import labels, routes  # noqa: F401 - registers the routes
 from serialtrack.api.core import api
 from tests.conftest import table_counts
-from tests.test_api import Api
+from tests.helpers.api import Api
 
 WRITES = ("post", "put", "patch", "delete")
 # Plausible values of the shop below: a fuzzed field gets past the others to the rules.
