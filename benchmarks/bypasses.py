@@ -67,16 +67,12 @@ def _nothing() -> contextlib.AbstractContextManager[Any]:
 # The plain ways, as the code would read without the bypass.
 
 def _through_django(sql: str, params: Any, result: Callable[[Any], Any]) -> Any:
-    """database._direct's statement through Django's cursor."""
+    """fastpath's statement through Django's cursor."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return result(cursor)
-
-
-def _from_db(model: Any, db: str, names: Any, values: Any) -> Any:
-    return model.from_db(db, names, values)
 
 
 def _orm_authenticate_token(raw: str) -> Any:
@@ -124,54 +120,25 @@ def _orm_get_draft(draft_id: int) -> Any:
     return doc
 
 
-@contextlib.contextmanager
-def _api_urls_in_order() -> Iterator[None]:
-    from django.urls import clear_url_caches, path
-
-    from serialtrack import urls
-    from serialtrack.api.core import api
-
-    hot = urls.urlpatterns[0]
-    urls.urlpatterns[0] = path("api/", api.urls)
-    clear_url_caches()
-    try:
-        yield
-    finally:
-        urls.urlpatterns[0] = hot
-        clear_url_caches()
-
-
-def _ninja_temporal_response() -> contextlib.AbstractContextManager[Any]:
-    from ninja import NinjaAPI
-
-    from serialtrack.api.core import SerialtrackApi
-
-    return _patched(SerialtrackApi, "create_temporal_response", NinjaAPI.create_temporal_response)
-
-
 def bypasses() -> list[Bypass]:
-    """The bypasses this revision has, each with the plain way it replaces."""
-    from serialtrack import database, rows
+    """The bypasses this revision keeps (serialtrack/fastpath.py), each with the plain way it
+    replaces. Those dropped were measured at commit e13c8b3 (docs/benchmarks.md, "Bypasses")."""
+    from serialtrack import fastpath
     from serialtrack.accounts import services
     from serialtrack.api import routes
     from serialtrack.posting import drafts
 
     return [
-        Bypass("model rows by __dict__", "rows.loaded", PATHS,
-               lambda: _patched(rows, "loaded", _from_db)),
-        Bypass("driver cursor", "database._direct", PATHS,
-               lambda: _patched(database, "_direct", _through_django)),
-        Bypass("hot URL patterns first", "urls._hot_first", PATHS, _api_urls_in_order),
-        Bypass("token requests skip the browser middleware", "middleware.BrowserMiddleware",
+        Bypass("driver cursor", "fastpath.fetch/execute", PATHS,
+               lambda: _patched(fastpath, "_direct", _through_django)),
+        Bypass("token requests skip the browser middleware", "fastpath.BrowserMiddleware",
                PATHS, _nothing, plain_handler=True),
-        Bypass("bytes temporal response", "api.core.SerialtrackApi.create_temporal_response",
-               PATHS, _ninja_temporal_response),
-        Bypass("hand-written token SQL", "accounts.services.authenticate_token", PATHS,
+        Bypass("hand-written token join", "accounts.services.authenticate_token", PATHS,
                lambda: _patched(services, "authenticate_token", _orm_authenticate_token)),
         Bypass("hand-written draft join", "posting.drafts.get_draft", ("scan",),
                lambda: _patched(drafts, "get_draft", _orm_get_draft)),
-        Bypass("scan answer not checked by ninja", "api.core.ready", ("scan",),
-               lambda: _patched(routes, "ready", lambda data: data)),
+        Bypass("scan answer not checked by ninja", "fastpath.json_response", ("scan",),
+               lambda: _patched(routes, "json_response", lambda data: data)),
     ]
 
 
@@ -270,13 +237,11 @@ def handlers() -> tuple[Any, Any]:
     from django.test import override_settings
 
     configured = WSGIHandler()
-    try:
-        from serialtrack.middleware import BROWSER_MIDDLEWARE
-    except ImportError:
-        return configured, configured
+    from serialtrack.fastpath import BROWSER_MIDDLEWARE
+
     plain = []
     for name in settings.MIDDLEWARE:
-        plain.extend(BROWSER_MIDDLEWARE if name == "serialtrack.middleware.BrowserMiddleware"
+        plain.extend(BROWSER_MIDDLEWARE if name == "serialtrack.fastpath.BrowserMiddleware"
                      else [name])
     with override_settings(MIDDLEWARE=plain):
         return configured, WSGIHandler()
