@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import random
@@ -200,6 +201,7 @@ class Bench:
         if kind == "scan" and self.scans_in_draft + count > SCANS_PER_DRAFT:
             self.scans_in_draft = SCANS_PER_DRAFT  # a fresh draft, opened before the clock starts
             self.request(handler, kind)
+        gc.collect()  # each block starts from the same collector state
         started = time.process_time()
         for _ in range(count):
             self.request(handler, kind)
@@ -283,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {args.units:,} units in {time.perf_counter() - started:.0f} s; "
               f"{args.rounds} rounds x {args.requests} requests per variant")
         configured, plain = handlers()
+        gc.freeze()  # as `serialtrack serve` does after start-up
         bench = Bench(configured, plain, token, args.units)
         print("| bypass | path | on (µs CPU/request) | off | saving |")
         print("|---|---|---:|---:|---:|")
