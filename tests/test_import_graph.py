@@ -172,7 +172,7 @@ def test_the_package_import_graph_has_no_cycle() -> None:
 
 
 # The bottom layer: below the posting engine and the queries, importing nothing above it.
-BOTTOM = {"serialtrack.errors", "serialtrack.database", "serialtrack.rows", "serialtrack.serials"}
+BOTTOM = {"serialtrack.errors", "serialtrack.database", "serialtrack.fastpath", "serialtrack.serials"}
 
 
 def test_errors_database_plumbing_and_serial_rules_import_nothing_above_them() -> None:

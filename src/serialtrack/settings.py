@@ -58,8 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # static files (whitenoise), sessions, CSRF, the signed-in user and htmx, as one layer that
-    # API requests with a bearer token go around (serialtrack/middleware.py)
-    "serialtrack.middleware.BrowserMiddleware",
+    # API requests with a bearer token go around (serialtrack/fastpath.py)
+    "serialtrack.fastpath.BrowserMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",  # no page of ours inside a frame
     "serialtrack.api.guards.RefuseNulMiddleware",
@@ -82,7 +82,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings(os.environ.get("SERIALTRACK_DATABASE_URL"))}
-# Persistent connections: measured 637 -> 998 req/s for a lookup (../shared/MEASURED.md).
+# Persistent connections: a request does not open one of its own (docs/benchmarks.md, section
+# "Timing claims moved out of the source").
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SERIALTRACK_CONN_MAX_AGE", "60"))
 
 PASSWORD_HASHERS = [

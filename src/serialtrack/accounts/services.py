@@ -22,8 +22,8 @@ from django.utils import timezone
 from serialtrack.accounts.models import ApiToken, LoginFailure
 from serialtrack.accounts.roles import _CACHE as ROLE_CACHE
 from serialtrack.accounts.roles import ROLES, role_of, role_problem, set_role
-from serialtrack.database import fetch
 from serialtrack.errors import InvalidInput, NotFound, Problem
+from serialtrack.fastpath import fetch
 
 __all__ = [
     "ROLES",
@@ -242,7 +242,8 @@ def authenticate_token(raw: str) -> Any:
     if not _well_formed(raw):
         return None
     # Every API request of a script or scanner comes here: one hand-written statement fetches the
-    # token, its user and the user's role (the ORM's two queries cost ~1 ms per request).
+    # token, its user and the user's role, where the ORM would make two queries (a kept bypass:
+    # serialtrack/fastpath.py; docs/benchmarks.md, section "Bypasses").
     from serialtrack.queries.units import as_datetime
 
     rows = fetch(_build_token_sql(), [hash_token(raw)])
@@ -266,7 +267,7 @@ def authenticate_token(raw: str) -> Any:
 @functools.cache
 def _token_user() -> Any:
     """The user's columns in the token statement, and the user built from them."""
-    from serialtrack.rows import Joined
+    from serialtrack.fastpath import Joined
 
     return Joined((get_user_model(), "u"))
 

@@ -3,7 +3,6 @@ and every error as RFC 9457 problem details. Routes live in the sibling modules.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,7 +16,7 @@ from ninja.utils import check_csrf
 
 from serialtrack.api.guards import CheckedParser
 from serialtrack.errors import Refused
-from serialtrack.middleware import bearer_token
+from serialtrack.fastpath import bearer_token
 
 log = logging.getLogger("serialtrack.api")
 PROBLEM = "application/problem+json"
@@ -118,15 +117,7 @@ def signed_in(view: Any) -> Any:
     return wrapper
 
 
-class SerialtrackApi(NinjaAPI):
-    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
-        """django-ninja's response-in-waiting of every request, made with empty bytes rather
-        than an empty str (a str is encoded after parsing the charset back out of the content
-        type: ~1 % of a scan)."""
-        return HttpResponse(b"", content_type=self.get_content_type())
-
-
-api = SerialtrackApi(
+api = NinjaAPI(
     title="serialtrack",
     version="1",
     description=(
@@ -138,15 +129,6 @@ api = SerialtrackApi(
     docs_decorator=signed_in,
     parser=CheckedParser(),
 )
-
-
-def ready(data: dict[str, Any]) -> HttpResponse:
-    """The JSON answer of a hot route whose view builds `data` in its response schema's shape
-    from plain values (int, str, bool, None, lists and dicts of them). django-ninja would check
-    it against the schema and render it again: ~60 µs of a scan's ~1 ms. The OpenAPI schema still
-    names the route's schema, and the schema tests hold the answers to it."""
-    # bytes: a str would be encoded with the charset parsed back out of the content type
-    return HttpResponse(json.dumps(data).encode(), content_type="application/json; charset=utf-8")
 
 
 def problem(request: HttpRequest, status: int, title: str, detail: str,

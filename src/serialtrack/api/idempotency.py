@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 from serialtrack.api.models import IdempotencyRecord
-from serialtrack.middleware import bearer_token
+from serialtrack.fastpath import bearer_token
 
 HEADER = "Idempotency-Key"
 RELEASE = {401, 403, 409, 429}

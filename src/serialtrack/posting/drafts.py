@@ -26,8 +26,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from serialtrack import catalog
-from serialtrack.database import execute, fetch
 from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
+from serialtrack.fastpath import Joined, execute, fetch
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -50,7 +50,6 @@ from serialtrack.posting.operations import (
     drafted,
 )
 from serialtrack.posting.scans import LotInfo, decode_scans
-from serialtrack.rows import Joined
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 __all__ = ["MANUFACTURER_SERIALS", "SCANS", "SERIALS"]
@@ -169,8 +168,9 @@ _DRAFT_SQL = (f"SELECT {_DRAFT.select} "
 
 def get_draft(draft_id: int) -> Document:
     """The open draft with its line (`doc.draft`, whose `scanned` counts its scans), product,
-    party and related document: one statement (it runs on every scan). An id no row can have
-    (outside the 64-bit key range) is unknown, not a database error."""
+    party and related document: one hand-written statement, as it runs on every scan (a kept
+    bypass of the ORM: serialtrack/fastpath.py). An id no row can have (outside the 64-bit key
+    range) is unknown, not a database error."""
     rows = fetch(_DRAFT_SQL, [draft_id]) if 0 < draft_id < 2**63 else []
     row = rows[0] if rows else None
     doc, line, product, party, related = _DRAFT.build(row) if row else (None,) * 5

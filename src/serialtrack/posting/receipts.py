@@ -13,8 +13,8 @@ from django.db import transaction
 from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.database import fetch
 from serialtrack.errors import InvalidInput, Problem, refuse
+from serialtrack.fastpath import fetch
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (

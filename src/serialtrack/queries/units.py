@@ -19,8 +19,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from serialtrack.database import fetch
 from serialtrack.errors import AmbiguousSerial, NotFound, Problem
+from serialtrack.fastpath import fetch
 
 UNIT_SELECT = (
     "SELECT u.id, p.sku, p.name, u.serial, u.status, w.code, l.code, h.name, t.code, t.expiry, "

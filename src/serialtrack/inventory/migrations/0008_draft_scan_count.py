@@ -2,8 +2,9 @@
 
 The database keeps `DraftLine.scanned` as scans are added and removed, inside the statement
 that adds or removes them: a scan at the bench is one autocommit INSERT, which on SQLite holds
-the database-wide write lock for that one statement (a second statement in a transaction
-doubled the time another worker waited for it, each wait a sleep of a millisecond or more).
+the database-wide write lock for that one statement (a second statement in a transaction made
+other workers wait longer for it: docs/benchmarks.md, section "Timing claims moved out of the
+source").
 
 SQLite has row triggers only (cheap there: an update of a page already in memory). PostgreSQL
 counts per statement from the transition table, so a bulk insert of 500 rows updates the line
