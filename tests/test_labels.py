@@ -34,8 +34,8 @@ from serialtrack.labels import (
     fit_text,
     render_labels,
     render_sheet,
-    units_for,
 )
+from serialtrack.queries.labels import units_for
 from tests.helpers.labels import page_count, read_back
 
 GTIN = "04006381333931"

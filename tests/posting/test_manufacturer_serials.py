@@ -17,8 +17,9 @@ from django.utils import timezone
 from serialtrack import catalog, errors, posting, queries
 from serialtrack.imports import import_receipts
 from serialtrack.inventory.models import Unit
-from serialtrack.labels import LAYOUTS, render_sheet, units_for
+from serialtrack.labels import LAYOUTS, render_sheet
 from serialtrack.posting.generated import preview
+from serialtrack.queries.labels import units_for
 from tests.conftest import Cli, snapshot
 from tests.helpers.api import Api
 from tests.helpers.labels import read_back

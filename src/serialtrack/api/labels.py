@@ -12,7 +12,8 @@ from pydantic import Field
 
 from serialtrack.api.core import api, role
 from serialtrack.api.schemas import In
-from serialtrack.labels import DEFAULT_LAYOUT, MAX_LABELS, check_options, render_labels, units_for
+from serialtrack.labels import DEFAULT_LAYOUT, MAX_LABELS, check_options, render_labels
+from serialtrack.queries.labels import units_for
 
 router = Router(tags=["labels"])
 

@@ -58,7 +58,8 @@ def labels_print(
     as_json: JsonOpt = False,
 ) -> None:
     """Render labels to PDF (the default: `serialtrack labels --layout … --output …`)."""
-    from serialtrack.labels import check_options, render_sheet, units_for
+    from serialtrack.labels import check_options, render_sheet
+    from serialtrack.queries.labels import units_for
     from serialtrack.serials import expand_tokens
 
     check_options(layout, symbology)

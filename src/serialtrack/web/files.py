@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from serialtrack.accounts.roles import has_role
 from serialtrack.errors import NotFound, Problem, Refused
-from serialtrack.labels import DEFAULT_LAYOUT, LAYOUTS, check_options, render_labels, units_for
+from serialtrack.labels import DEFAULT_LAYOUT, LAYOUTS, check_options, render_labels
 from serialtrack.queries import choices
+from serialtrack.queries.labels import units_for
 from serialtrack.serials import expand_tokens
 from serialtrack.web import jobs
 from serialtrack.web.models import ImportJob
