@@ -76,8 +76,8 @@ def unit_arguments(doc: Document, line: DraftLine, serials: Sequence[str],
 class Station:
     """How an operation is filled in scan by scan: a draft on the server, at a web station.
 
-    `needs`: what opening a draft must name (besides the product, which every draft but a
-    return's names); `arguments`: how the draft posts; `judge`: how a scan is judged — None
+    `needs`: the fields opening a draft must name (product, warehouse, customer, shipment,
+    source, destination, reason); `arguments`: how the draft posts; `judge`: how a scan is judged — None
     for a dry run of the entry on that serial (rolled back), so every kind judges a scan by the
     very rules its posting applies. `form` is the opening page: `start` (goods arriving or
     leaving), `return` (find the shipment first) or `move` (units we hold)."""
