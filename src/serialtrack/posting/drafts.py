@@ -52,8 +52,6 @@ from serialtrack.posting.operations import (
 from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
-__all__ = ["MANUFACTURER_SERIALS", "SCANS", "SERIALS"]
-
 
 def role_needed(kind: str, operation: str = "") -> str:
     """The role that may fill in and post a draft: that of the same direct posting (the clerk

@@ -180,8 +180,3 @@ def draft_role(kind: str, operation_name: str = "") -> str:
     draft is checked; the clerk role when neither is drafted (the draft is then refused)."""
     op = _REGISTRY.get(operation_name or kind)
     return op.role if op is not None and op.station is not None else "clerk"
-
-
-def station_name(kind: str, operation_name: str = "") -> str:
-    """A draft's station: its operation, or its kind when the kind has only one."""
-    return operation_name or kind
