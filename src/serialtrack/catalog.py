@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from serialtrack.errors import (
     InvalidInput,
@@ -24,7 +27,7 @@ from serialtrack.inventory.models import (
     Unit,
     Warehouse,
 )
-from serialtrack.serials import template_problem
+from serialtrack.serials import render, serial_problem, template_problem
 
 
 def gtin_problem(gtin: str) -> Problem | None:
@@ -45,32 +48,16 @@ def normalize_gtin(gtin: str) -> str:
     return gtin.zfill(14)
 
 
-def create_product(
-    sku: str,
-    name: str,
-    tracking: str,
-    *,
-    serial_pattern: str = "",
-    warranty_days: int = 0,
-    gtin: str | None = None,
-    serial_template: str = "",
-    unicode_serials: bool = False,
-) -> Product:
-    sku = sku.strip()
+def _product_problems(sku: str, tracking: str, *, serial_pattern: str, warranty_days: int,
+                      gtin: str | None, serial_template: str) -> tuple[list[Problem], str | None]:
+    """What is wrong with a product's fields (`sku` is the product's own, for the GTIN check),
+    and its GTIN in the 14-digit form."""
     problems: list[Problem] = []
-    if not sku:
-        problems.append(Problem("invalid", "SKU is empty", field="sku"))
-    elif Product.objects.filter(sku=sku).exists():
-        problems.append(Problem("duplicate", f"product {sku!r} already exists", field="sku"))
     if tracking not in Tracking.values:
         problems.append(Problem("invalid", f"tracking {tracking!r} is not one of "
                                 f"{', '.join(Tracking.values)}", field="tracking"))
     if serial_pattern:
-        try:
-            re.compile(serial_pattern)
-        except re.error as exc:
-            problems.append(Problem("invalid", f"serial pattern {serial_pattern!r}: {exc}",
-                                    field="serial_pattern"))
+        problems.extend(pattern_problems(serial_pattern))
         if tracking != Tracking.SERIAL:
             problems.append(Problem("invalid", "a serial pattern needs --tracking serial",
                                     field="serial_pattern"))
@@ -90,14 +77,46 @@ def create_product(
             problems.append(bad)
         else:
             gtin = normalize_gtin(gtin)
-            other = Product.objects.filter(gtin=gtin).first()
+            other = Product.objects.filter(gtin=gtin).exclude(sku=sku).first()
             if other:
                 problems.append(Problem("duplicate", f"GTIN {gtin} already belongs to {other.sku}",
                                         field="gtin"))
-    refuse(problems)
+    return problems, gtin or None
+
+
+def pattern_problems(serial_pattern: str) -> list[Problem]:
+    try:
+        re.compile(serial_pattern)
+    except re.error as exc:
+        return [Problem("invalid", f"serial pattern {serial_pattern!r}: {exc}",
+                        field="serial_pattern")]
+    return []
+
+
+def create_product(
+    sku: str,
+    name: str,
+    tracking: str,
+    *,
+    serial_pattern: str = "",
+    warranty_days: int = 0,
+    gtin: str | None = None,
+    serial_template: str = "",
+    unicode_serials: bool = False,
+) -> Product:
+    sku = sku.strip()
+    problems: list[Problem] = []
+    if not sku:
+        problems.append(Problem("invalid", "SKU is empty", field="sku"))
+    elif Product.objects.filter(sku=sku).exists():
+        problems.append(Problem("duplicate", f"product {sku!r} already exists", field="sku"))
+    more, gtin = _product_problems(sku, tracking, serial_pattern=serial_pattern,
+                                   warranty_days=warranty_days, gtin=gtin,
+                                   serial_template=serial_template)
+    refuse(problems + more)
     return Product.objects.create(
         sku=sku, name=name.strip() or sku, tracking=tracking, serial_pattern=serial_pattern,
-        warranty_days=warranty_days, gtin=gtin or None, serial_template=serial_template,
+        warranty_days=warranty_days, gtin=gtin, serial_template=serial_template,
         unicode_serials=unicode_serials,
     )
 
@@ -129,6 +148,66 @@ def set_tracking(sku: str, tracking: str) -> Product:
         return product
 
 
+def update_product(
+    sku: str,
+    *,
+    name: str,
+    tracking: str,
+    serial_pattern: str = "",
+    warranty_days: int = 0,
+    gtin: str | None = None,
+    serial_template: str = "",
+    unicode_serials: bool = False,
+) -> Product:
+    """Change a product's fields, all or nothing. A change of tracking mode goes through
+    `set_tracking` (the one-way door); the pattern and template are checked against the new
+    mode, with the same rules and messages as `create_product`. A new pattern applies to serials
+    received from now on (units already stored keep theirs)."""
+    with transaction.atomic():
+        product = set_tracking(sku, tracking)
+        problems, gtin = _product_problems(product.sku, tracking, serial_pattern=serial_pattern,
+                                           warranty_days=warranty_days, gtin=gtin,
+                                           serial_template=serial_template)
+        refuse(problems)
+        product.name = name.strip() or product.sku
+        product.serial_pattern = serial_pattern
+        product.serial_template = serial_template
+        product.warranty_days = warranty_days
+        product.gtin = gtin
+        product.unicode_serials = unicode_serials
+        product.save(update_fields=["name", "serial_pattern", "serial_template", "warranty_days",
+                                    "gtin", "unicode_serials"])
+        return product
+
+
+def try_pattern(serial_pattern: str, samples: list[str], *, unicode_serials: bool = False,
+                sku: str = "SKU") -> tuple[list[Problem], list[tuple[str, Problem | None]]]:
+    """A pattern's own problems, else each sample serial judged as a new serial of a product
+    with that pattern would be (the serial policy of `serials.serial_problem`)."""
+    problems = pattern_problems(serial_pattern) if serial_pattern else []
+    if problems:
+        return problems, []
+    compiled = re.compile(serial_pattern) if serial_pattern else None
+    product = Product(sku=sku or "SKU", serial_pattern=serial_pattern,
+                      unicode_serials=unicode_serials)
+    verdicts: list[tuple[str, Problem | None]] = []
+    for sample in samples:
+        serial, problem = serial_problem(sample, compiled, product=product)
+        verdicts.append((serial, problem))
+    return [], verdicts
+
+
+def preview_template(serial_template: str, sku: str = "SKU", count: int = 5
+                     ) -> tuple[Problem | None, list[str]]:
+    """The first serials a template gives (its sequence from 1; a saved product's next ones are
+    `posting.generated.preview`'s)."""
+    bad = template_problem(serial_template)
+    if bad:
+        return bad, []
+    day = timezone.localdate()
+    return None, [render(serial_template, n, day, sku or "SKU") for n in range(1, count + 1)]
+
+
 def create_warehouse(code: str, name: str = "") -> Warehouse:
     code = code.strip()
     if not code or "/" in code:
@@ -155,19 +234,71 @@ def create_bin(warehouse_code: str, bin_code: str) -> Location:
     return Location.objects.create(warehouse=warehouse, code=bin_code)
 
 
-def create_party(name: str, *, customer: bool = False, supplier: bool = False) -> Party:
+PARTY_FIELDS = {"contact": 200, "email": 254, "phone": 50, "address": 500}
+
+
+def _party_problems(details: dict[str, str]) -> list[Problem]:
+    problems = []
+    for field, limit in PARTY_FIELDS.items():
+        if len(details.get(field, "")) > limit:
+            problems.append(Problem("invalid", f"{field} is longer than {limit} characters",
+                                    field=field))
+    email = details.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(Problem("invalid", f"e-mail {email!r} is not an e-mail address",
+                                    field="email"))
+    return problems
+
+
+def create_party(name: str, *, customer: bool = False, supplier: bool = False,
+                 contact: str = "", email: str = "", phone: str = "", address: str = "") -> Party:
+    """A customer and/or supplier (a customer when neither is given). A name that exists gains
+    the roles given, and the contact details given (those left empty stay as they were)."""
     name = name.strip()
+    details = {k: v.strip() for k, v in
+               (("contact", contact), ("email", email), ("phone", phone), ("address", address))}
+    problems = _party_problems(details)
     if not name:
-        raise InvalidInput([Problem("invalid", "party name is empty", field="name")])
+        problems.insert(0, Problem("invalid", "party name is empty", field="name"))
+    elif len(name) > 200:
+        problems.insert(0, Problem("invalid", "party name is longer than 200 characters",
+                                   field="name"))
+    refuse(problems)
     if not (customer or supplier):
         customer = True
-    party, created = Party.objects.get_or_create(
-        name=name, defaults={"is_customer": customer, "is_supplier": supplier}
-    )
-    if not created:
-        party.is_customer |= customer
-        party.is_supplier |= supplier
-        party.save(update_fields=["is_customer", "is_supplier"])
+    given = {k: v for k, v in details.items() if v}
+    with transaction.atomic():
+        party, created = Party.objects.get_or_create(
+            name=name, defaults={"is_customer": customer, "is_supplier": supplier, **given}
+        )
+        if not created:
+            party.is_customer |= customer
+            party.is_supplier |= supplier
+            for key, value in given.items():
+                setattr(party, key, value)
+            party.save(update_fields=["is_customer", "is_supplier", *given])
+    return party
+
+
+def update_party(name: str, *, customer: bool, supplier: bool, contact: str = "",
+                 email: str = "", phone: str = "", address: str = "") -> Party:
+    """Set a party's roles and contact details (an empty one is cleared). A party is a customer,
+    a supplier or both."""
+    party = get_party_named(name)
+    details = {k: v.strip() for k, v in
+               (("contact", contact), ("email", email), ("phone", phone), ("address", address))}
+    problems = _party_problems(details)
+    if not (customer or supplier):
+        problems.append(Problem("invalid", f"{party.name!r} must stay a customer, a supplier or "
+                                "both", field="customer"))
+    refuse(problems)
+    party.is_customer, party.is_supplier = customer, supplier
+    for key, value in details.items():
+        setattr(party, key, value)
+    party.save(update_fields=["is_customer", "is_supplier", *details])
     return party
 
 
@@ -206,6 +337,13 @@ def get_party(name: str, role: str) -> Party:
         raise NotFound([Problem("not_found", f"unknown {role} {name!r}", field=role)])
     if not getattr(party, f"is_{role}"):
         raise InvalidInput([Problem("invalid", f"{name!r} is not a {role}", field=role)])
+    return party
+
+
+def get_party_named(name: str) -> Party:
+    party = Party.objects.filter(name=name.strip()).first()
+    if party is None:
+        raise NotFound([Problem("not_found", f"unknown party {name!r}", field="name")])
     return party
 
 

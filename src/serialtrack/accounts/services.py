@@ -29,6 +29,7 @@ __all__ = [
     "ROLES",
     "authenticate_password",
     "authenticate_token",
+    "change_user",
     "clear_login_failures",
     "create_token",
     "create_user",
@@ -108,6 +109,28 @@ def create_user(username: str, role: str, password: str | None = None) -> tuple[
         raise InvalidInput([Problem("duplicate", f"user {username!r} already exists",
                                     field="username")]) from None
     return user, generated
+
+
+def change_user(username: str, *, role: str, active: bool, by: Any = None) -> Any:
+    """Set a user's role and whether it may sign in. `by`, the admin making the change, cannot
+    take the admin role away from themselves nor deactivate themselves (nobody would be left to
+    undo it)."""
+    user = get_user(username)
+    problems: list[Problem] = []
+    bad_role = role_problem(role)
+    if bad_role:
+        problems.append(bad_role)
+    if by is not None and by.pk == user.pk and (role != "admin" or not active):
+        problems.append(Problem("invalid", "you cannot take the admin role from yourself or "
+                                "deactivate yourself; another admin can", field="role"))
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        set_role(user, role)
+        if user.is_active != active:
+            user.is_active = active
+            user.save(update_fields=["is_active"])
+    return user
 
 
 def get_user(username: str) -> Any:
@@ -218,9 +241,15 @@ def list_tokens(username: str | None = None) -> list[dict[str, Any]]:
     return [token_dict(t, now) for t in tokens]
 
 
-def revoke_token(token_id: int) -> ApiToken:
-    """Revoke a token (revoking it again keeps the first revocation time)."""
-    ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def revoke_token(token_id: int, owner: str | None = None) -> ApiToken:
+    """Revoke a token (revoking it again keeps the first revocation time). With `owner`, only a
+    token of that user: another's is refused as unknown (its existence is not revealed)."""
+    mine = ApiToken.objects.filter(pk=token_id)
+    if owner is not None:
+        mine = mine.filter(user__username=owner)
+        if not mine.exists():
+            raise NotFound([Problem("not_found", f"no token {token_id}", field="id")])
+    mine.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None:
         raise NotFound([Problem("not_found", f"no token {token_id}", field="id")])

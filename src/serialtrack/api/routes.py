@@ -150,7 +150,8 @@ def add_bin(request: HttpRequest, code: str, payload: s.BinIn) -> Status[dict[st
 
 
 def _party(p: Party) -> dict[str, Any]:
-    return {"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier}
+    return {"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier,
+            "contact": p.contact, "email": p.email, "phone": p.phone, "address": p.address}
 
 
 @catalog_router.get("/parties", auth=VIEWER, response=list[s.PartyOut])
@@ -160,8 +161,10 @@ def list_parties(request: HttpRequest) -> list[dict[str, Any]]:
 
 @catalog_router.post("/parties", auth=MANAGER, response={201: s.PartyOut})
 def add_party(request: HttpRequest, payload: s.PartyIn) -> Status[dict[str, Any]]:
-    return Status(201, _party(catalog.create_party(payload.name, customer=payload.customer,
-                                                   supplier=payload.supplier)))
+    return Status(201, _party(catalog.create_party(
+        payload.name, customer=payload.customer, supplier=payload.supplier,
+        contact=payload.contact, email=payload.email, phone=payload.phone,
+        address=payload.address)))
 
 
 @catalog_router.get("/lots", auth=VIEWER, response=list[s.LotOut])

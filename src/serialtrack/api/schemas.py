@@ -69,12 +69,20 @@ class PartyIn(In):
     name: str = Field(min_length=1, max_length=200)
     customer: bool = False
     supplier: bool = False
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
 
 
 class PartyOut(Schema):
     name: str
     customer: bool
     supplier: bool
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
 
 
 class LotOut(Schema):

@@ -201,14 +201,21 @@ def party_add(
     name: str,
     customer: Annotated[bool, typer.Option("--customer")] = False,
     supplier: Annotated[bool, typer.Option("--supplier")] = False,
+    contact: Annotated[str, typer.Option("--contact", help="The person to ask for.")] = "",
+    email: Annotated[str, typer.Option("--email")] = "",
+    phone: Annotated[str, typer.Option("--phone")] = "",
+    address: Annotated[str, typer.Option("--address")] = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a customer and/or supplier (a customer when neither is given)."""
+    """Add a customer and/or supplier (a customer when neither is given); a name that exists
+    gains the roles and the contact details given."""
     from serialtrack import catalog
 
-    p = catalog.create_party(name, customer=customer, supplier=supplier)
+    p = catalog.create_party(name, customer=customer, supplier=supplier, contact=contact,
+                             email=email, phone=phone, address=address)
     roles = [r for r, on in (("customer", p.is_customer), ("supplier", p.is_supplier)) if on]
-    emit({"name": p.name, "roles": roles}, as_json,
+    emit({"name": p.name, "roles": roles, "contact": p.contact, "email": p.email,
+          "phone": p.phone, "address": p.address}, as_json,
          lambda d: out.print(f"party {d['name']} ({', '.join(d['roles'])})", highlight=False))
 
 

@@ -133,6 +133,10 @@ class Party(models.Model):
     name = models.CharField(max_length=200, unique=True)
     is_customer = models.BooleanField(default=False)
     is_supplier = models.BooleanField(default=False)
+    contact = models.CharField(max_length=200, blank=True, default="")  # the person to ask for
+    email = models.CharField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    address = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         verbose_name_plural = "parties"

@@ -3,13 +3,36 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import files, quantities, replace, views
+from serialtrack.web import files, quantities, replace, setup, views
 
 app_name = "web"
 
 # Every scan station's opening page, named after its operation (`Station.url`).
 stations = [path(op.station.url.lstrip("/"), views.open_station, {"name": op.name}, name=op.name)
             for op in operations.stations() if op.station]
+
+# Set-up (web/setup.py): products, warehouses and bins, parties, users; everyone's own tokens.
+setup_urls = [
+    path("setup/", setup.welcome, name="setup"),
+    path("setup/products/", setup.products, name="setup_products"),
+    path("setup/products/new/", setup.product_new, name="setup_product_new"),
+    path("setup/products/try-pattern", setup.try_pattern, name="setup_try_pattern"),
+    path("setup/products/preview-serials", setup.preview_serials, name="setup_preview_serials"),
+    path("setup/products/<int:product_id>/", setup.product, name="setup_product"),
+    path("setup/products/<int:product_id>/edit/", setup.product_edit, name="setup_product_edit"),
+    path("setup/warehouses/", setup.warehouses, name="setup_warehouses"),
+    path("setup/warehouses/new/", setup.warehouse_new, name="setup_warehouse_new"),
+    path("setup/warehouses/<str:code>/", setup.warehouse, name="setup_warehouse"),
+    path("setup/parties/", setup.parties, name="setup_parties"),
+    path("setup/parties/new/", setup.party_new, name="setup_party_new"),
+    path("setup/parties/<int:party_id>/", setup.party, name="setup_party"),
+    path("setup/parties/<int:party_id>/edit/", setup.party_edit, name="setup_party_edit"),
+    path("setup/users/", setup.users, name="setup_users"),
+    path("setup/users/new/", setup.user_new, name="setup_user_new"),
+    path("setup/users/<str:username>/", setup.user, name="setup_user"),
+    path("tokens/", setup.my_tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke", setup.revoke_token, name="revoke_token"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,4 +55,5 @@ urlpatterns = [
     path("imports/<int:job_id>/problems.csv", files.import_problems, name="import_problems"),
     path("labels/", files.labels_page, name="labels"),
     path("labels/pdf", files.labels_pdf, name="labels_pdf"),
+    *setup_urls,
 ]

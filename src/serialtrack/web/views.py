@@ -117,9 +117,23 @@ def draft_url(draft_id: int) -> str:
 
 # -- home ----------------------------------------------------------------------------------------
 
+FIRST_RUN_SEEN = "serialtrack_first_run_seen"  # in the session, once the first-run page was shown
+
+
+def first_run_due(request: HttpRequest) -> bool:
+    """A manager signed in to a business with no product or no warehouse yet, who has not seen
+    the first-run page (web/setup.py) in this session."""
+    from serialtrack.queries.catalog import set_up_enough
+
+    return (has_role(request.user, "manager") and not request.session.get(FIRST_RUN_SEEN)
+            and not set_up_enough())
+
+
 @require_GET
 @station
 def home(request: HttpRequest) -> HttpResponse:
+    if first_run_due(request):  # a manager's first look at a business with nothing set up
+        return HttpResponseRedirect("/setup/")
     hold_count, on_hold = worklists.units_in("on_hold")
     repair_count, in_repair = worklists.units_in("in_repair")
     return show(request, "web/home.html", {
@@ -191,14 +205,17 @@ def _start_context(kind: str) -> dict[str, Any]:
     return context
 
 
+START_FIELDS = ("supplier", "customer", "warehouse", "product", "lot", "reference",
+                "expected_quantity", "cost", "expiry", "scans")
+
+
 def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
-    if request.method == "GET":
-        return show(request, "web/start.html", _start_context(kind))
+    if request.method == "GET":  # the form filled from the link that led here (set-up's offers)
+        form = {k: v.strip() for k, v in request.GET.items() if k in START_FIELDS}
+        return show(request, "web/start.html", {**_start_context(kind), "form": form})
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in ("supplier", "customer", "warehouse", "product", "lot",
-                                           "reference", "expected_quantity", "cost", "expiry",
-                                           "scans")}
+    form = {k: _text(request, k) for k in START_FIELDS}
     if not problems:
         try:
             doc = drafts.create_draft(
