@@ -618,6 +618,120 @@ def _post_page(s: Shop) -> Call:
                 role="clerk")
 
 
+# set-up (web/setup.py): the lists show a page of 25; a record's page and form; "My tokens"
+plain("GET /setup/", "/setup/", role="manager")
+plain("GET /setup/products/", "/setup/products/?q=e", role="manager")
+plain("GET /setup/products/new/", "/setup/products/new/", role="manager")
+plain("GET /setup/products/try-pattern", "/setup/products/try-pattern?serial_pattern=S-%5Cd%2B"
+      "&samples=S-1%0AX-1", role="manager")
+plain("GET /setup/products/preview-serials", "/setup/products/preview-serials?sku=GEN-1"
+      "&serial_template=G-%7Bseq:04%7D", role="manager")
+plain("GET /setup/warehouses/", "/setup/warehouses/", role="manager")
+plain("GET /setup/warehouses/new/", "/setup/warehouses/new/", role="manager")
+plain("GET /setup/warehouses/<str:code>/", "/setup/warehouses/WH1/", role="manager")
+plain("GET /setup/parties/", "/setup/parties/?role=customer", role="manager")
+plain("GET /setup/parties/new/", "/setup/parties/new/", role="manager")
+plain("GET /setup/users/", "/setup/users/", role="admin")
+plain("GET /setup/users/new/", "/setup/users/new/", role="admin")
+plain("GET /setup/users/<str:username>/", "/setup/users/viewer-1/", role="admin")
+plain("GET /tokens/", "/tokens/")
+
+
+def _product_id(sku: str) -> int:
+    from serialtrack.inventory.models import Product
+
+    return Product.objects.get(sku=sku).pk
+
+
+def _party_id(name: str) -> int:
+    from serialtrack.inventory.models import Party
+
+    return Party.objects.get(name=name).pk
+
+
+@request("GET /setup/products/<int:product_id>/")
+def _setup_product(s: Shop) -> Call:
+    return Call(f"/setup/products/{_product_id('GEN-1')}/", role="manager")
+
+
+@request("GET /setup/products/<int:product_id>/edit/")
+def _setup_product_edit(s: Shop) -> Call:
+    return Call(f"/setup/products/{_product_id('HT-1')}/edit/", role="manager")
+
+
+@request("POST /setup/products/new/")
+def _setup_product_new(s: Shop) -> Call:
+    return Call("/setup/products/new/", {"sku": s.tag("WEB-"), "tracking": "serial",
+                                         "gtin": "", "warranty_days": "30"}, 302, "manager")
+
+
+@request("POST /setup/products/<int:product_id>/edit/")
+def _setup_product_save(s: Shop) -> Call:
+    sku = s.tag("EDIT-")
+    s.api("POST", "/api/products", {"sku": sku, "tracking": "none"})
+    return Call(f"/setup/products/{_product_id(sku)}/edit/",
+                {"name": "Edited", "tracking": "serial", "serial_pattern": "E-\\d+"}, 302,
+                "manager")
+
+
+@request("POST /setup/warehouses/new/")
+def _setup_warehouse_new(s: Shop) -> Call:
+    return Call("/setup/warehouses/new/", {"code": s.tag("SW-")}, 302, "manager")
+
+
+@request("POST /setup/warehouses/<str:code>/")
+def _setup_bin(s: Shop) -> Call:
+    return Call("/setup/warehouses/WH1/", {"bin": s.tag("SB-")}, 302, "manager")
+
+
+@request("POST /setup/parties/new/")
+def _setup_party_new(s: Shop) -> Call:
+    return Call("/setup/parties/new/", {"name": s.tag("Web party "), "supplier": "on",
+                                        "email": "a@example.com"}, 302, "manager")
+
+
+@request("GET /setup/parties/<int:party_id>/")
+def _setup_party(s: Shop) -> Call:
+    return Call(f"/setup/parties/{_party_id('Customer A')}/", role="manager")
+
+
+@request("GET /setup/parties/<int:party_id>/edit/")
+def _setup_party_edit(s: Shop) -> Call:
+    return Call(f"/setup/parties/{_party_id('Customer A')}/edit/", role="manager")
+
+
+@request("POST /setup/parties/<int:party_id>/edit/")
+def _setup_party_save(s: Shop) -> Call:
+    return Call(f"/setup/parties/{_party_id('Customer B')}/edit/",
+                {"customer": "on", "phone": s.tag("+1 ")}, 302, "manager")
+
+
+@request("POST /setup/users/new/")
+def _setup_user_new(s: Shop) -> Call:
+    return Call("/setup/users/new/", {"username": s.tag("web-user-"), "role": "clerk",
+                                      "password": PASSWORD}, 200, "admin")
+
+
+@request("POST /setup/users/<str:username>/")
+def _setup_user_save(s: Shop) -> Call:
+    name = s.tag("role-change-")
+    s.api("POST", "/api/users", {"username": name, "role": "viewer", "password": PASSWORD},
+          role="admin")
+    return Call(f"/setup/users/{name}/", {"role": "clerk", "active": "on"}, 302, "admin")
+
+
+@request("POST /tokens/")
+def _my_token(s: Shop) -> Call:
+    return Call("/tokens/", {"name": s.tag("gun ")}, 200, "clerk")
+
+
+@request("POST /tokens/<int:token_id>/revoke")
+def _revoke_mine(s: Shop) -> Call:
+    from serialtrack.accounts.services import create_token
+
+    return Call(f"/tokens/{create_token('clerk-1')[0].pk}/revoke", status=302, role="clerk")
+
+
 # -- measuring ---------------------------------------------------------------------------------
 
 LOGOUTS = ("POST /logout/", "POST /api/auth/logout")

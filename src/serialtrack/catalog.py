@@ -270,16 +270,15 @@ def create_party(name: str, *, customer: bool = False, supplier: bool = False,
     if not (customer or supplier):
         customer = True
     given = {k: v for k, v in details.items() if v}
-    with transaction.atomic():
-        party, created = Party.objects.get_or_create(
-            name=name, defaults={"is_customer": customer, "is_supplier": supplier, **given}
-        )
-        if not created:
-            party.is_customer |= customer
-            party.is_supplier |= supplier
-            for key, value in given.items():
-                setattr(party, key, value)
-            party.save(update_fields=["is_customer", "is_supplier", *given])
+    party, created = Party.objects.get_or_create(
+        name=name, defaults={"is_customer": customer, "is_supplier": supplier, **given}
+    )
+    if not created:
+        party.is_customer |= customer
+        party.is_supplier |= supplier
+        for key, value in given.items():
+            setattr(party, key, value)
+        party.save(update_fields=["is_customer", "is_supplier", *given])
     return party
 
 
