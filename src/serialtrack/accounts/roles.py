@@ -3,7 +3,8 @@
 - viewer: read only;
 - clerk: receipts, shipments, returns, transfers, holds;
 - manager: adjustments, write-offs, repairs, products, warehouses, parties;
-- admin: users and tokens.
+- admin: users and tokens (anyone may create and revoke their own tokens: a token acts with
+  its user's role, never more).
 
 A superuser is an admin; any other user's role is its one Django group named after a role.
 Inactive and anonymous users have no role."""
