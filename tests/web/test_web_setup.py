@@ -62,7 +62,7 @@ def test_a_clerk_cannot_reach_setup_pages_nor_create_a_product_inline(shop: dict
     assert page.status_code == 422
     body = text(page)
     assert "unknown product 'NEW-9'" in body
-    assert "A manager or an admin can add it" in body
+    assert "There is no product NEW-9 yet. A manager or an admin can create product NEW-9" in body
     assert "/setup/products/new/" not in body
     assert snapshot() == before
 
@@ -117,9 +117,21 @@ def test_missing_bins_and_warehouses_are_offered_by_what_is_missing(shop: dict) 
                Problem("not_found", "unknown warehouse 'WH9'", field="destination")]
     found = offers(missing, {"source": "WH1/Z-1", "destination": "WH9", "product": "HT-1"},
                    manager, "/transfer/")
-    assert [o["what"] for o in found] == ["bin WH1/Z-1", "warehouse WH9"]
+    assert [o["action"] for o in found] == ["add bin WH1/Z-1", "create warehouse WH9"]
     assert found[0]["url"].startswith("/setup/warehouses/WH1/?bin=Z-1&next=%2Ftransfer%2F%3F")
     assert found[1]["url"].startswith("/setup/warehouses/new/?code=WH9&next=")
+
+    # A customer who is not yet a supplier: the offer is to make them one, on their edit form.
+    client = Client()
+    client.force_login(manager)
+    page = client.post("/receive/", {"supplier": "Customer A", "warehouse": "WH1",
+                                     "product": "HT-1"})
+    assert "Customer A is not a supplier yet: " in text(page)
+    url = html.unescape(re.search(r'href="([^"]+)" data-testid="offer"', page.content.decode())
+                        .group(1))
+    assert url.startswith(f"/setup/parties/{shop['a'].pk}/edit/?supplier=on&next=")
+    edit = client.get(url).content.decode()
+    assert re.search(r'name="supplier" checked', edit)
 
 
 # -- the same refusals as the command line ---------------------------------------------------------

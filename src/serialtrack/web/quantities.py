@@ -96,7 +96,9 @@ def quantities(request: HttpRequest, kind: str) -> HttpResponse:
     pick; otherwise post the receipt or shipment and open its document."""
     if kind not in KINDS:
         raise Http404(f"no quantity station {kind!r}")
-    form = _form(request) if request.method == "POST" else dict.fromkeys(FIELDS, "")
+    # A GET is filled from the link that led here (set-up's offer to create what was missing).
+    form = _form(request) if request.method == "POST" else {
+        name: request.GET.get(name, "").strip() for name in FIELDS}
     problems: list[Problem] = []
     action = request.POST.get("action", "")
     if action == "read":

@@ -404,7 +404,8 @@ def party_edit(request: HttpRequest, party_id: int) -> HttpResponse:
         return refused(request, exc)
     context = {"section": "parties", "party": found, "next": back_to(request, "")}
     if request.method == "GET":
-        form = {"name": found.name, "customer": found.is_customer, "supplier": found.is_supplier,
+        form = {"name": found.name, "customer": found.is_customer or request.GET.get("customer"),
+                "supplier": found.is_supplier or request.GET.get("supplier"),
                 **{k: getattr(found, k) for k in PARTY_DETAILS}}
         return page(request, "setup/party_form.html", {**context, "form": form})
     data, problems = parsed(PartyForm(request.POST))
@@ -539,29 +540,45 @@ OFFERED = {"supplier": "supplier", "customer": "customer", "product": "product",
 def offers(problems: list[Problem], form: dict[str, Any], user: Any, station: str
            ) -> list[dict[str, str]]:
     """For each refusal of a station form that names something missing (a supplier, customer,
-    product, warehouse or bin): what it is, and for a manager the link to create it that comes
-    back to `station` with the form as it was."""
+    product, warehouse or bin — or a party that is not yet a supplier or customer): what is
+    missing, what would mend it and, for a manager, the link that does it and comes back to
+    `station` with the form as it was (for anyone else no link: they are told who can)."""
     found: list[dict[str, str]] = []
     back = f"{station}?{urlencode({k: v for k, v in form.items() if v})}"
     manager = may_set_up(user)
     for problem in problems:
         what = OFFERED.get(problem.field or "")
         value = str(form.get(problem.field or "") or "").strip()
-        if problem.code != "not_found" or what is None or not value:
+        if what is None or not value:
             continue
-        if what == "product":
-            offer = {"what": f"product {value}", "url": "/setup/products/new/?"
-                     + urlencode({"sku": value, "next": back})}
+        if problem.code == "invalid" and what in ("supplier", "customer") and \
+                problem.message.endswith(f"is not a {what}"):
+            party_id = Party.objects.filter(name=value).values_list("pk", flat=True).first()
+            if party_id is None:
+                continue
+            offer = {"missing": f"{value} is not a {what} yet", "action": f"make {value} a {what}",
+                     "url": f"/setup/parties/{party_id}/edit/?"
+                     + urlencode({what: "on", "next": back})}
+        elif problem.code != "not_found":
+            continue
+        elif what == "product":
+            offer = {"missing": f"There is no product {value} yet",
+                     "action": f"create product {value}",
+                     "url": "/setup/products/new/?" + urlencode({"sku": value, "next": back})}
         elif what in ("supplier", "customer"):
-            offer = {"what": f"{what} {value}", "url": "/setup/parties/new/?"
+            offer = {"missing": f"There is no {what} {value} yet",
+                     "action": f"create {what} {value}",
+                     "url": "/setup/parties/new/?"
                      + urlencode({"name": value, what: "on", "next": back})}
         else:
             code, _, bin_code = value.partition("/")
             if bin_code and Warehouse.objects.filter(code=code).exists():
-                offer = {"what": f"bin {value}", "url": f"/setup/warehouses/{quote(code, safe='')}/?"
+                offer = {"missing": f"There is no bin {value} yet", "action": f"add bin {value}",
+                         "url": f"/setup/warehouses/{quote(code, safe='')}/?"
                          + urlencode({"bin": bin_code, "next": back})}
             else:
-                offer = {"what": f"warehouse {code}", "url": "/setup/warehouses/new/?"
-                         + urlencode({"code": code, "next": back})}
+                offer = {"missing": f"There is no warehouse {code} yet",
+                         "action": f"create warehouse {code}",
+                         "url": "/setup/warehouses/new/?" + urlencode({"code": code, "next": back})}
         found.append({**offer, "url": offer["url"] if manager else ""})
     return found
