@@ -225,13 +225,15 @@ def party_list(as_json: JsonOpt = False) -> None:
     """List parties."""
     from serialtrack.queries import catalog as listed
 
-    rows = [{"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier}
+    rows = [{"name": p.name, "customer": p.is_customer, "supplier": p.is_supplier,
+             "contact": p.contact, "email": p.email, "phone": p.phone, "address": p.address}
             for p in listed.parties()]
 
     def render(rows: list[dict[str, Any]]) -> None:
-        table = Table("name", "customer", "supplier")
+        table = Table("name", "customer", "supplier", "contact", "e-mail", "phone")
         for r in rows:
-            table.add_row(r["name"], "yes" if r["customer"] else "", "yes" if r["supplier"] else "")
+            table.add_row(r["name"], "yes" if r["customer"] else "", "yes" if r["supplier"] else "",
+                          r["contact"], r["email"], r["phone"])
         out.print(table)
 
     emit(rows, as_json, render)
