@@ -37,6 +37,7 @@ from serialtrack.posting.ledger import (
     reverse_units,
 )
 from serialtrack.posting.operations import In, Operation, register
+from serialtrack.posting.orders import settle_orders_of
 from serialtrack.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
@@ -85,7 +86,12 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
                 reverse_quantity(p, line, move, problems)
         refuse(problems)
         restore_units(p, original)
-        return p.finish()
+        doc = p.finish()
+        # a reversed receipt / shipment against an order gives its quantity back
+        settle_orders_of(set(DocumentLine.objects
+                             .filter(document=original, order_line__isnull=False)
+                             .values_list("order_line__order_id", flat=True)))
+        return doc
 
 
 @retrying
