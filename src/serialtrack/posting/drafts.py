@@ -38,7 +38,6 @@ from serialtrack.inventory.models import (
     Party,
     Product,
 )
-
 from serialtrack.posting import returns
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.operations import (
