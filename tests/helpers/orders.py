@@ -31,3 +31,11 @@ def open_quantities(number: str) -> list[int]:
 
 def status(number: str) -> str:
     return get_order(number).status
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every page's text, extracted (as a supplier's system would read it)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
