@@ -179,11 +179,17 @@ def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any
     return values
 
 
+START_FIELDS = ("supplier", "customer", "warehouse", "product", "lot", "reference",
+                "expected_quantity", "cost", "expiry", "scans", "order")
+
+
 def _start_context(kind: str) -> dict[str, Any]:
+    station = operations.operation(kind).station
     context: dict[str, Any] = {"kind": kind, "nav": kind,
                                "title": operations.operation(kind).title,
                                "products": choices.serial_products(),
-                               "locations": choices.locations()}
+                               "locations": choices.locations(),
+                               "optional": station.optional if station else ()}
     if kind == "receipt":
         context["suppliers"] = choices.parties("supplier")
     if kind == "shipment":
@@ -193,12 +199,15 @@ def _start_context(kind: str) -> dict[str, Any]:
 
 def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "GET":
-        return show(request, "web/start.html", _start_context(kind))
+        # a link may fill the form in (an order page's "receive against this PO")
+        given = {k: (request.GET.get(k) or "").strip() for k in START_FIELDS}
+        context = _start_context(kind)
+        if any(given.values()):
+            context["form"] = given
+        return show(request, "web/start.html", context)
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in ("supplier", "customer", "warehouse", "product", "lot",
-                                           "reference", "expected_quantity", "cost", "expiry",
-                                           "scans")}
+    form = {k: _text(request, k) for k in START_FIELDS}
     if not problems:
         try:
             doc = drafts.create_draft(
@@ -208,7 +217,7 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                 customer=(form["customer"] or None) if kind == "shipment" else None,
                 lot=form["lot"] or None, reference=form["reference"],
                 scans=(form["scans"] or drafts.SERIALS) if kind == "receipt" else drafts.SERIALS,
-                **fields)
+                order=form["order"] or None, **fields)
         except Refused as exc:
             problems = exc.problems
         else:
