@@ -507,6 +507,52 @@ plain("GET /api/labels", "/api/labels?document=RCV-000001")
 plain("POST /api/labels", "/api/labels", body={"product": "HT-1", "serials": ["S-1", "S-2"]})
 
 
+# orders: each request's order has two lines and a delivery against one (the lists print every
+# order: a few in the small shop, more once grown — one grouped query for all their lines)
+
+
+def _order(s: Shop, kind: str) -> str:
+    """A new order of HT-1 and CBL-1 with one unit delivered against it (PO received, SO
+    shipped)."""
+    path, party = (("/api/purchase-orders", "supplier") if kind == "purchase"
+                   else ("/api/sales-orders", "customer"))
+    name = "Supplier S" if kind == "purchase" else "Customer A"
+    number = s.api("POST", path, {party: name, "lines": [
+        {"product": "HT-1", "quantity": 5, "unit_price": "10"},
+        {"product": "CBL-1", "quantity": 3}]})["number"]
+    if kind == "purchase":
+        s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1", "order": number,
+                                        "serials": [s.tag(f"{number}-")]}, role="clerk")
+    else:
+        s.api("POST", "/api/shipments", {"warehouse": "WH1", "product": "HT-1", "order": number,
+                                         "serials": s.units(1)}, role="clerk")
+    return number
+
+
+def _order_body(kind: str) -> dict[str, Any]:
+    party = {"supplier": "Supplier S"} if kind == "purchase" else {"customer": "Customer A"}
+    return {**party, "lines": [{"product": "HT-1", "quantity": 2}]}
+
+
+for _kind, _path in (("purchase", "/api/purchase-orders"), ("sale", "/api/sales-orders")):
+    REQUESTS[f"GET {_path}"] = lambda s, k=_kind, p=_path: Call(f"{p}?open=true") if _order(
+        s, k) else Call(p)
+    REQUESTS[f"POST {_path}"] = lambda s, k=_kind, p=_path: Call(p, _order_body(k), 201,
+                                                                 "manager")
+    REQUESTS[f"GET {_path}/{{number}}"] = lambda s, k=_kind, p=_path: Call(
+        f"{p}/{_order(s, k)}")
+    REQUESTS[f"POST {_path}/{{number}}/close"] = lambda s, k=_kind, p=_path: Call(
+        f"{p}/{_order(s, k)}/close", {"reason": "short"}, 200, "manager")
+    REQUESTS[f"POST {_path}/{{number}}/cancel"] = lambda s, k=_kind, p=_path: Call(
+        f"{p}/{s.api('POST', p, _order_body(k))['number']}/cancel", {}, 200, "manager")
+REQUESTS["GET /api/purchase-orders/expected"] = lambda s: Call(
+    "/api/purchase-orders/expected" if _order(s, "purchase") else "")
+REQUESTS["GET /api/purchase-orders/{number}/pdf"] = lambda s: Call(
+    f"/api/purchase-orders/{_order(s, 'purchase')}/pdf")
+REQUESTS["GET /api/sales-orders/{number}/pick"] = lambda s: Call(
+    f"/api/sales-orders/{_order(s, 'sale')}/pick")
+
+
 # -- pages ---------------------------------------------------------------------------------------
 
 plain("GET /login/", "/login/", role=None)
@@ -525,6 +571,17 @@ plain("GET /labels/", "/labels/")
 plain("GET /labels/pdf", "/labels/pdf?document=RCV-000001")
 plain("POST /labels/", "/labels/", body={"product": "HT-1", "serials": "S-1\nS-2"})
 plain("GET /repair/replace/", "/repair/replace/")
+
+REQUESTS["GET /purchase-orders/"] = lambda s: Call(
+    "/purchase-orders/?open=1" if _order(s, "purchase") else "")
+REQUESTS["GET /sales-orders/"] = lambda s: Call("/sales-orders/" if _order(s, "sale") else "")
+REQUESTS["GET /purchase-orders/<str:number>"] = lambda s: Call(
+    f"/purchase-orders/{_order(s, 'purchase')}")
+REQUESTS["GET /purchase-orders/<str:number>/pdf"] = lambda s: Call(
+    f"/purchase-orders/{_order(s, 'purchase')}/pdf")
+# with its pick suggestion (one query per open line: see `_known_growth`)
+REQUESTS["GET /sales-orders/<str:number>"] = lambda s: Call(
+    f"/sales-orders/{_order(s, 'sale')}")
 
 # the stations: each one's opening page, and its form posted (a draft opened: to the draft)
 STATION_FORMS = {

@@ -123,6 +123,7 @@ def settle(order: Order | None) -> None:
         order.status = status
 
 
-def settle_orders_of(order_ids: set[int]) -> None:
-    for order in Order.objects.filter(pk__in=order_ids).order_by("id"):
+def settle_orders_of(order_line_ids: set[int]) -> None:
+    """Settle the orders of these order lines (after a reversal)."""
+    for order in Order.objects.filter(lines__in=order_line_ids).distinct().order_by("id"):
         settle(order)
