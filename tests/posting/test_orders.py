@@ -224,3 +224,24 @@ def test_orders_carry_no_serials(shop: Any, user: Any) -> None:
     fields = {f.name for f in OrderLine._meta.get_fields()} | {
         f.name for f in Order._meta.get_fields()}
     assert not any("serial" in name for name in fields)
+
+
+def test_a_draft_posts_against_its_order(shop: Any, user: Any) -> None:
+    from serialtrack.posting import drafts
+
+    po = purchase(user, ("HT-1", 3, "7.25"))
+    draft = drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1",
+                                order=po.number)
+    assert draft.party.name == "Supplier S" and draft.draft.order_ref == po.number
+    drafts.add_scans(draft.pk, serials(1, 2), user)
+    doc = drafts.post_draft(draft.pk, user)
+    assert doc.reference == po.number and open_quantities(po.number) == [1]
+    assert {u.cost for u in Unit.objects.filter(serial__in=serials(1, 2))} == {Decimal("7.25")}
+    so = sale(user, ("HT-1", 1, None))
+    with pytest.raises(errors.Refused):  # a sales order is not a purchase order
+        drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1",
+                            order=so.number)
+    with pytest.raises(errors.Refused) as info:
+        drafts.create_draft(kind="adjustment", operation="hold", user=user,
+                            product="HT-1", order=so.number)
+    assert info.value.problems[0].field == "order"

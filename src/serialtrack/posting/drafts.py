@@ -99,8 +99,9 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     reason = reason.strip()
     order_row = None
     if order and "order" not in station.optional:
-        raise InvalidInput([Problem("invalid", f"a {kind} draft does not take an order",
-                                    field="order")])
+        raise InvalidInput([Problem(
+            "invalid", f"only receipt and shipment drafts are against an order, not "
+            f"{(operation or kind).replace('_', '-')} drafts", field="order")])
     if order:
         order_row = get_order(order, ORDER_OF[kind])
         if kind == DocumentKind.SHIPMENT and not customer:
