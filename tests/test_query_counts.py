@@ -534,23 +534,53 @@ def _order_body(kind: str) -> dict[str, Any]:
     return {**party, "lines": [{"product": "HT-1", "quantity": 2}]}
 
 
-for _kind, _path in (("purchase", "/api/purchase-orders"), ("sale", "/api/sales-orders")):
-    REQUESTS[f"GET {_path}"] = lambda s, k=_kind, p=_path: Call(f"{p}?open=true") if _order(
-        s, k) else Call(p)
-    REQUESTS[f"POST {_path}"] = lambda s, k=_kind, p=_path: Call(p, _order_body(k), 201,
-                                                                 "manager")
-    REQUESTS[f"GET {_path}/{{number}}"] = lambda s, k=_kind, p=_path: Call(
-        f"{p}/{_order(s, k)}")
-    REQUESTS[f"POST {_path}/{{number}}/close"] = lambda s, k=_kind, p=_path: Call(
-        f"{p}/{_order(s, k)}/close", {"reason": "short"}, 200, "manager")
-    REQUESTS[f"POST {_path}/{{number}}/cancel"] = lambda s, k=_kind, p=_path: Call(
-        f"{p}/{s.api('POST', p, _order_body(k))['number']}/cancel", {}, 200, "manager")
-REQUESTS["GET /api/purchase-orders/expected"] = lambda s: Call(
-    "/api/purchase-orders/expected" if _order(s, "purchase") else "")
-REQUESTS["GET /api/purchase-orders/{number}/pdf"] = lambda s: Call(
-    f"/api/purchase-orders/{_order(s, 'purchase')}/pdf")
-REQUESTS["GET /api/sales-orders/{number}/pick"] = lambda s: Call(
-    f"/api/sales-orders/{_order(s, 'sale')}/pick")
+def _order_requests(kind: str, path: str) -> None:
+    def listed(s: Shop) -> Call:
+        _order(s, kind)
+        return Call(f"{path}?open=true")
+
+    def created(s: Shop) -> Call:
+        return Call(path, _order_body(kind), 201, "manager")
+
+    def detail(s: Shop) -> Call:
+        return Call(f"{path}/{_order(s, kind)}")
+
+    def closed(s: Shop) -> Call:
+        return Call(f"{path}/{_order(s, kind)}/close", {"reason": "short"}, 200, "manager")
+
+    def cancelled(s: Shop) -> Call:
+        number = s.api("POST", path, _order_body(kind))["number"]
+        return Call(f"{path}/{number}/cancel", {}, 200, "manager")
+
+    def opened(s: Shop) -> Call:
+        number = s.api("POST", path, {**_order_body(kind), "draft": True})["number"]
+        return Call(f"{path}/{number}/open", None, 200, "manager")
+
+    for key, fn in ((f"GET {path}", listed), (f"POST {path}", created),
+                    (f"GET {path}/{{number}}", detail), (f"POST {path}/{{number}}/close", closed),
+                    (f"POST {path}/{{number}}/open", opened),
+                    (f"POST {path}/{{number}}/cancel", cancelled)):
+        request(key)(fn)
+
+
+_order_requests("purchase", "/api/purchase-orders")
+_order_requests("sale", "/api/sales-orders")
+
+
+@request("GET /api/purchase-orders/expected")
+def _expected(s: Shop) -> Call:
+    _order(s, "purchase")
+    return Call("/api/purchase-orders/expected")
+
+
+@request("GET /api/purchase-orders/{number}/pdf")
+def _po_pdf(s: Shop) -> Call:
+    return Call(f"/api/purchase-orders/{_order(s, 'purchase')}/pdf")
+
+
+@request("GET /api/sales-orders/{number}/pick")
+def _pick(s: Shop) -> Call:
+    return Call(f"/api/sales-orders/{_order(s, 'sale')}/pick")
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -572,16 +602,32 @@ plain("GET /labels/pdf", "/labels/pdf?document=RCV-000001")
 plain("POST /labels/", "/labels/", body={"product": "HT-1", "serials": "S-1\nS-2"})
 plain("GET /repair/replace/", "/repair/replace/")
 
-REQUESTS["GET /purchase-orders/"] = lambda s: Call(
-    "/purchase-orders/?open=1" if _order(s, "purchase") else "")
-REQUESTS["GET /sales-orders/"] = lambda s: Call("/sales-orders/" if _order(s, "sale") else "")
-REQUESTS["GET /purchase-orders/<str:number>"] = lambda s: Call(
-    f"/purchase-orders/{_order(s, 'purchase')}")
-REQUESTS["GET /purchase-orders/<str:number>/pdf"] = lambda s: Call(
-    f"/purchase-orders/{_order(s, 'purchase')}/pdf")
-# with its pick suggestion (one query per open line: see `_known_growth`)
-REQUESTS["GET /sales-orders/<str:number>"] = lambda s: Call(
-    f"/sales-orders/{_order(s, 'sale')}")
+@request("GET /purchase-orders/")
+def _po_list_page(s: Shop) -> Call:
+    _order(s, "purchase")
+    return Call("/purchase-orders/?open=1")
+
+
+@request("GET /sales-orders/")
+def _so_list_page(s: Shop) -> Call:
+    _order(s, "sale")
+    return Call("/sales-orders/")
+
+
+@request("GET /purchase-orders/<str:number>")
+def _po_page(s: Shop) -> Call:
+    return Call(f"/purchase-orders/{_order(s, 'purchase')}")
+
+
+@request("GET /purchase-orders/<str:number>/pdf")
+def _po_pdf_page(s: Shop) -> Call:
+    return Call(f"/purchase-orders/{_order(s, 'purchase')}/pdf")
+
+
+@request("GET /sales-orders/<str:number>")
+def _so_page(s: Shop) -> Call:  # with its pick suggestion: one query per open line
+    return Call(f"/sales-orders/{_order(s, 'sale')}")
+
 
 # the stations: each one's opening page, and its form posted (a draft opened: to the draft)
 STATION_FORMS = {

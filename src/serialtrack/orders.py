@@ -1,7 +1,8 @@
 """Purchase and sales orders, written: create (gap-free numbers per kind, PO-000001 and
-SO-000001), close short (what was never delivered stays recorded per line, with the reason) and
-cancel (only while nothing was delivered). Deliveries against an order are receipts and
-shipments (`serialtrack.posting.orders`); reads are in `serialtrack.queries.orders`.
+SO-000001; open, or a draft that `open_order` releases later), close short (what was never
+delivered stays recorded per line, with the reason) and cancel (only while nothing was
+delivered). Deliveries against an order are receipts and shipments
+(`serialtrack.posting.orders`); reads are in `serialtrack.queries.orders`.
 
 Orders carry products and quantities only, never serials: the serials are committed when the
 goods are received or shipped against the order."""
@@ -72,8 +73,10 @@ def _next_number(kind: str) -> str:
 
 
 def create_order(*, kind: str, party: str, lines: list[LineIn], user: Any,
-                 expected_date: dt.date | None = None, reference: str = "") -> Order:
-    """A new open order. Every bad line is named (line number, product, field)."""
+                 expected_date: dt.date | None = None, reference: str = "",
+                 draft: bool = False) -> Order:
+    """A new order, open (or a draft: nothing is received or shipped against it until it is
+    opened). Every bad line is named (line number, product, field)."""
     if kind not in OrderKind.values:
         raise InvalidInput([Problem("invalid", f"order kind {kind!r} is not purchase or sale",
                                     field="kind")])
@@ -106,7 +109,8 @@ def create_order(*, kind: str, party: str, lines: list[LineIn], user: Any,
     refuse(problems)
     with transaction.atomic():
         order = Order.objects.create(kind=kind, number=_next_number(kind), party=who,
-                                     status=OrderStatus.OPEN, expected_date=expected_date,
+                                     status=OrderStatus.DRAFT if draft else OrderStatus.OPEN,
+                                     expected_date=expected_date,
                                      reference=reference, created_by=user)
         OrderLine.objects.bulk_create([
             OrderLine(order=order, line_no=no, product=products[line.product],
@@ -124,6 +128,19 @@ def _locked(number: str, kind: str | None) -> Order:
         return Order.objects.select_for_update().select_related("party").get(pk=found.pk)
     except Order.DoesNotExist:  # pragma: no cover - orders are never deleted
         raise NotFound([Problem("not_found", f"unknown order {number!r}", field="order")]) from None
+
+
+def open_order(number: str, *, user: Any, kind: str | None = None) -> Order:
+    """Release a draft order: goods can be received / shipped against it from now on."""
+    with transaction.atomic():
+        order = _locked(number, kind)
+        if order.status != OrderStatus.DRAFT:
+            raise InvalidInput([Problem("order_not_draft", f"{order.number} is {order.status}, "
+                                        "not a draft", field="order",
+                                        extra={"status": order.status})])
+        order.status = OrderStatus.OPEN
+        order.save(update_fields=["status"])
+    return order
 
 
 def close_order(number: str, *, user: Any, reason: str = "", kind: str | None = None) -> Order:
@@ -153,10 +170,11 @@ def cancel_order(number: str, *, user: Any, reason: str = "", kind: str | None =
     """Cancel an order nothing was delivered against (else: close it short)."""
     with transaction.atomic():
         order = _locked(number, kind)
-        if order.status != OrderStatus.OPEN:
+        if order.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
             raise InvalidInput([Problem(
-                "order_not_open", f"{order.number} is {order.status}: only an open order with "
-                "nothing delivered can be cancelled (close it short instead)", field="order",
+                "order_not_open", f"{order.number} is {order.status}: only a draft or an open "
+                "order with nothing delivered can be cancelled (close it short instead)",
+                field="order",
                 extra={"status": order.status})])
         lines = list(OrderLine.objects.filter(order=order))
         if any(delivered(line.pk for line in lines).values()):

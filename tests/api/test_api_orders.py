@@ -87,6 +87,13 @@ def test_sales_order_round_trip(users: dict[str, Api]) -> None:
     cancelled = manager("POST", f"/api/sales-orders/{so2.json()['number']}/cancel",
                         {"reason": "dup"})
     assert cancelled.json()["status"] == "cancelled"
+    draft = manager("POST", "/api/sales-orders", {"customer": "Customer A", "draft": True,
+                                                  "lines": [{"product": "HT-200", "quantity": 1}]})
+    assert draft.json()["status"] == "draft"
+    number = draft.json()["number"]
+    assert clerk("POST", f"/api/sales-orders/{number}/open").status_code == 403
+    assert manager("POST", f"/api/sales-orders/{number}/open").json()["status"] == "open"
+    assert manager("POST", f"/api/sales-orders/{number}/open").status_code == 422
     bad = manager("POST", "/api/sales-orders",
                   {"customer": "Customer A", "lines": [{"product": "NOPE", "quantity": 1}]})
     assert bad.status_code == 404 and bad.json()["errors"][0]["line"] == 1

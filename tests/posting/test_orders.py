@@ -245,3 +245,17 @@ def test_a_draft_posts_against_its_order(shop: Any, user: Any) -> None:
         drafts.create_draft(kind="adjustment", operation="hold", user=user,
                             product="HT-1", order=so.number)
     assert info.value.problems[0].field == "order"
+
+
+def test_a_draft_order_takes_nothing_until_opened(shop: Any, user: Any) -> None:
+    po = orders.create_order(kind="purchase", party="Supplier S", user=user, draft=True,
+                             lines=[orders.LineIn("CBL-1", 5)])
+    assert status(po.number) == "draft"
+    exc = refused(errors.Refused, posting.receive, warehouse="WH1", product="CBL-1", quantity=1,
+                  user=user, order=po.number)
+    assert exc.problems[0].field == "order" and "draft" in exc.problems[0].message
+    orders.open_order(po.number, user=user)
+    posting.receive(warehouse="WH1", product="CBL-1", quantity=1, user=user, order=po.number)
+    assert status(po.number) == "partial"
+    with pytest.raises(errors.Refused):
+        orders.open_order(po.number, user=user)

@@ -40,6 +40,8 @@ class PurchaseOrderIn(In):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
     expected_date: dt.date | None = None
     reference: str = Field(default="", max_length=100)
+    draft: bool = Field(default=False, description="a draft: nothing is received against it "
+                        "until it is opened")
 
 
 class SalesOrderIn(In):
@@ -47,6 +49,8 @@ class SalesOrderIn(In):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=orders.MAX_LINES)
     expected_date: dt.date | None = Field(default=None, description="promised date")
     reference: str = Field(default="", max_length=100, description="e.g. the customer's PO")
+    draft: bool = Field(default=False, description="a draft: nothing is shipped against it "
+                        "until it is opened")
 
 
 class CloseIn(In):
@@ -75,11 +79,14 @@ def _routes(kind: str, path: str, party: str) -> None:
         order = orders.create_order(kind=kind, party=getattr(payload, party),
                                     lines=_lines(payload.lines), user=request.user,
                                     expected_date=payload.expected_date,
-                                    reference=payload.reference)
+                                    reference=payload.reference, draft=payload.draft)
         return Status(201, read.order_summary(order))
 
     def detail(request: HttpRequest, number: str) -> dict[str, Any]:
         return read.order_summary(read.get_order(number, kind))
+
+    def release(request: HttpRequest, number: str) -> dict[str, Any]:
+        return read.order_summary(orders.open_order(number, user=request.user, kind=kind))
 
     def close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, Any]:
         order = orders.close_order(number, user=request.user, reason=payload.reason, kind=kind)
@@ -106,7 +113,8 @@ def _routes(kind: str, path: str, party: str) -> None:
         inspect.Parameter("payload", inspect.Parameter.KEYWORD_ONLY, annotation=body),
     ], return_annotation=Status[dict[str, Any]])
     for fn, what in ((list_orders, f"list_{name}s"), (create, f"create_{name}"),
-                     (detail, f"get_{name}"), (close, f"close_{name}"),
+                     (detail, f"get_{name}"), (release, f"open_{name}"),
+                     (close, f"close_{name}"),
                      (cancel, f"cancel_{name}")):
         fn.__name__ = fn.__qualname__ = what
     list_orders.__doc__ = (f"{word.capitalize()}s, newest first, with ordered / delivered / "
@@ -115,12 +123,14 @@ def _routes(kind: str, path: str, party: str) -> None:
     create.__doc__ = f"Create a {word} (products and quantities; never serials)."
     detail.__doc__ = (f"A {word}: lines with ordered / delivered / open quantities, and the "
                       "documents posted against it.")
+    release.__doc__ = f"Open a draft {word}: deliveries can be posted against it."
     close.__doc__ = (f"Close a {word} short: what was never delivered is recorded per line, "
                      "with the reason.")
     cancel.__doc__ = f"Cancel a {word} nothing was delivered against."
     router.get(path, auth=VIEWER, response=list[dict])(list_orders)
     router.post(path, auth=MANAGER, response={201: dict})(create)
     router.get(f"{path}/{{number}}", auth=VIEWER, response=dict)(detail)
+    router.post(f"{path}/{{number}}/open", auth=MANAGER, response=dict)(release)
     router.post(f"{path}/{{number}}/close", auth=MANAGER, response=dict)(close)
     router.post(f"{path}/{{number}}/cancel", auth=MANAGER, response=dict)(cancel)
 

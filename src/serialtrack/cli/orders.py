@@ -30,8 +30,12 @@ PARTY = {"po": "supplier", "so": "customer"}
 DONE = {"po": "received", "so": "shipped"}
 
 
+DraftOpt = Annotated[bool, typer.Option(
+    "--draft", help="Create it as a draft: nothing is delivered against it until `open`.")]
+
+
 def _create(which: str, party: str, lines: list[str], expected: str | None, reference: str,
-            tolerance: str, as_json: bool) -> None:
+            tolerance: str, draft: bool, as_json: bool) -> None:
     from decimal import Decimal, InvalidOperation
 
     from serialtrack import orders
@@ -47,9 +51,9 @@ def _create(which: str, party: str, lines: list[str], expected: str | None, refe
     order = orders.create_order(kind=KIND[which], party=party, lines=parsed,
                                 user=current_user(), expected_date=parse_date(expected,
                                                                               "expected"),
-                                reference=reference)
+                                reference=reference, draft=draft)
     emit(order_summary(order, with_documents=False), as_json, lambda d: out.print(
-        f"[bold green]{d['number']}[/] created for {d['party']}: "
+        f"[bold green]{d['number']}[/] created ({d['status']}) for {d['party']}: "
         + "; ".join(f"{r['ordered']} × {r['product']}" for r in d["lines"]), highlight=False))
 
 
@@ -104,8 +108,11 @@ def _finish(which: str, action: str, number: str, reason: str, as_json: bool) ->
     from serialtrack import orders
     from serialtrack.queries.orders import order_summary
 
-    act = orders.close_order if action == "close" else orders.cancel_order
-    order = act(number, user=current_user(), reason=reason, kind=KIND[which])
+    if action == "open":
+        order = orders.open_order(number, user=current_user(), kind=KIND[which])
+    else:
+        act = orders.close_order if action == "close" else orders.cancel_order
+        order = act(number, user=current_user(), reason=reason, kind=KIND[which])
     emit(order_summary(order, with_documents=False), as_json, lambda d: out.print(
         f"{d['number']} {d['status_label']}"
         + "".join(f"; line {r['line']} {r['product']}: {r['short']} never delivered"
@@ -123,10 +130,11 @@ def po_create(
     reference: Annotated[str, typer.Option("--reference", help="e.g. the supplier's quote")] = "",
     tolerance: Annotated[str, typer.Option(
         "--tolerance", help="Over-receipt allowed per line, in percent of its quantity.")] = "0",
+    draft: DraftOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a purchase order (products and quantities; serials come at receipt)."""
-    _create("po", supplier, line, expected, reference, tolerance, as_json)
+    _create("po", supplier, line, expected, reference, tolerance, draft, as_json)
 
 
 @po_app.command("list")
@@ -169,6 +177,13 @@ def po_expected(supplier: Annotated[str | None, typer.Option("--supplier")] = No
     emit(rows, as_json, render)
 
 
+@po_app.command("open")
+@command
+def po_open(number: NumberArg, as_json: JsonOpt = False) -> None:
+    """Open a draft purchase order: goods can be received against it."""
+    _finish("po", "open", number, "", as_json)
+
+
 @po_app.command("close")
 @command
 def po_close(number: NumberArg, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
@@ -209,10 +224,11 @@ def so_create(
     expected: Annotated[str | None, typer.Option("--expected", help="Promised date YYYY-MM-DD")
                         ] = None,
     reference: Annotated[str, typer.Option("--reference", help="e.g. the customer's PO")] = "",
+    draft: DraftOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a sales order (products and quantities; serials are chosen at packing)."""
-    _create("so", customer, line, expected, reference, "0", as_json)
+    _create("so", customer, line, expected, reference, "0", draft, as_json)
 
 
 @so_app.command("list")
@@ -229,6 +245,13 @@ def so_list(customer: Annotated[str | None, typer.Option("--customer")] = None,
 def so_show(number: NumberArg, as_json: JsonOpt = False) -> None:
     """A sales order: its lines (ordered / shipped / open) and the shipments against it."""
     _show("so", number, as_json)
+
+
+@so_app.command("open")
+@command
+def so_open(number: NumberArg, as_json: JsonOpt = False) -> None:
+    """Open a draft sales order: goods can be shipped against it."""
+    _finish("so", "open", number, "", as_json)
 
 
 @so_app.command("close")
