@@ -190,6 +190,9 @@ def test_explicit_line_and_oldest_open_line(shop: Any, user: Any) -> None:
     exc = refused(errors.Refused, posting.receive, warehouse="WH1", product="CBL-1", quantity=1,
                   user=user, order=po2.number, order_line=7)
     assert exc.problems[0].line == 7
+    exc = refused(errors.Refused, posting.receive, warehouse="WH1", product="CBL-1", quantity=1,
+                  user=user, order_line=1, supplier="Supplier S")
+    assert exc.problems[0].field == "order_line"
 
 
 def test_expected_per_supplier(shop: Any, user: Any) -> None:

@@ -38,10 +38,15 @@ class Against:
     open: int
 
 
-def order_for(number: str | None, kind: str, party: Party | None) -> Order | None:
+def order_for(number: str | None, kind: str, party: Party | None,
+              line_no: int | None = None) -> Order | None:
     """The order a receipt (`purchase`) or shipment (`sale`) names, checked against the
-    document's party (None: the order's party is taken) and its status; None when none named."""
+    document's party (None: the order's party is taken) and its status; None when none named
+    (and then no order line may be named either)."""
     if not number:
+        if line_no is not None:
+            raise InvalidInput([Problem("invalid", f"order line {line_no} of which order? Name "
+                                        "the order too", line=line_no, field="order_line")])
         return None
     order = get_order(number, kind)
     word = PARTY_WORD[OrderKind(kind)]

@@ -86,7 +86,7 @@ def receive(
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     party = catalog.get_party(supplier, "supplier") if supplier else None
-    po = order_for(order, OrderKind.PURCHASE, party) if kind == DocumentKind.RECEIPT else None
+    po = order_for(order, OrderKind.PURCHASE, party, order_line) if kind == DocumentKind.RECEIPT else None
     if po is not None:
         party = party or po.party
         reference = reference or po.number

@@ -43,7 +43,7 @@ def ship(
         raise InvalidInput([Problem("invalid", "a shipment needs a customer (or a sales order)",
                                     field="customer")])
     party = catalog.get_party(customer, "customer") if customer else None
-    so = order_for(order, OrderKind.SALE, party)
+    so = order_for(order, OrderKind.SALE, party, order_line)
     if so is not None:
         party = party or so.party
         reference = reference or so.number
