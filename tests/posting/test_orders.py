@@ -262,3 +262,22 @@ def test_a_draft_order_takes_nothing_until_opened(shop: Any, user: Any) -> None:
     assert status(po.number) == "partial"
     with pytest.raises(errors.Refused):
         orders.open_order(po.number, user=user)
+
+
+@pytest.mark.slow
+def test_two_clerks_cannot_over_receive_together(cli: Any) -> None:
+    """Two clerks receive 2 units each against a PO line with 3 open, released at once: the
+    order line is locked in the posting, so exactly one receipt posts, the other is refused
+    naming the line (never both, never a crash)."""
+    from tests.helpers.concurrency import race
+
+    cli("product", "add", "HT-1", "--tracking", "serial")
+    cli("warehouse", "add", "WH1")
+    cli("party", "add", "Supplier S", "--supplier")
+    cli("po", "create", "--supplier", "Supplier S", "--line", "HT-1:3")
+    outcomes = race(cli.url, "receive_po", {"ann": [["A1", "A2"]], "bob": [["B1", "B2"]]})
+    states = sorted(state for _name, _i, state, _n, _p in outcomes)
+    assert states == ["posted", "refused"], outcomes
+    (refusal,) = [problems for _n, _i, state, _c, problems in outcomes if state == "refused"]
+    assert [code for code, _serial in refusal] == ["over_delivery"]
+    assert [r["open"] for r in cli.json("po", "show", "PO-000001")["lines"]] == [1]
