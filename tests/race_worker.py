@@ -23,6 +23,9 @@ def clerk(url: str, name: str, kind: str, rounds: list[list[str]], barrier: Any,
             if kind == "generate":
                 doc = posting.receive(warehouse="WH1", product="HT-1", generate=len(serials),
                                       user=user)
+            elif kind == "receive_po":  # against purchase order PO-000001
+                doc = posting.receive(warehouse="WH1", product="HT-1", serials=serials,
+                                      user=user, order="PO-000001")
             elif kind == "ship":
                 doc = posting.ship(warehouse="WH1", customer="Customer A", product="HT-1",
                                    serials=serials, user=user)

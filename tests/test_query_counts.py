@@ -507,6 +507,82 @@ plain("GET /api/labels", "/api/labels?document=RCV-000001")
 plain("POST /api/labels", "/api/labels", body={"product": "HT-1", "serials": ["S-1", "S-2"]})
 
 
+# orders: each request's order has two lines and a delivery against one (the lists print every
+# order: a few in the small shop, more once grown — one grouped query for all their lines)
+
+
+def _order(s: Shop, kind: str) -> str:
+    """A new order of HT-1 and CBL-1 with one unit delivered against it (PO received, SO
+    shipped)."""
+    path, party = (("/api/purchase-orders", "supplier") if kind == "purchase"
+                   else ("/api/sales-orders", "customer"))
+    name = "Supplier S" if kind == "purchase" else "Customer A"
+    number = s.api("POST", path, {party: name, "lines": [
+        {"product": "HT-1", "quantity": 5, "unit_price": "10"},
+        {"product": "CBL-1", "quantity": 3}]})["number"]
+    if kind == "purchase":
+        s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1", "order": number,
+                                        "serials": [s.tag(f"{number}-")]}, role="clerk")
+    else:
+        s.api("POST", "/api/shipments", {"warehouse": "WH1", "product": "HT-1", "order": number,
+                                         "serials": s.units(1)}, role="clerk")
+    return number
+
+
+def _order_body(kind: str) -> dict[str, Any]:
+    party = {"supplier": "Supplier S"} if kind == "purchase" else {"customer": "Customer A"}
+    return {**party, "lines": [{"product": "HT-1", "quantity": 2}]}
+
+
+def _order_requests(kind: str, path: str) -> None:
+    def listed(s: Shop) -> Call:
+        _order(s, kind)
+        return Call(f"{path}?open=true")
+
+    def created(s: Shop) -> Call:
+        return Call(path, _order_body(kind), 201, "manager")
+
+    def detail(s: Shop) -> Call:
+        return Call(f"{path}/{_order(s, kind)}")
+
+    def closed(s: Shop) -> Call:
+        return Call(f"{path}/{_order(s, kind)}/close", {"reason": "short"}, 200, "manager")
+
+    def cancelled(s: Shop) -> Call:
+        number = s.api("POST", path, _order_body(kind))["number"]
+        return Call(f"{path}/{number}/cancel", {}, 200, "manager")
+
+    def opened(s: Shop) -> Call:
+        number = s.api("POST", path, {**_order_body(kind), "draft": True})["number"]
+        return Call(f"{path}/{number}/open", None, 200, "manager")
+
+    for key, fn in ((f"GET {path}", listed), (f"POST {path}", created),
+                    (f"GET {path}/{{number}}", detail), (f"POST {path}/{{number}}/close", closed),
+                    (f"POST {path}/{{number}}/open", opened),
+                    (f"POST {path}/{{number}}/cancel", cancelled)):
+        request(key)(fn)
+
+
+_order_requests("purchase", "/api/purchase-orders")
+_order_requests("sale", "/api/sales-orders")
+
+
+@request("GET /api/purchase-orders/expected")
+def _expected(s: Shop) -> Call:
+    _order(s, "purchase")
+    return Call("/api/purchase-orders/expected")
+
+
+@request("GET /api/purchase-orders/{number}/pdf")
+def _po_pdf(s: Shop) -> Call:
+    return Call(f"/api/purchase-orders/{_order(s, 'purchase')}/pdf")
+
+
+@request("GET /api/sales-orders/{number}/pick")
+def _pick(s: Shop) -> Call:
+    return Call(f"/api/sales-orders/{_order(s, 'sale')}/pick")
+
+
 # -- pages ---------------------------------------------------------------------------------------
 
 plain("GET /login/", "/login/", role=None)
@@ -525,6 +601,33 @@ plain("GET /labels/", "/labels/")
 plain("GET /labels/pdf", "/labels/pdf?document=RCV-000001")
 plain("POST /labels/", "/labels/", body={"product": "HT-1", "serials": "S-1\nS-2"})
 plain("GET /repair/replace/", "/repair/replace/")
+
+@request("GET /purchase-orders/")
+def _po_list_page(s: Shop) -> Call:
+    _order(s, "purchase")
+    return Call("/purchase-orders/?open=1")
+
+
+@request("GET /sales-orders/")
+def _so_list_page(s: Shop) -> Call:
+    _order(s, "sale")
+    return Call("/sales-orders/")
+
+
+@request("GET /purchase-orders/<str:number>")
+def _po_page(s: Shop) -> Call:
+    return Call(f"/purchase-orders/{_order(s, 'purchase')}")
+
+
+@request("GET /purchase-orders/<str:number>/pdf")
+def _po_pdf_page(s: Shop) -> Call:
+    return Call(f"/purchase-orders/{_order(s, 'purchase')}/pdf")
+
+
+@request("GET /sales-orders/<str:number>")
+def _so_page(s: Shop) -> Call:  # with its pick suggestion: one query per open line
+    return Call(f"/sales-orders/{_order(s, 'sale')}")
+
 
 # the stations: each one's opening page, and its form posted (a draft opened: to the draft)
 STATION_FORMS = {

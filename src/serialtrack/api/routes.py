@@ -429,4 +429,4 @@ for router in (system, catalog_router, units, reports, documents, accounts):
 
 # The label sheets' routes live beside the labels code; importing them here registers every
 # route whenever the API is (the URL map, the schema, the authorization test).
-from serialtrack.api import labels  # noqa: E402, F401
+from serialtrack.api import labels, orders  # noqa: E402, F401

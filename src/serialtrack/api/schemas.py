@@ -158,6 +158,8 @@ class DraftIn(In):
     disposition: Disposition = "restock"
     reference: str = Field(default="", max_length=100)
     reason: str = Field(default="", max_length=500)
+    order: str | None = Field(default=None, max_length=32,
+                              description="receipt: purchase order; shipment: sales order")
     scans: Literal["serials", "manufacturer_serials"] = Field(
         default="serials", description="receipt: what the scans are, the units' own serials or "
         "the makers' serials (each unit then gets a serial from the product's serial template "

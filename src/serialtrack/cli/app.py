@@ -26,6 +26,7 @@ from serialtrack.cli.common import (
     out,
 )
 from serialtrack.cli.labels import labels_app
+from serialtrack.cli.orders import pick, po_app, so_app
 
 app = typer.Typer(
     name="serialtrack",
@@ -46,6 +47,9 @@ app.add_typer(repair_app, name="repair")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(labels_app, name="labels")
+app.add_typer(po_app, name="po")
+app.add_typer(so_app, name="so")
+app.command("pick")(pick)
 app.command("check-serials")(check_serials)
 
 @app.callback()

@@ -40,7 +40,10 @@ from serialtrack.posting.operations import Operation
 # Option names and help by input field, where they are not `--field-name` and the field's
 # description.
 OPTION_NAMES = {"warehouse": ("--warehouse", "-w"), "product": ("--product", "-p"),
-                "quantity": ("--qty",)}
+                "quantity": ("--qty",), "order_line": ("--line",)}
+# ... and where an operation names a field its own way: the order a receipt / shipment is against
+OPERATION_OPTION_NAMES = {("receipt", "order"): ("--po", "--order"),
+                          ("shipment", "order"): ("--so", "--order")}
 OPTION_HELP = {"product": "Product SKU.", "reason": "Why (kept on the document).",
                "quantity": "Quantity (default: the serial count).", "expiry": "YYYY-MM-DD"}
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -65,12 +68,13 @@ def _plain(annotation: Any) -> Any:
     return str
 
 
-def _option(name: str, field: FieldInfo, argument: bool) -> inspect.Parameter:
+def _option(op: Operation, name: str, field: FieldInfo, argument: bool) -> inspect.Parameter:
     help_text = field.description or OPTION_HELP.get(name)
     if argument:
         info: Any = typer.Argument(help=help_text)
     else:
-        names = OPTION_NAMES.get(name) or (f"--{(field.alias or name).replace('_', '-')}",)
+        names = (OPERATION_OPTION_NAMES.get((op.name, name)) or OPTION_NAMES.get(name)
+                 or (f"--{(field.alias or name).replace('_', '-')}",))
         info = typer.Option(*names, help=help_text)
     kind = _plain(field.annotation)
     required = field.is_required()
@@ -94,7 +98,7 @@ def _parameters(op: Operation) -> list[inspect.Parameter]:
         elif typing.get_origin(field.annotation) is dict:
             continue  # API only
         else:
-            params.append(_option(name, field, argument=name in op.cli_arguments))
+            params.append(_option(op, name, field, argument=name in op.cli_arguments))
     if "serials" in fields:
         params.append(inspect.Parameter("serials_file", KW, annotation=SerialsFileOpt,
                                         default=None))

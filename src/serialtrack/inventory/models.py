@@ -211,6 +211,9 @@ class DocumentLine(models.Model):
     )
     unit_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     note = models.CharField(max_length=500, blank=True, default="")
+    # the purchase / sales order line a receipt / shipment line delivers against
+    order_line = models.ForeignKey("OrderLine", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="deliveries")
 
     class Meta:
         constraints = [
@@ -400,6 +403,10 @@ class DraftLine(models.Model):
     # how many scans the draft holds: kept by the database with every scan added or removed
     # (triggers, migration 0008), so a scan into a draft of 100,000 does not count them again
     scanned = models.PositiveIntegerField(default=0)
+    # receipt / shipment drafts: the purchase / sales order (number) the draft posts against.
+    # Nullable: SQLite then adds the column in place (rebuilding the table would drop the scan
+    # count triggers of migration 0008).
+    order_ref = models.CharField(max_length=32, null=True, blank=True)
 
 
 class DraftSerial(models.Model):
@@ -414,4 +421,85 @@ class DraftSerial(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["line", "serial"], name="draft_serial_unique"),
+        ]
+
+
+# -- orders: what is planned, products and quantities only (serials are committed when goods are
+# received or shipped against an order line) --------------------------------------------------
+
+class OrderKind(models.TextChoices):
+    PURCHASE = "purchase", "purchase order"
+    SALE = "sale", "sales order"
+
+
+ORDER_PREFIX = {OrderKind.PURCHASE: "PO", OrderKind.SALE: "SO"}
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    OPEN = "open", "open"
+    PARTIAL = "partial", "partially received / shipped"
+    COMPLETE = "complete", "received / shipped"
+    CLOSED = "closed", "closed short"
+    CANCELLED = "cancelled", "cancelled"
+
+
+class Order(models.Model):
+    """A purchase order (to a supplier) or a sales order (from a customer). Numbers are gap-free
+    per kind (PO-000001, SO-000001). The status follows from the lines after each posting;
+    `closed` (short: what was never delivered stays recorded on the lines) and `cancelled` are
+    a manager's decisions."""
+
+    kind = models.CharField(max_length=8, choices=OrderKind.choices)
+    number = models.CharField(max_length=32, unique=True)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=12, choices=OrderStatus.choices,
+                              default=OrderStatus.OPEN)
+    expected_date = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=100, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")  # why closed / cancelled
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["purchase", "sale"]),
+                                   name="order_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in OrderStatus]),
+                                   name="order_status_valid"),
+        ]
+        indexes = [models.Index(fields=["kind", "status"], name="order_kind_status"),
+                   models.Index(fields=["party", "kind"], name="order_party_kind")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """What is ordered of one product. Received (shipped) = the quantities of posted, unreversed
+    document lines against it; open = ordered − that, never below zero. `tolerance_percent`
+    allows an over-receipt of up to that share of the ordered quantity (rounded down).
+    `short_quantity` is what was never delivered when the order was closed short."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.BigIntegerField()
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    short_quantity = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(tolerance_percent__gte=0),
+                                   name="order_line_tolerance_not_negative"),
         ]

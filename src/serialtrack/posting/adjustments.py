@@ -60,20 +60,28 @@ def move_serials(
     doc_fields: dict[str, Any] | None = None,
     line_fields: dict[str, Any] | None = None,
     start_warranty_days: int | None = None,
+    line_for: Callable[[int, list[Problem]], dict[str, Any]] | None = None,
+    after: Callable[[], None] | None = None,
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
-    against `allowed`, refuse with every problem or move them all in one go."""
+    against `allowed`, refuse with every problem or move them all in one go. `line_for(count,
+    problems)`, inside the transaction, gives more fields of the line (a shipment's order line)
+    or adds problems; `after()` runs once the document is posted, before commit."""
     clean, problems = serial_line(item, serials, quantity)
     with posting(kind, user) as p:
         units = take_units(p, item, clean, problems)
         check_units(p, units, allowed, problems)
+        more = line_for(len(clean), problems) if line_for is not None else {}
         refuse(problems)
         p.open_document(reason=reason, **(doc_fields or {}))
-        line = p.add_line(item, len(clean), **(line_fields or {}))
+        line = p.add_line(item, len(clean), **(line_fields or {}), **more)
         loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
         move_units(p, line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,
                      note=note or reason, start_warranty_days=start_warranty_days)
-        return p.finish()
+        doc = p.finish()
+        if after is not None:
+            after()
+        return doc
 
 
 @retrying

@@ -37,6 +37,7 @@ from serialtrack.posting.ledger import (
     reverse_units,
 )
 from serialtrack.posting.operations import In, Operation, register
+from serialtrack.posting.orders import settle_orders_of
 from serialtrack.serials import clean_serials
 
 SHIPPING_KINDS = "('shipment', 'repair')"
@@ -75,7 +76,10 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         assert p.document is not None
         quantity_moves = list(Movement.objects.filter(document=original, unit__isnull=True)
                               .select_related("lot", "product").order_by("id"))
+        orders: set[int] = set()  # the order lines the original delivered against
         for old_line in DocumentLine.objects.filter(document=original).order_by("line_no"):
+            if old_line.order_line_id is not None:
+                orders.add(old_line.order_line_id)
             line = p.add_line(old_line.product, old_line.quantity, lot=old_line.lot,
                               from_location=old_line.to_location,
                               to_location=old_line.from_location,
@@ -85,7 +89,10 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
                 reverse_quantity(p, line, move, problems)
         refuse(problems)
         restore_units(p, original)
-        return p.finish()
+        doc = p.finish()
+        if orders:  # a reversed receipt / shipment against an order gives its quantity back
+            settle_orders_of(orders)
+        return doc
 
 
 @retrying

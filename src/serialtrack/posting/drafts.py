@@ -34,6 +34,7 @@ from serialtrack.inventory.models import (
     DocumentStatus,
     DraftLine,
     DraftSerial,
+    OrderKind,
     Party,
     Product,
 )
@@ -50,7 +51,11 @@ from serialtrack.posting.operations import (
     drafted,
 )
 from serialtrack.posting.scans import LotInfo, decode_scans
+from serialtrack.queries.orders import get_order
 from serialtrack.serials import check_manufacturer_serials, serial_problem
+
+# the order a receipt / shipment draft may post against
+ORDER_OF = {DocumentKind.RECEIPT: OrderKind.PURCHASE, DocumentKind.SHIPMENT: OrderKind.SALE}
 
 
 def role_needed(kind: str, operation: str = "") -> str:
@@ -78,11 +83,12 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  expected_quantity: int | None = None, lot: str | None = None,
                  expiry: Any = None, cost: Any = None, disposition: str = "restock",
                  reference: str = "", reason: str = "", operation: str = "",
-                 scans: str = SERIALS) -> Document:
+                 scans: str = SERIALS, order: str | None = None) -> Document:
     """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
     An adjustment or repair draft names its `operation` (`operations.draft_operations`) and its
     product. A receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its
-    product has a serial template."""
+    product has a serial template. A receipt or shipment draft may name the purchase / sales
+    `order` it posts against (its supplier / customer then defaults to the order's)."""
     kinds = draft_kinds()
     if kind not in kinds:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(kinds)}",
@@ -91,6 +97,18 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     station = drafted(kind, operation).station
     assert station is not None
     reason = reason.strip()
+    order_row = None
+    if order and "order" not in station.optional:
+        raise InvalidInput([Problem(
+            "invalid", f"only receipt and shipment drafts are against an order, not "
+            f"{(operation or kind).replace('_', '-')} drafts", field="order")])
+    if order:
+        order_row = get_order(order, ORDER_OF[kind])
+        if kind == DocumentKind.SHIPMENT and not customer:
+            customer = order_row.party.name
+        if kind == DocumentKind.RECEIPT and not supplier:
+            supplier = order_row.party.name
+        reference = reference or order_row.number
     given = {"product": product, "warehouse": warehouse, "customer": customer,
              "shipment": shipment, "source": source, "destination": destination,
              "reason": reason}
@@ -140,7 +158,8 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             document=doc, product=item, location=location, destination=target,
             location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
             expiry=expiry, cost=cost, expected_quantity=expected_quantity,
-            disposition=disposition, operation=operation, scans=scans)
+            disposition=disposition, operation=operation, scans=scans,
+            order_ref=order_row.number if order_row else None)
     return doc
 
 

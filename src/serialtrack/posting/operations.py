@@ -89,6 +89,9 @@ class Station:
     form: Literal["start", "return", "move"] = "move"
     lead: str = ""
     judge: ScanJudge | None = None
+    # fields a draft may name besides its needs (a receipt's purchase order, a shipment's sales
+    # order): offered at the station, optional
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,14 @@ from pydantic import Field
 from serialtrack import catalog
 from serialtrack.errors import InvalidInput, Problem, refuse
 from serialtrack.fastpath import fetch
-from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Product, Tracking
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DraftLine,
+    OrderKind,
+    Product,
+    Tracking,
+)
 from serialtrack.posting import generated
 from serialtrack.posting.engine import (
     UNIT,
@@ -41,6 +48,7 @@ from serialtrack.posting.operations import (
     register,
     serial_list,
 )
+from serialtrack.posting.orders import Against, order_for, settle, take_line
 from serialtrack.posting.scans import LotInfo
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
@@ -64,8 +72,13 @@ def receive(
     reason: str = "",
     generate: int | None = None,
     manufacturer_serials: Iterable[str | None] = (),
+    order: str | None = None,
+    order_line: int | None = None,
 ) -> Document:
     """Post a receipt: new units in stock (serial products) or added quantity (lot/none).
+    Against purchase order `order` (its line of the product, or line `order_line`): the
+    supplier defaults to the order's and must be it, the unit cost defaults to the line's unit
+    price, and more than the line's open quantity (plus its tolerance) is refused.
     `generate=N` gives N units serials from the product's template instead of listing them.
     `manufacturer_serials` are the makers' serials the units carry as well, one per unit (None:
     that unit has none): beside listed serials, position by position; or alone, and then each
@@ -73,6 +86,10 @@ def receive(
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     party = catalog.get_party(supplier, "supplier") if supplier else None
+    po = order_for(order, OrderKind.PURCHASE, party, order_line) if kind == DocumentKind.RECEIPT else None
+    if po is not None:
+        party = party or po.party
+        reference = reference or po.number
     problems: list[Problem] = []
     if cost is not None and cost < 0:
         problems.append(Problem("invalid", f"cost {cost} cannot be negative", field="cost"))
@@ -87,19 +104,26 @@ def receive(
                                     "manufacturer serials", field="manufacturer_serials"))
         refuse(problems + quantity_line(item, serials, quantity))
         with posting(kind, user) as p:
+            against = take_line(po, item, quantity or 0, order_line, problems) if po else None
+            refuse(problems)
+            cost = _order_cost(cost, against)
             p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                             reason=reason)
             lot_row = get_lot(item, lot, expiry) if lot else None
-            line = p.add_line(item, quantity, lot=lot_row, to_location=location, unit_cost=cost)
+            line = p.add_line(item, quantity, lot=lot_row, to_location=location, unit_cost=cost,
+                              order_line=against.line if against else None)
             add_stock(p, line, item, lot_row, location, quantity, from_party=party)
-            return p.finish()
+            doc = p.finish()
+            settle(po)
+            return doc
 
     serials, listed = _peek(serials)
     if generate is not None or (makers and not listed):
         return _receive_generated(item, len(makers) if generate is None else generate, serials,
                                   quantity, problems, makers, user=user, warehouse=warehouse,
                                   supplier=supplier, lot=lot, expiry=expiry, cost=cost,
-                                  reference=reference, kind=kind, reason=reason)
+                                  reference=reference, kind=kind, reason=reason, order=order,
+                                  order_line=order_line)
     scanned_lots: dict[str, LotInfo] = {}
     clean, serial_problems = serial_line(item, serials, quantity, item.serial_pattern,
                                          scanned_lots, new=True)
@@ -117,12 +141,15 @@ def receive(
             revives.append(_existing_serials(p, item, problems))
             if check_as_makers:
                 _serials_carried_as_makers(p, item, problems)
+        against = take_line(po, item, len(clean), order_line, problems) if po else None
         refuse(problems)
+        cost = _order_cost(cost, against)
         p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                         reason=reason)
         for (code, lot_expiry, group), revive in zip(groups, revives, strict=True):
             lot_row = get_lot(item, code, lot_expiry) if code else None
-            line = p.add_line(item, len(group), lot=lot_row, to_location=location, unit_cost=cost)
+            line = p.add_line(item, len(group), lot=lot_row, to_location=location, unit_cost=cost,
+                              order_line=against.line if against else None)
             if len(groups) > 1:
                 _stage(p, group, paired)
             if paired:
@@ -144,7 +171,16 @@ def receive(
             # next shipment hashes the whole unit table instead of seeking its serials.
             p.cursor.execute("ANALYZE inventory_unit")
             p.cursor.execute("ANALYZE inventory_movement")
-        return p.finish()
+        doc = p.finish()
+        settle(po)
+        return doc
+
+
+def _order_cost(cost: Decimal | None, against: Against | None) -> Decimal | None:
+    """The unit cost of a receipt: as given, else the purchase order line's unit price."""
+    if cost is None and against is not None:
+        return against.line.unit_price
+    return cost
 
 
 def _receive_generated(item: Product, count: int, serials: Iterable[str], quantity: int | None,
@@ -465,7 +501,8 @@ def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
             "serials": () if makers else serials,
             "manufacturer_serials": serials if makers else (),
             "supplier": doc.party.name if doc.party else None, "lot": line.lot_code or None,
-            "expiry": line.expiry, "cost": line.cost, "reference": doc.reference}
+            "expiry": line.expiry, "cost": line.cost, "reference": doc.reference,
+            "order": line.order_ref or None}
 
 
 class ReceiptIn(In):
@@ -485,6 +522,11 @@ class ReceiptIn(In):
         default_factory=list, max_length=MAX_SERIALS,
         description="the makers' serials, one per unit (null: none): beside `serials`, position "
                     "by position, or alone — each unit then gets a generated serial")
+    order: str | None = Field(default=None, max_length=32,
+                              description="Purchase order received against (PO-000001).")
+    order_line: int | None = Field(default=None, ge=1,
+                                   description="Its line number (default: the oldest open line "
+                                               "of the product).")
 
 
 class FoundIn(In):
@@ -504,7 +546,8 @@ RECEIPT = register(Operation(
          "per manufacturer serial), or a lot / plain quantity.",
     body=ReceiptIn, api_path="/receipts", cli=("receive",),
     station=Station(url="/receive/", post_label="Post receipt", form="start",
-                    needs=("product", "warehouse"), arguments=_from_draft, judge=judge_scans),
+                    needs=("product", "warehouse"), arguments=_from_draft, judge=judge_scans,
+                    optional=("order",)),
 ))
 FOUND = register(Operation(
     name="found", kind=DocumentKind.ADJUSTMENT, entry=add_found, role="manager",

@@ -9,45 +9,64 @@ from typing import Any
 from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.errors import refuse
-from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
+from serialtrack.errors import InvalidInput, Problem, refuse
+from serialtrack.inventory.models import Document, DocumentKind, DraftLine, OrderKind, Tracking
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, retrying, where
 from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import In, Operation, Station, register, serial_list
+from serialtrack.posting.orders import order_for, settle, take_line
 
 
 @retrying
 def ship(
     *,
     warehouse: str,
-    customer: str,
     product: str,
     user: Any,
+    customer: str | None = None,
     serials: Iterable[str] = (),
     quantity: int | None = None,
     lot: str | None = None,
     reference: str = "",
+    order: str | None = None,
+    order_line: int | None = None,
 ) -> Document:
+    """Against sales order `order` (its line of the product, or line `order_line`): the
+    customer defaults to the order's and must be it, the product must be on the order, and no
+    more than the line's open quantity ships (what stays open is the back-order)."""
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     bin_given = "/" in warehouse
-    party = catalog.get_party(customer, "customer")
+    if not customer and not order:
+        raise InvalidInput([Problem("invalid", "a shipment needs a customer (or a sales order)",
+                                    field="customer")])
+    party = catalog.get_party(customer, "customer") if customer else None
+    so = order_for(order, OrderKind.SALE, party, order_line)
+    if so is not None:
+        party = party or so.party
+        reference = reference or so.number
+    assert party is not None
     if item.tracking != Tracking.SERIAL:
         problems = quantity_line(item, serials, quantity)
         lot_row = existing_lot(item, lot)
         refuse(problems)
         with posting(DocumentKind.SHIPMENT, user) as p:
+            against = take_line(so, item, quantity or 0, order_line, problems) if so else None
+            refuse(problems)
             p.open_document(party=party, warehouse=location.warehouse, reference=reference)
             line = p.add_line(item, quantity, lot=lot_row,
-                              from_location=location if bin_given else None)
+                              from_location=location if bin_given else None,
+                              order_line=against.line if against else None)
             take_stock(p, line, item, quantity, problems,
                        warehouse=None if bin_given else location.warehouse,
                        location=location if bin_given else None, lot=lot_row,
                        to_status="shipped", to_party=party)
             refuse(problems)
-            return p.finish()
+            doc = p.finish()
+            settle(so)
+            return doc
 
     def allowed(unit: LockedUnit) -> str | None:
         if unit.status != "in_stock":
@@ -58,29 +77,41 @@ def ship(
             return f"{where(unit)}, not in warehouse {location.warehouse.code}"
         return None
 
+    def line_for(count: int, problems: list[Problem]) -> dict[str, Any]:
+        if so is None:
+            return {}
+        against = take_line(so, item, count, order_line, problems)
+        return {"order_line": against.line if against else None}
+
     return move_serials(
         kind=DocumentKind.SHIPMENT, item=item, serials=serials, user=user, allowed=allowed,
         to_status="shipped", to_location=None, to_party_id=party.pk, quantity=quantity,
         doc_fields={"party": party, "warehouse": location.warehouse, "reference": reference},
         line_fields={"from_location": location if bin_given else None},
-        start_warranty_days=item.warranty_days,
+        start_warranty_days=item.warranty_days, line_for=line_for, after=lambda: settle(so),
     )
 
 
 class ShipmentIn(In):
     warehouse: str = Field(description="CODE or CODE/BIN.")
-    customer: str
+    customer: str | None = Field(default=None, description="Default: the sales order's.")
     product: str
     serials: list[str] = serial_list()
     quantity: int | None = Field(default=None, ge=1)
     lot: str | None = Field(default=None, description="Lot to ship (default FEFO).")
     reference: str = Field(default="", max_length=100, description="e.g. sales order")
+    order: str | None = Field(default=None, max_length=32,
+                              description="Sales order shipped against (SO-000001).")
+    order_line: int | None = Field(default=None, ge=1,
+                                   description="Its line number (default: the oldest open line "
+                                               "of the product).")
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
                 dispositions: dict[str, str] | None) -> dict[str, Any]:
     return {"warehouse": line.location_ref, "customer": doc.party.name if doc.party else "",
-            "product": line.product.sku, "serials": serials, "reference": doc.reference}
+            "product": line.product.sku, "serials": serials, "reference": doc.reference,
+            "order": line.order_ref or None}
 
 
 SHIPMENT = register(Operation(
@@ -88,5 +119,6 @@ SHIPMENT = register(Operation(
     help="Ship to a customer: exact serials, or a quantity (earliest expiry, then oldest, first).",
     body=ShipmentIn, api_path="/shipments", cli=("ship",),
     station=Station(url="/ship/", post_label="Post shipment", form="start",
-                    needs=("product", "warehouse", "customer"), arguments=_from_draft),
+                    needs=("product", "warehouse", "customer"), arguments=_from_draft,
+                    optional=("order",)),
 ))

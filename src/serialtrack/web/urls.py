@@ -3,7 +3,7 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import files, quantities, replace, setup, views
+from serialtrack.web import files, orders, quantities, replace, setup, views
 
 app_name = "web"
 
@@ -56,4 +56,12 @@ urlpatterns = [
     path("labels/", files.labels_page, name="labels"),
     path("labels/pdf", files.labels_pdf, name="labels_pdf"),
     *setup_urls,
+    path("purchase-orders/", orders.order_list, {"kind_path": "purchase-orders"},
+         name="purchase_orders"),
+    path("purchase-orders/<str:number>", orders.order_page, {"kind_path": "purchase-orders"},
+         name="purchase_order"),
+    path("purchase-orders/<str:number>/pdf", orders.order_pdf, name="purchase_order_pdf"),
+    path("sales-orders/", orders.order_list, {"kind_path": "sales-orders"}, name="sales_orders"),
+    path("sales-orders/<str:number>", orders.order_page, {"kind_path": "sales-orders"},
+         name="sales_order"),
 ]

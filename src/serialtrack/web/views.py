@@ -193,11 +193,17 @@ def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any
     return values
 
 
+START_FIELDS = ("supplier", "customer", "warehouse", "product", "lot", "reference",
+                "expected_quantity", "cost", "expiry", "scans", "order")
+
+
 def _start_context(kind: str) -> dict[str, Any]:
+    station = operations.operation(kind).station
     context: dict[str, Any] = {"kind": kind, "nav": kind,
                                "title": operations.operation(kind).title,
                                "products": choices.serial_products(),
-                               "locations": choices.locations()}
+                               "locations": choices.locations(),
+                               "optional": station.optional if station else ()}
     if kind == "receipt":
         context["suppliers"] = choices.parties("supplier")
     if kind == "shipment":
@@ -205,12 +211,10 @@ def _start_context(kind: str) -> dict[str, Any]:
     return context
 
 
-START_FIELDS = ("supplier", "customer", "warehouse", "product", "lot", "reference",
-                "expected_quantity", "cost", "expiry", "scans")
-
-
 def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
-    if request.method == "GET":  # the form filled from the link that led here (set-up's offers)
+    if request.method == "GET":
+        # a link may fill the form in (an order page's "receive against this PO", set-up's
+        # offers returning to the station)
         form = {k: v.strip() for k, v in request.GET.items() if k in START_FIELDS}
         return show(request, "web/start.html", {**_start_context(kind), "form": form})
     problems: list[Problem] = []
@@ -225,7 +229,7 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                 customer=(form["customer"] or None) if kind == "shipment" else None,
                 lot=form["lot"] or None, reference=form["reference"],
                 scans=(form["scans"] or drafts.SERIALS) if kind == "receipt" else drafts.SERIALS,
-                **fields)
+                order=form["order"] or None, **fields)
         except Refused as exc:
             problems = exc.problems
         else:
