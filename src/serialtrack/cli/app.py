@@ -26,6 +26,8 @@ from serialtrack.cli.common import (
     out,
 )
 from serialtrack.cli.labels import labels_app
+from serialtrack.cli.packing_slips import packing_slip
+from serialtrack.cli.supplier_returns import supplier_credit, supplier_returns
 
 app = typer.Typer(
     name="serialtrack",
@@ -47,6 +49,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(labels_app, name="labels")
 app.command("check-serials")(check_serials)
+app.command("packing-slip")(packing_slip)
+app.command("supplier-returns")(supplier_returns)
+app.command("supplier-credit")(supplier_credit)
 
 @app.callback()
 def main_options(
