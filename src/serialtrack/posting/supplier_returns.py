@@ -30,7 +30,7 @@ from django.utils import timezone
 from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.errors import InvalidInput, NotFound, Problem, refuse
+from serialtrack.errors import InvalidInput, NotFound, NotFromSupplier, Problem, refuse
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
@@ -147,13 +147,18 @@ def return_to_supplier(
         def allowed(unit: LockedUnit) -> str | None:
             if unit.status == "returned_to_supplier":
                 return f"was already returned to the supplier on {unit.last_number}"
-            if came_in.get(unit.id) != origin.pk:
-                return f"{where(unit)}; it came in again since {origin.number}"
             if unit.status not in RETURNABLE:
                 return f"{where(unit)}: only units in stock, on hold or in repair go back"
             return None
 
         check_units(p, units, allowed, problems)
+        for unit in units:
+            later = came_in.get(unit.id)
+            if later and later[0] != origin.pk and unit.status in RETURNABLE:
+                problems.append(Problem(
+                    "not_from_supplier", f"serial {unit.serial!r} came in again on {later[1]} "
+                    f"since {origin.number}: return it against {later[1]}", serial=unit.serial,
+                    extra={"receipt": later[1]}))
         refuse(problems)
         p.open_document(party=origin.party, warehouse=origin.warehouse, related=origin,
                         reason=reason.strip(), reference=reference)
@@ -229,10 +234,12 @@ def _came_from_elsewhere(p: Posting, origin: Document, serials: list[str]) -> li
     return problems
 
 
-def _came_in_on(p: Posting) -> dict[int, int]:
+def _came_in_on(p: Posting) -> dict[int, tuple[int, str]]:
     """For each staged unit, the document that last brought it in (an index seek each)."""
-    p.cursor.execute(f"SELECT s.unit_id, ({_CAME_IN.format(unit='s.unit_id')}) FROM st_units s")
-    return dict(p.cursor.fetchall())
+    p.cursor.execute(
+        "SELECT s.unit_id, d.id, d.number FROM st_units s JOIN inventory_document d "
+        f"ON d.id = ({_CAME_IN.format(unit='s.unit_id')})")
+    return {unit_id: (doc_id, number) for unit_id, doc_id, number in p.cursor.fetchall()}
 
 
 def _return_quantity(origin: Document, product: str, quantity: int | None, lot: str | None,
@@ -250,7 +257,7 @@ def _return_quantity(origin: Document, product: str, quantity: int | None, lot: 
         lines = lines.filter(lot=lot_row)
     received = list(lines)
     if not received:
-        raise InvalidInput([Problem(
+        raise NotFromSupplier([Problem(
             "not_from_supplier", f"{origin.number} received no {item.sku}"
             + (f" lot {lot_row.code}" if lot_row else ""), field="product",
             extra={"receipt": origin.number})])
@@ -451,7 +458,7 @@ def _replace_quantity(rts: Document, location: Any, product: str, quantity: int 
     assert quantity is not None
     went = list(DocumentLine.objects.filter(document=rts, product=item))
     if not went:
-        raise InvalidInput([Problem("not_from_supplier", f"{rts.number} returned no {item.sku}",
+        raise NotFromSupplier([Problem("not_from_supplier", f"{rts.number} returned no {item.sku}",
                                     field="product", extra={"supplier_return": rts.number})])
     with posting(DocumentKind.RECEIPT, user) as p:
         sent = sum(line.quantity for line in went)
