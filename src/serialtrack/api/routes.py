@@ -297,6 +297,16 @@ for _op in operations.declared():
     _posting_route(_op)
 
 
+@documents.get("/supplier-returns", auth=VIEWER, response=list[dict])
+def list_supplier_returns(request: HttpRequest, supplier: str | None = None,
+                          awaiting_credit: bool = False) -> list[dict[str, Any]]:
+    """Returns to supplier, newest first, with the credit expected, replaced, received and
+    still awaited (`awaiting_credit=true`: only those still owed something)."""
+    from serialtrack.queries import supplier_returns as report
+
+    return report.supplier_returns(supplier=supplier, awaiting_credit=awaiting_credit)
+
+
 @documents.get("/documents", auth=VIEWER, response=list[s.DocumentOut])
 def list_documents(request: HttpRequest, filters: Query[DocumentFilters], limit: int = 100
                    ) -> list[dict[str, Any]]:

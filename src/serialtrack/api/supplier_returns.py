@@ -1,6 +1,7 @@
 """Returns to supplier over HTTP beyond their postings (`POST /api/supplier-returns` and
-`POST /api/supplier-returns/{supplier_return}/replacements` come from their declarations): the
-report, the credits received, and a shipment's packing slip as a PDF."""
+`POST /api/supplier-returns/{supplier_return}/replacements` come from their declarations, and
+the report `GET /api/supplier-returns` sits in `routes` beside the POST of the same path, as
+django-ninja needs): the credits received, and a shipment's packing slip as a PDF."""
 
 from __future__ import annotations
 
@@ -27,16 +28,6 @@ class CreditIn(In):
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4,
                             description="Credit received from the supplier.")
     reference: str = Field(default="", max_length=100, description="The credit note's number.")
-
-
-@router.get("/supplier-returns", auth=role("viewer"), response=list[dict])
-def list_supplier_returns(request: HttpRequest, supplier: str | None = None,
-                          awaiting_credit: bool = False) -> list[dict[str, Any]]:
-    """Returns to supplier, newest first, with the credit expected, replaced, received and
-    still awaited (`awaiting_credit=true`: only those still owed something)."""
-    from serialtrack.queries.supplier_returns import supplier_returns
-
-    return supplier_returns(supplier=supplier, awaiting_credit=awaiting_credit)
 
 
 @router.post("/supplier-returns/{supplier_return}/credits", auth=role("manager"),
