@@ -219,3 +219,20 @@ def test_lot_quantity_goes_back_against_its_receipt(shop: dict, user: Any) -> No
             warehouse="WH1", product="SAL-1", quantity=1, user=user)
     row = {r["document"]: r for r in supplier_returns()}[doc.number]
     assert row["awaiting_credit"] == "0.00" and row["replaced_quantity"] == 4
+
+
+def test_reversals_keep_returns_and_replacements_straight(two_suppliers: dict, user: Any
+                                                         ) -> None:
+    ret = rts(user, two_suppliers["first"], ["A-1"])
+    refused(errors.NotReversible, posting.reverse, number=two_suppliers["first"], user=user)
+    back = posting.supplier_replacement(supplier_return=ret.number, warehouse="WH1",
+                                        serials=["A-1-R"], replaces=["A-1"], user=user)
+    exc = refused(errors.NotReversible, posting.reverse, number=ret.number, user=user)
+    assert back.number in exc.problems[0].message
+    posting.reverse(number=back.number, user=user)  # the replacement was never received
+    assert unit("A-1-R").status == "voided"
+    row = {r["document"]: r for r in supplier_returns()}[ret.number]
+    assert (row["replaced_value"], row["awaiting_credit"]) == ("0.00", "100.00")
+    posting.supplier_replacement(supplier_return=ret.number, warehouse="WH1", serials=["A-1"],
+                                 user=user)
+    assert unit("A-1").status == "in_stock"

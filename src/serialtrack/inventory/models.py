@@ -445,7 +445,8 @@ class SupplierReplacement(models.Model):
     """What the supplier sent in place of what went back on a return to supplier: the returned
     unit and the unit received for it (the same unit when the same serial came back), or a
     quantity of a lot/plain product. `value` is the returned goods' cost the replacement
-    settles (it is no longer owed as credit)."""
+    settles (it is no longer owed as credit). A returned unit is replaced once (unless that
+    replacement's receipt is reversed): the posting checks it under the unit's row lock."""
 
     supplier_return = models.ForeignKey(Document, on_delete=models.PROTECT,
                                         related_name="replacements")
@@ -460,9 +461,6 @@ class SupplierReplacement(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["supplier_return", "returned_unit"],
-                                    condition=Q(returned_unit__isnull=False),
-                                    name="supplier_replacement_once"),
             models.CheckConstraint(condition=Q(quantity__gt=0),
                                    name="supplier_replacement_quantity_positive"),
         ]

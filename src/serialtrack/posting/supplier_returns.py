@@ -347,8 +347,8 @@ def supplier_replacement(
     pairs = dict(zip(olds, clean, strict=True))  # returned serial -> serial received
     with posting(DocumentKind.RECEIPT, user) as p:
         returned = _units_returned_on(p, rts, olds, problems)
-        replaced = set(SupplierReplacement.objects.filter(
-            supplier_return=rts, returned_unit_id__in=[u.id for u in returned])
+        replaced = set(_replacements(rts).filter(
+            returned_unit_id__in=[u.id for u in returned])
             .values_list("returned_unit_id", flat=True))
 
         def allowed(unit: LockedUnit) -> str | None:
@@ -382,6 +382,13 @@ def supplier_replacement(
         links += _receive_new(p, rts, location, new_ones, pairs, info, products)
         SupplierReplacement.objects.bulk_create(links)
         return p.finish()
+
+
+def _replacements(rts: Document) -> Any:
+    """What the supplier replaced against `rts` so far (a reversed replacement receipt
+    replaced nothing)."""
+    return SupplierReplacement.objects.filter(supplier_return=rts).exclude(
+        document__dependents__kind=DocumentKind.REVERSAL)
 
 
 def _units_returned_on(p: Posting, rts: Document, serials: list[str], problems: list[Problem]
@@ -462,7 +469,7 @@ def _replace_quantity(rts: Document, location: Any, product: str, quantity: int 
                                     field="product", extra={"supplier_return": rts.number})])
     with posting(DocumentKind.RECEIPT, user) as p:
         sent = sum(line.quantity for line in went)
-        done = (SupplierReplacement.objects.filter(supplier_return=rts, product=item)
+        done = (_replacements(rts).filter(product=item)
                 .aggregate(n=Sum("quantity"))["n"] or 0)
         if quantity > sent - done:
             refuse([Problem("not_from_supplier", f"{item.sku}: {quantity} received against "

@@ -29,7 +29,10 @@ def _total(qs: Any, column: str) -> Any:
 
 def _annotated() -> Any:
     mine = OuterRef("pk")
-    replaced = SupplierReplacement.objects.filter(supplier_return=mine).annotate(g=Value(1))
+    replaced = (SupplierReplacement.objects.filter(supplier_return=mine)
+                .exclude(Exists(Document.objects.filter(kind=DocumentKind.REVERSAL,
+                                                        related=OuterRef("document"))))
+                .annotate(g=Value(1)))
     received = SupplierCreditReceived.objects.filter(supplier_return=mine).annotate(g=Value(1))
     quantity = DocumentLine.objects.filter(document=mine).annotate(g=Value(1))
     return (Document.objects.filter(kind=DocumentKind.SUPPLIER_RETURN,
