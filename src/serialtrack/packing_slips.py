@@ -8,6 +8,7 @@ as table cells is what would make it slow), in the fonts the label sheets embed.
 
 from __future__ import annotations
 
+import heapq
 import io
 from dataclasses import dataclass
 
@@ -31,13 +32,23 @@ class _Row:
     texts: tuple[str, ...]
 
 
-def _rows(slip: Slip, regular: str) -> tuple[list[_Row], float]:
-    """The body as rows, and the width of a serial column."""
+def _serial_font(slip: Slip, regular: str) -> str:
+    """Helvetica (one of the PDF's standard fonts: nothing to embed, quick to set) when every
+    serial is printable ASCII, else the embedded TrueType font."""
+    plain = all(s.isascii() and s.isprintable() for ln in slip.lines for g in ln.groups
+                for s in g.serials)
+    return "Helvetica" if plain else regular
+
+
+def _rows(slip: Slip, font: str) -> tuple[list[_Row], float]:
+    """The body as rows, and the width of a serial column (measured on the 500 longest serials:
+    a text's width grows with its length, give or take the letters in it)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     width = PAGE_W - 2 * MARGIN
-    longest = max((stringWidth(s, regular, SERIAL_PT) for ln in slip.lines for g in ln.groups
-                   for s in g.serials), default=0.0)
+    serials = (s for ln in slip.lines for g in ln.groups for s in g.serials)
+    longest = max((stringWidth(s, font, SERIAL_PT) for s in heapq.nlargest(500, serials, key=len)),
+                  default=0.0)
     column = min(max(longest + COLUMN_GAP, 60.0), width)
     per_row = max(1, int(width // column))
     rows: list[_Row] = []
@@ -60,7 +71,8 @@ def render_packing_slip(slip: Slip) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     regular, bold = fonts()
-    rows, column = _rows(slip, regular)
+    serial_font = _serial_font(slip, regular)
+    rows, column = _rows(slip, serial_font)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
     title = TITLES.get(slip.kind, TITLES["shipment"])
@@ -88,17 +100,34 @@ def render_packing_slip(slip: Slip) -> bytes:
             canvas.setFont(bold, 9)
             canvas.drawString(MARGIN, y - 9, f"{label}:")
             canvas.setFont(regular, 9)
-            canvas.drawString(MARGIN + 90, y - 9, value)
+            canvas.drawString(MARGIN + 100, y - 9, value)
             y -= 12
         return y - 8
+
+    run: list[tuple[str, ...]] = []  # serial rows drawn together: one text object a column
+    run_top = 0.0
+
+    def flush() -> None:
+        if not run:
+            return
+        for i in range(max(len(r) for r in run)):
+            text = canvas.beginText(MARGIN + i * column, run_top - 6.8)
+            text.setFont(serial_font, SERIAL_PT, SERIAL_LEAD)
+            for r in run:
+                text.textLine(r[i] if i < len(r) else "")
+            canvas.drawText(text)
+        run.clear()
 
     y = header(True)
     for row in rows:
         height = SERIAL_LEAD if row.kind == "serials" else (16 if row.kind == "line" else 12)
         if y - height < MARGIN:
+            flush()
             canvas.showPage()
             page += 1
             y = header(False)
+        if row.kind != "serials":
+            flush()
         if row.kind == "line":
             canvas.setFont(bold, 10)
             canvas.drawString(MARGIN, y - 12, row.texts[0])
@@ -110,10 +139,11 @@ def render_packing_slip(slip: Slip) -> bytes:
             canvas.setFont(bold, 8.5)
             canvas.drawString(MARGIN + 8, y - 9.5, row.texts[0])
         else:
-            canvas.setFont(regular, SERIAL_PT)
-            for i, serial in enumerate(row.texts):
-                canvas.drawString(MARGIN + i * column, y - 6.8, serial)
+            if not run:
+                run_top = y
+            run.append(row.texts)
         y -= height
+    flush()
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
