@@ -160,6 +160,10 @@ def return_to_supplier(
                     f"since {origin.number}: return it against {later[1]}", serial=unit.serial,
                     extra={"receipt": later[1]}))
         refuse(problems)
+        if credit is None:  # the units' own costs, summed over the staged units
+            p.cursor.execute(f"SELECT SUM(u.cost) FROM st_units s JOIN {UNIT} u "
+                             "ON u.id = s.unit_id")
+            credit = Decimal(str(p.cursor.fetchone()[0] or 0)).quantize(Decimal("0.0001"))
         p.open_document(party=origin.party, warehouse=origin.warehouse, related=origin,
                         reason=reason.strip(), reference=reference)
         by_product: dict[int, list[LockedUnit]] = defaultdict(list)
@@ -172,9 +176,6 @@ def return_to_supplier(
             p.stage_units([(u.pos, u.id) for u in group])
             move_units(p, line, to_status="returned_to_supplier", to_location_id=None,
                        to_party_id=origin.party_id, note=f"returned to supplier: {reason.strip()}")
-        if credit is None:
-            costs = Unit.objects.filter(pk__in=[u.id for u in units]).aggregate(c=Sum("cost"))
-            credit = costs["c"] or Decimal(0)
         SupplierReturnCredit.objects.create(document=p.document, expected=credit)
         return p.finish()
 
