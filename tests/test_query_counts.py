@@ -438,6 +438,50 @@ def _correct(s: Shop) -> Call:
                                             "reason": "typo"}, 201, "manager")
 
 
+# returns to supplier: `many` units back against their receipt, the same serials back from
+# the supplier (set-based; a new serial replacing a returned one is a few statements per unit),
+# a credit, the report (one query for the whole list)
+def _received(s: Shop, n: int) -> tuple[str, list[str]]:
+    s.batches += 1
+    serials = [s.tag(f"V{s.batches}-{k}-") for k in range(n)]
+    number = s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1",
+                                             "supplier": "Supplier S", "cost": "10",
+                                             "serials": serials}, role="clerk")["document"]
+    return number, serials
+
+
+def _returned(s: Shop, n: int) -> tuple[str, list[str]]:
+    receipt, serials = _received(s, n)
+    number = s.api("POST", "/api/supplier-returns", {"receipt": receipt, "reason": "faulty",
+                                                     "serials": serials},
+                   role="clerk")["document"]
+    return number, serials
+
+
+@request("POST /api/supplier-returns")
+def _supplier_return(s: Shop) -> Call:
+    receipt, serials = _received(s, s.many)
+    return Call("/api/supplier-returns", {"receipt": receipt, "reason": "faulty",
+                                          "serials": serials}, 201, "clerk")
+
+
+@request("POST /api/supplier-returns/{supplier_return}/replacements")
+def _supplier_replacement(s: Shop) -> Call:
+    number, serials = _returned(s, s.many)
+    return Call(f"/api/supplier-returns/{number}/replacements",
+                {"warehouse": "WH1", "serials": serials}, 201, "clerk")
+
+
+@request("POST /api/supplier-returns/{supplier_return}/credits")
+def _supplier_credit(s: Shop) -> Call:
+    number, _serials = _returned(s, 1)
+    return Call(f"/api/supplier-returns/{number}/credits", {"amount": "4"}, 201, "manager")
+
+
+plain("GET /api/supplier-returns", "/api/supplier-returns?awaiting_credit=true")
+# a shipment's packing slip: every serial of its lines (one query for them all)
+plain("GET /api/documents/{number}/packing-slip.pdf", "/api/documents/SHP-000001/packing-slip.pdf")
+
 # documents: the list prints up to 100 (the small shop has fewer, the grown one more)
 plain("GET /api/documents", "/api/documents")
 # with the serials of its one line (see `_known_growth`: one query per line)

@@ -105,6 +105,14 @@ class NotOnShipment(Refused):
     title = "Serial not returnable from this shipment"
 
 
+class NotFromSupplier(Refused):
+    """A return to supplier names a unit that did not come on the receipt it goes back
+    against."""
+
+    code = "not_from_supplier"
+    title = "Serial did not come on this receipt"
+
+
 class TrackingLocked(Refused):
     code = "tracking_locked"
     title = "Tracking mode cannot change"
@@ -127,7 +135,7 @@ _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
     for cls in (
         InvalidInput, InvalidSerial, CountMismatch, NotFound, AmbiguousSerial, DuplicateSerial,
-        SerialNotInStock, InsufficientStock, NotOnShipment, TrackingLocked, NotReversible,
+        SerialNotInStock, InsufficientStock, NotOnShipment, NotFromSupplier, TrackingLocked, NotReversible,
         Conflict,
     )
 }

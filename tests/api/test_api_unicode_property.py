@@ -27,6 +27,7 @@ KNOWN: dict[str, Any] = {
     "serials": ["A1"], "reason": "checked", "old": "A1", "new": "A9", "sku": "HT-200",
     "code": "WH1", "name": "N", "username": "admin-1", "password": "correct horse battery",
     "kind": "receipt", "role": "viewer", "number": "RCV-000001", "serial": "A1",
+    "receipt": "RCV-000001", "supplier_return": "RTS-000001",
 }
 # Any code point (surrogates included), with the ones the probe found sharp drawn more often.
 SHARP = ["\x00", "\ud800", "\udfff", "\udcff", "\x1d", "\t", "\u2066", "\u202e", "\u200b",

@@ -300,6 +300,16 @@ for _op in operations.declared():
     _posting_route(_op)
 
 
+@documents.get("/supplier-returns", auth=VIEWER, response=list[dict])
+def list_supplier_returns(request: HttpRequest, supplier: str | None = None,
+                          awaiting_credit: bool = False) -> list[dict[str, Any]]:
+    """Returns to supplier, newest first, with the credit expected, replaced, received and
+    still awaited (`awaiting_credit=true`: only those still owed something)."""
+    from serialtrack.queries import supplier_returns as report
+
+    return report.supplier_returns(supplier=supplier, awaiting_credit=awaiting_credit)
+
+
 @documents.get("/documents", auth=VIEWER, response=list[s.DocumentOut])
 def list_documents(request: HttpRequest, filters: Query[DocumentFilters], limit: int = 100
                    ) -> list[dict[str, Any]]:
@@ -427,6 +437,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
 for router in (system, catalog_router, units, reports, documents, accounts):
     api.add_router("", router)
 
-# The label sheets' routes live beside the labels code; importing them here registers every
+# The label sheets' and the supplier returns' routes (the report, credits, packing slips)
+# live beside their code; importing them here registers every
 # route whenever the API is (the URL map, the schema, the authorization test).
-from serialtrack.api import labels, orders  # noqa: E402, F401
+from serialtrack.api import labels, orders, supplier_returns  # noqa: E402, F401

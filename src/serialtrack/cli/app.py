@@ -27,6 +27,8 @@ from serialtrack.cli.common import (
 )
 from serialtrack.cli.labels import labels_app
 from serialtrack.cli.orders import pick, po_app, so_app
+from serialtrack.cli.packing_slips import packing_slip
+from serialtrack.cli.supplier_returns import supplier_credit, supplier_returns
 
 app = typer.Typer(
     name="serialtrack",
@@ -51,6 +53,9 @@ app.add_typer(po_app, name="po")
 app.add_typer(so_app, name="so")
 app.command("pick")(pick)
 app.command("check-serials")(check_serials)
+app.command("packing-slip")(packing_slip)
+app.command("supplier-returns")(supplier_returns)
+app.command("supplier-credit")(supplier_credit)
 
 @app.callback()
 def main_options(

@@ -58,8 +58,11 @@ MakerColumnOpt = Annotated[str | None, typer.Option(
 
 
 def _plain(annotation: Any) -> Any:
-    """The type a field's value has on the command line: text, a whole number or a flag
-    (dates and amounts are text, read by `parse_date` and `parse_money`)."""
+    """The type a field's value has on the command line: text, a whole number, a flag or a
+    repeatable option (a list of texts); dates and amounts are text, read by `parse_date` and
+    `parse_money`."""
+    if typing.get_origin(annotation) is list:
+        return list[str]
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
         annotation = args[0]

@@ -46,6 +46,7 @@ class DocumentKind(models.TextChoices):
     ASSEMBLY = "assembly", "assembly"
     REVERSAL = "reversal", "reversal"
     CORRECTION = "correction", "serial correction"
+    SUPPLIER_RETURN = "supplier_return", "return to supplier"
 
 
 DOCUMENT_PREFIX = {
@@ -58,6 +59,7 @@ DOCUMENT_PREFIX = {
     DocumentKind.ASSEMBLY: "ASM",
     DocumentKind.REVERSAL: "REV",
     DocumentKind.CORRECTION: "COR",
+    DocumentKind.SUPPLIER_RETURN: "RTS",
 }
 
 
@@ -502,4 +504,55 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
             models.CheckConstraint(condition=Q(tolerance_percent__gte=0),
                                    name="order_line_tolerance_not_negative"),
+        ]
+
+
+class SupplierReturnCredit(models.Model):
+    """The credit a return to supplier (`supplier_return`) expects from the supplier: the returned
+    units' cost unless stated. Written once, when the return posts."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="credit")
+    expected = models.DecimalField(max_digits=14, decimal_places=4)
+
+
+class SupplierCreditReceived(models.Model):
+    """A credit (note) the supplier gave against a return to supplier: append-only, one row per
+    credit recorded."""
+
+    supplier_return = models.ForeignKey(Document, on_delete=models.PROTECT,
+                                        related_name="credits_received")
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    reference = models.CharField(max_length=100, blank=True, default="")  # the credit note's
+    recorded_at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="supplier_credit_positive"),
+        ]
+
+
+class SupplierReplacement(models.Model):
+    """What the supplier sent in place of what went back on a return to supplier: the returned
+    unit and the unit received for it (the same unit when the same serial came back), or a
+    quantity of a lot/plain product. `value` is the returned goods' cost the replacement
+    settles (it is no longer owed as credit). A returned unit is replaced once (unless that
+    replacement's receipt is reversed): the posting checks it under the unit's row lock."""
+
+    supplier_return = models.ForeignKey(Document, on_delete=models.PROTECT,
+                                        related_name="replacements")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    returned_unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT,
+                                      related_name="replaced_by")
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="replaces")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, null=True, on_delete=models.PROTECT, related_name="+")
+    quantity = models.BigIntegerField()
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="supplier_replacement_quantity_positive"),
         ]

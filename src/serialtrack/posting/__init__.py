@@ -12,6 +12,11 @@ from serialtrack.posting.receipts import add_found, receive
 from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
 from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
 from serialtrack.posting.shipments import ship
+from serialtrack.posting.supplier_returns import (
+    record_credit,
+    return_to_supplier,
+    supplier_replacement,
+)
 
 __all__ = [
     "add_found",
@@ -21,14 +26,17 @@ __all__ = [
     "receive",
     "receive_quantity_return",
     "receive_return",
+    "record_credit",
     "release",
     "repair_done",
     "replace",
+    "return_to_supplier",
     "reverse",
     "scrap",
     "ship",
     "ship_back",
     "start_repair",
+    "supplier_replacement",
     "system_user",
     "transfer",
 ]

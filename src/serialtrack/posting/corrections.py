@@ -43,6 +43,13 @@ from serialtrack.serials import clean_serials
 SHIPPING_KINDS = "('shipment', 'repair')"
 
 
+# Documents posted against a document of a kind (`related`), which must be reversed before it.
+AGAINST = {
+    DocumentKind.RECEIPT: (DocumentKind.RETURN, DocumentKind.SUPPLIER_RETURN),
+    DocumentKind.SUPPLIER_RETURN: (DocumentKind.RECEIPT,),
+}
+
+
 @retrying
 def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     """Post a reversing document: every unit and quantity goes back to where it was before
@@ -58,11 +65,15 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         if earlier:
             refuse([Problem("not_reversible", f"{number} was already reversed by {earlier.number}",
                             field="document", extra={"document": earlier.number})])
-        returns = (Document.objects.filter(kind=DocumentKind.RETURN, related=original)
+        # what came back against it: customer returns of a shipment, returns to supplier of a
+        # receipt, the supplier's replacements of a return to supplier
+        returns = (Document.objects.filter(kind__in=AGAINST.get(original.kind,
+                                                                (DocumentKind.RETURN,)),
+                                           related=original)
                    .exclude(dependents__kind=DocumentKind.REVERSAL)
                    .values_list("number", flat=True))
         if returns:
-            refuse([Problem("not_reversible", f"{number} has returns posted against it "
+            refuse([Problem("not_reversible", f"{number} has documents posted against it "
                             f"({', '.join(returns)}): reverse those first", field="document",
                             extra={"documents": list(returns)})])
         p.stage_units_of(original)

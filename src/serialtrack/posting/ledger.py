@@ -47,10 +47,11 @@ def insert_units(
     cost: Decimal | None,
     *,
     skip_existing: bool,
+    note: str = "",
 ) -> None:
     """New units for the staged serials (`st_serials`), in stock at `location_id`, each with its
-    receipt's ledger row; `skip_existing`: not the serials the product has (revived instead by
-    `move_units`)."""
+    receipt's ledger row (with `note`); `skip_existing`: not the serials the product has (revived
+    instead by `move_units`)."""
     assert p.document is not None
     order = 's.serial COLLATE "C"' if p.pg else "s.serial"  # one order for all: no deadlocks
     where = (f"WHERE NOT EXISTS (SELECT 1 FROM {UNIT} x WHERE x.product_id = %s "
@@ -68,10 +69,10 @@ def insert_units(
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
-        "%s, NULL, u.cost, %s, %s, '' "
+        "%s, NULL, u.cost, %s, %s, %s "
         f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
         "WHERE u.last_document_id = %s ORDER BY s.pos",
-        [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
+        [p.document.pk, line_id, supplier_id, now, p.user.pk, note, product.pk, p.document.pk],
     )
 
 

@@ -42,6 +42,7 @@ from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
+from serialtrack.queries.packing_slips import SLIP_KINDS
 from serialtrack.serials import expand_tokens, read_serials_file
 
 View = Callable[..., HttpResponse]
@@ -562,9 +563,11 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as exc:
         return not_found(request, exc)
     summary = queries.document_summary(doc, with_serials=True)
+    slip = (f"/api/documents/{quote(doc.number, safe='')}/packing-slip.pdf"
+            if doc.number and doc.kind in SLIP_KINDS else None)
     return show(request, "web/document.html", {
         "doc": doc, "summary": summary, "posted_at": _when(summary["posted_at"]),
-        "kind_title": doc.get_kind_display(),
+        "kind_title": doc.get_kind_display(), "packing_slip_url": slip,
     })
 
 
