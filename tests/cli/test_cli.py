@@ -202,3 +202,25 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_serial_or_line(cli: Cli,
                check=3)
     assert [(e["line"], e["field"]) for e in json.loads(proc.stdout)["errors"]] == [(3, "serial")]
     assert cli.json("stock")["units"] == []
+
+
+def test_expired_lot_shipment_override_and_expiring_report(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "SAL-1", "--name", "Saline", "--tracking", "lot")
+    cli("user", "add", "boss", "--role", "manager", user="admin")
+    cli("receive", "--warehouse", "WH1", "--product", "SAL-1", "--supplier",
+        "Scanners Wholesale", "--qty", "10", "--lot", "OLD", "--expiry", "2020-01-01")
+    refused = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                       "SAL-1", "--qty", "2", "--lot", "OLD", check=3)
+    assert refused["errors"][0]["expiry"] == "2020-01-01"
+    clerk = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                     "SAL-1", "--qty", "2", "--lot", "OLD", "--allow-expired", "--reason", "ok",
+                     check=3)
+    assert clerk["errors"][0]["role_needed"] == "manager"
+    shipped = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                       "SAL-1", "--qty", "2", "--lot", "OLD", "--allow-expired", "--reason",
+                       "customer accepted short-dated", user="boss")
+    assert shipped["reason"] == "customer accepted short-dated"
+    report = cli.json("expiring", "--days", "30", "--product", "SAL-1")
+    assert [(q["lot"], q["quantity"], q["expired"]) for q in report["quantities"]] == [
+        ("OLD", 8, True)]

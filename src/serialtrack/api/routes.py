@@ -258,6 +258,13 @@ def stock(request: HttpRequest, warehouse: str | None = None, product: str | Non
             "quantities": queries.quantities_on_hand(warehouse, product)}
 
 
+@reports.get("/expiring", auth=VIEWER, response=dict)
+def expiring(request: HttpRequest, days: int = 30, warehouse: str | None = None,
+             product: str | None = None) -> dict[str, Any]:
+    """Units and lot quantities in storage whose lot expires within `days` (or has expired)."""
+    return queries.expiring(days, warehouse, product)
+
+
 @reports.get("/stock/out-of-storage", auth=VIEWER, response=dict)
 def out_of_storage(request: HttpRequest, product: str | None = None, holder: str | None = None
                    ) -> dict[str, Any]:

@@ -406,6 +406,43 @@ def stock(
 
 @app.command()
 @command
+def expiring(
+    days: Annotated[int, typer.Option("--days", "-d", help="Expiring within this many days.")]
+    = 30,
+    warehouse: Annotated[str | None, typer.Option("--warehouse", "-w")] = None,
+    product: Annotated[str | None, typer.Option("--product", "-p")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What expires within N days (or has expired): units and lot quantities in storage, with
+    their location, soonest first."""
+    from serialtrack import queries
+
+    data = queries.expiring(days, warehouse, product)
+
+    def render(d: dict[str, Any]) -> None:
+        def when(r: dict[str, Any]) -> str:
+            return (f"[red]expired[/] {r['expiry']}" if r["expired"]
+                    else f"{r['expiry']} ({r['days_left']} d)")
+
+        if d["units"]:
+            table = Table("expiry", "product", "serial", "lot", "status", "location")
+            for r in d["units"]:
+                table.add_row(when(r), r["product"], r["serial"], r["lot"], r["status"],
+                              r["location"])
+            out.print(table)
+        if d["quantities"]:
+            table = Table("expiry", "product", "lot", "quantity", "location")
+            for r in d["quantities"]:
+                table.add_row(when(r), r["product"], r["lot"], str(r["quantity"]), r["location"])
+            out.print(table)
+        if not d["units"] and not d["quantities"]:
+            out.print(f"nothing expires by {d['until']}", highlight=False)
+
+    emit(data, as_json, render)
+
+
+@app.command()
+@command
 def warranty(
     serial: str,
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,

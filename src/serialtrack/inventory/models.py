@@ -3,6 +3,8 @@ goes through `serialtrack.posting`, every report through `serialtrack.queries`."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -295,6 +297,11 @@ class StockQuantityQuerySet(models.QuerySet):
         """The order stock is taken in when no lot is named: earliest lot expiry first (no
         expiry last), then the oldest lot, then the oldest stock row (first in, first out)."""
         return self.order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id")
+
+    def unexpired_on(self, day: dt.date) -> StockQuantityQuerySet:
+        """Stock usable on `day`: no lot, a lot without expiry, or one expiring `day` or later
+        (a subquery, not a join: the rows may be locked FOR UPDATE)."""
+        return self.exclude(lot_id__in=Lot.objects.filter(expiry__lt=day).values("id"))
 
 
 class StockQuantity(models.Model):

@@ -25,6 +25,7 @@ from serialtrack.inventory.models import (
 from serialtrack.posting.engine import (
     KEEP,
     LockedUnit,
+    Posting,
     check_units,
     posting,
     retrying,
@@ -60,13 +61,20 @@ def move_serials(
     doc_fields: dict[str, Any] | None = None,
     line_fields: dict[str, Any] | None = None,
     start_warranty_days: int | None = None,
+    check: Callable[[Posting], tuple[list[Problem], str]] | None = None,
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
-    against `allowed`, refuse with every problem or move them all in one go."""
+    against `allowed` (and the locked set against `check`: its problems, and a note for the
+    movements when it let something through), refuse with every problem or move them all in
+    one go."""
     clean, problems = serial_line(item, serials, quantity)
     with posting(kind, user) as p:
         units = take_units(p, item, clean, problems)
         check_units(p, units, allowed, problems)
+        if check is not None:
+            found, let_through = check(p)
+            problems += found
+            note = let_through or note
         refuse(problems)
         p.open_document(reason=reason, **(doc_fields or {}))
         line = p.add_line(item, len(clean), **(line_fields or {}))

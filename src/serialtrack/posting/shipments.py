@@ -6,16 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.errors import refuse
+from serialtrack.errors import Expired, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
 from serialtrack.posting.adjustments import move_serials
-from serialtrack.posting.engine import LockedUnit, posting, retrying, where
+from serialtrack.posting.engine import LockedUnit, Posting, posting, retrying, where
+from serialtrack.posting.expiry import expired_lot, expired_units
 from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import In, Operation, Station, register, serial_list
+from serialtrack.posting.overrides import check_override, override_note
 
 
 @retrying
@@ -29,7 +32,13 @@ def ship(
     quantity: int | None = None,
     lot: str | None = None,
     reference: str = "",
+    allow_expired: bool = False,
+    reason: str = "",
 ) -> Document:
+    """Ship; stock past its expiry is refused (and never picked by quantity) unless a manager
+    sets `allow_expired` with a `reason`, which the history keeps."""
+    if allow_expired:
+        check_override(user, "allow_expired", reason)
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     bin_given = "/" in warehouse
@@ -38,14 +47,22 @@ def ship(
         problems = quantity_line(item, serials, quantity)
         lot_row = existing_lot(item, lot)
         refuse(problems)
+        today = timezone.localdate()
+        expired = expired_lot(item, lot_row, today)
+        if expired and not allow_expired:
+            raise Expired([expired])
         with posting(DocumentKind.SHIPMENT, user) as p:
-            p.open_document(party=party, warehouse=location.warehouse, reference=reference)
+            p.open_document(party=party, warehouse=location.warehouse, reference=reference,
+                            reason=reason)
             line = p.add_line(item, quantity, lot=lot_row,
                               from_location=location if bin_given else None)
             take_stock(p, line, item, quantity, problems,
                        warehouse=None if bin_given else location.warehouse,
                        location=location if bin_given else None, lot=lot_row,
-                       to_status="shipped", to_party=party)
+                       to_status="shipped", to_party=party,
+                       note=override_note("expired stock allowed", reason) if allow_expired
+                       else "",
+                       unexpired_on=None if allow_expired else today)
             refuse(problems)
             return p.finish()
 
@@ -58,12 +75,20 @@ def ship(
             return f"{where(unit)}, not in warehouse {location.warehouse.code}"
         return None
 
+    def no_expired(p: Posting) -> tuple[list[Problem], str]:
+        expired = expired_units(p)
+        if expired and allow_expired:
+            return [], override_note(f"expired {', '.join(e.serial or '' for e in expired)} "
+                                     "shipped", reason)
+        return expired, ""
+
     return move_serials(
         kind=DocumentKind.SHIPMENT, item=item, serials=serials, user=user, allowed=allowed,
         to_status="shipped", to_location=None, to_party_id=party.pk, quantity=quantity,
+        reason=reason,
         doc_fields={"party": party, "warehouse": location.warehouse, "reference": reference},
         line_fields={"from_location": location if bin_given else None},
-        start_warranty_days=item.warranty_days,
+        start_warranty_days=item.warranty_days, check=no_expired,
     )
 
 
@@ -75,6 +100,10 @@ class ShipmentIn(In):
     quantity: int | None = Field(default=None, ge=1)
     lot: str | None = Field(default=None, description="Lot to ship (default FEFO).")
     reference: str = Field(default="", max_length=100, description="e.g. sales order")
+    allow_expired: bool = Field(default=False, description="Ship stock past its expiry date "
+                                "(manager only, with a reason).")
+    reason: str = Field(default="", max_length=500,
+                        description="Why (kept on the document; required with allow_expired).")
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
