@@ -342,6 +342,7 @@ plain("GET /api/warranty/{serial}", "/api/warranty/S-2")
 plain("GET /api/stock", "/api/stock")
 plain("GET /api/stock/out-of-storage", "/api/stock/out-of-storage")
 plain("GET /api/expiring", "/api/expiring?days=3650")
+plain("GET /api/units/by-scan", "/api/units/by-scan?scan=S-2")
 
 # postings: one document each, of `Shop.many` units where a posting takes a list (2 in the small
 # shop, 12 once grown: the engine's statements are set-based, the count must not grow with them)

@@ -224,3 +224,23 @@ def test_expired_lot_shipment_override_and_expiring_report(cli: Cli) -> None:
     report = cli.json("expiring", "--days", "30", "--product", "SAL-1")
     assert [(q["lot"], q["quantity"], q["expired"]) for q in report["quantities"]] == [
         ("OLD", 8, True)]
+
+
+def test_lookups_take_a_scan(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "PUMP-1", "--name", "Pump", "--tracking", "serial", "--gtin",
+        "09506000134352")
+    scan = "]d20109506000134352" "21PX-0001\x1d10LOT-A\x1d17270630"
+    cli("receive", "--warehouse", "WH1", "--product", "PUMP-1", scan)
+    history = cli.json("history", scan)
+    assert (history["unit"]["serial"], history["unit"]["lot"]) == ("PX-0001", "LOT-A")
+    assert cli.json("warranty", "(01)09506000134352(21)PX-0001")["unit"]["serial"] == "PX-0001"
+    shown = cli.json("show", "https://id.gs1.org/01/09506000134352/10/FAKE/21/PX-0001")
+    assert shown["unit"]["scan"]["disagreements"] == [
+        {"field": "lot", "recorded": "LOT-A", "scanned": "FAKE"}]
+    text = cli("show", "(01)09506000134352(21)PX-0001(10)FAKE").stdout
+    assert "label contradicts the record: lot recorded LOT-A, scanned FAKE" in text
+    cli("warehouse", "add", "WH2")
+    refused = cli.json("transfer", "--from", "WH1", "--to", "WH2", "--product", "PUMP-1",
+                       "(01)09506000134352(21)PX-0001(10)FAKE", check=3)
+    assert refused["errors"][0]["field"] == "lot"

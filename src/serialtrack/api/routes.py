@@ -220,6 +220,13 @@ def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
     return found
 
 
+@units.get("/units/by-scan", auth=VIEWER, response=dict)
+def unit_by_scan(request: HttpRequest, scan: str, product: str | None = None) -> dict[str, Any]:
+    """The unit a scanned label names (GS1 DataMatrix text, `(01)…(21)…`, a Digital Link URL, or
+    a plain serial); `scan` in the answer says where the label contradicts the unit's record."""
+    return queries.find_unit(scan, product)
+
+
 @units.get("/products/{sku}/units/{serial}", auth=VIEWER, response=s.UnitOut)
 def unit_of_product(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
     return queries.find_unit(serial, sku)

@@ -310,10 +310,18 @@ def show(
     emit(data, as_json, render)
 
 
+def render_scan(u: dict[str, Any]) -> None:
+    """Where the label scanned to find the unit contradicts its record."""
+    for d in (u.get("scan") or {}).get("disagreements", []):
+        out.print(f"  [red]label contradicts the record[/]: {d['field']} recorded "
+                  f"{d['recorded'] or '(none)'}, scanned {d['scanned']}", highlight=False)
+
+
 def render_unit(d: dict[str, Any]) -> None:
     u = d["unit"]
     out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} "
               f"{u['location'] or u['holder'] or ''}", highlight=False)
+    render_scan(u)
     for key, label in (("manufacturer_serial", "manufacturer serial"), ("product_name", "product"),
                        ("lot", "lot"), ("expiry", "expiry"), ("cost", "cost"),
                        ("received_at", "received"), ("warranty_end", "warranty end")):
@@ -324,7 +332,7 @@ def render_unit(d: dict[str, Any]) -> None:
 @app.command()
 @command
 def history(
-    serial: str,
+    serial: Annotated[str, typer.Argument(help="A serial, or a scan of the unit's GS1 label.")],
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -342,6 +350,7 @@ def history(
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
             out.print(f"formerly: {', '.join(u['former_serials'])}", highlight=False)
+        render_scan(u)
         table = Table("time", "document", "kind", "from → to", "status", "party", "user", "note")
         for m in d["movements"]:
             table.add_row(m["time"][:19].replace("T", " "), m["document"], m["kind"],
@@ -456,6 +465,7 @@ def warranty(
     def render(d: dict[str, Any]) -> None:
         u = d["unit"]
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']}", highlight=False)
+        render_scan(u)
         if u["manufacturer_serial"]:
             out.print(f"  manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if d["sold_to"]:

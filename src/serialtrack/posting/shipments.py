@@ -17,7 +17,14 @@ from serialtrack.posting.engine import LockedUnit, Posting, posting, retrying, w
 from serialtrack.posting.expiry import expired_lot, expired_units
 from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
-from serialtrack.posting.operations import In, Operation, Station, register, serial_list
+from serialtrack.posting.operations import (
+    In,
+    Operation,
+    Station,
+    register,
+    scan_mismatch_override,
+    serial_list,
+)
 from serialtrack.posting.overrides import check_override, override_note
 
 
@@ -34,6 +41,7 @@ def ship(
     reference: str = "",
     allow_expired: bool = False,
     reason: str = "",
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """Ship; stock past its expiry is refused (and never picked by quantity) unless a manager
     sets `allow_expired` with a `reason`, which the history keeps."""
@@ -89,6 +97,7 @@ def ship(
         doc_fields={"party": party, "warehouse": location.warehouse, "reference": reference},
         line_fields={"from_location": location if bin_given else None},
         start_warranty_days=item.warranty_days, check=no_expired,
+        accept_scan_mismatch=accept_scan_mismatch,
     )
 
 
@@ -103,7 +112,8 @@ class ShipmentIn(In):
     allow_expired: bool = Field(default=False, description="Ship stock past its expiry date "
                                 "(manager only, with a reason).")
     reason: str = Field(default="", max_length=500,
-                        description="Why (kept on the document; required with allow_expired).")
+                        description="Why (kept on the document; required with an override).")
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
