@@ -137,6 +137,14 @@ class NotPermitted(Refused):
     http_status = 403
 
 
+class Throttled(Refused):
+    """Too many requests from one client address."""
+
+    code = "throttled"
+    title = "Too many requests"
+    http_status = 429
+
+
 class Conflict(Refused):
     """Another clerk's posting took the same units first."""
 
@@ -150,7 +158,7 @@ _BY_CODE: dict[str, type[Refused]] = {
     for cls in (
         InvalidInput, InvalidSerial, CountMismatch, NotFound, AmbiguousSerial, DuplicateSerial,
         SerialNotInStock, InsufficientStock, NotOnShipment, TrackingLocked, NotReversible,
-        Expired, ScanMismatch, NotPermitted, Conflict,
+        Expired, ScanMismatch, NotPermitted, Throttled, Conflict,
     )
 }
 

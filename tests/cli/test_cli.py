@@ -244,3 +244,8 @@ def test_lookups_take_a_scan(cli: Cli) -> None:
     refused = cli.json("transfer", "--from", "WH1", "--to", "WH2", "--product", "PUMP-1",
                        "(01)09506000134352(21)PX-0001(10)FAKE", check=3)
     assert refused["errors"][0]["field"] == "lot"
+    assert cli.json("verify-genuine", scan) == {
+        "genuine": True, "answer": "genuine, not yet sold", "sold": None, "warranty_until": None}
+    assert cli.json("verify-genuine", "--product", "PUMP-1", "PX-9")["answer"] == "not one of ours"
+    probes = cli.json("genuine-probes")["probes"]
+    assert [(p["product"], p["serial"], p["failures"]) for p in probes] == [("PUMP-1", "PX-9", 1)]

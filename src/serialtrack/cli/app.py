@@ -450,6 +450,45 @@ def expiring(
     emit(data, as_json, render)
 
 
+@app.command("verify-genuine")
+@command
+def verify_genuine(
+    code: Annotated[str, typer.Argument(help="A serial, or a scan of the GS1 label / Digital "
+                                             "Link.")],
+    product: Annotated[str | None, typer.Option("--product", "-p",
+                                                help="SKU or GTIN (not needed for a scan).")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the public genuineness check answers: genuine (sold when, warranty until), or not
+    one of ours. A failed check is counted against the serial, as the public one is."""
+    from serialtrack import genuine
+
+    data = genuine.verify(code, product)
+    emit(data, as_json, lambda d: out.print(d["answer"], highlight=False))
+
+
+@app.command("genuine-probes")
+@command
+def genuine_probes(
+    limit: Annotated[int, typer.Option("--limit")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Serials asked about in failed genuineness checks, most failures first (being probed)."""
+    from serialtrack.queries.genuine import probes
+
+    rows = probes(max(1, min(limit, 1000)))
+
+    def render(d: dict[str, Any]) -> None:
+        table = Table("failures", "product", "serial", "first", "last")
+        for r in d["probes"]:
+            table.add_row(str(r["failures"]), r["product"], r["serial"], r["first_at"][:19],
+                          r["last_at"][:19])
+        out.print(table if d["probes"] else "no failed checks")
+
+    emit({"probes": rows}, as_json, render)
+
+
 @app.command()
 @command
 def warranty(

@@ -76,6 +76,22 @@ class Counter(models.Model):
     value = models.BigIntegerField(default=0)
 
 
+class GenuineProbe(models.Model):
+    """Failed genuineness checks (`serialtrack.genuine`), counted per serial asked about: a
+    serial asked about again and again, and never ours, is being probed."""
+
+    product_ref = models.CharField(max_length=128, blank=True, default="")  # SKU or GTIN asked
+    serial = models.CharField(max_length=128)
+    failures = models.BigIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product_ref", "serial"], name="genuine_probe_unique"),
+        ]
+
+
 class Product(models.Model):
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)

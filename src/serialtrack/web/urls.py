@@ -3,7 +3,7 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import files, quantities, replace, views
+from serialtrack.web import files, genuine, quantities, replace, views
 
 app_name = "web"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("units/<str:sku>/<path:serial>", views.unit, name="unit"),
     path("documents/<str:number>", views.document, name="document"),
     path("search", views.search, name="search"),
+    path("genuine/", genuine.genuine_page, name="genuine"),
     path("report/", views.report, name="report"),
     path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
     path("import/", files.import_page, name="import"),
