@@ -1,4 +1,5 @@
-"""The unit page found by a scanned GS1 label shows where the label contradicts the record."""
+"""Web pages of this branch: the unit page found by a scanned GS1 label shows where the label
+contradicts the record; the page of what expires within N days."""
 
 from __future__ import annotations
 
@@ -25,3 +26,19 @@ def test_unit_page_by_scan_shows_the_disagreement(shop: dict, user: Any) -> None
     assert "contradicts the record:" in text and "lot recorded L77, scanned FAKE" in text
     plain = client.get("/units/PUMP-1/SN-1").content.decode()
     assert "contradicts the record" not in plain
+
+
+def test_expiring_page_lists_expired_lot_quantities_with_location(shop: dict, user: Any) -> None:
+    import datetime as dt
+
+    posting.receive(warehouse="WH2", product="SAL-1", quantity=7, lot="OLD",
+                    expiry=dt.date(2020, 1, 1), supplier="Supplier S", user=user)
+    viewer, _ = create_user("v", "viewer", "correct horse battery")
+    client = Client()
+    client.force_login(viewer)
+    page = client.get("/expiring/?days=10")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "expired</strong> 2020-01-01" in text and "WH2/MAIN" in text and ">7<" in text
+    assert "Nothing expires" in client.get("/expiring/?days=10&warehouse=WH1").content.decode()
+    assert Client().get("/expiring/").status_code == 302  # signed out: to the sign-in page
