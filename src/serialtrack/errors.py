@@ -123,6 +123,36 @@ class NotReversible(Refused):
     title = "Document cannot be reversed"
 
 
+class Expired(Refused):
+    """Stock past its expiry date, asked to ship (a manager may let it go, with a reason)."""
+
+    code = "expired"
+    title = "Expired stock"
+
+
+class ScanMismatch(Refused):
+    """A scanned label whose lot, expiry or GTIN contradicts the unit's record."""
+
+    code = "scan_mismatch"
+    title = "Scan contradicts the unit's record"
+
+
+class NotPermitted(Refused):
+    """An override the user's role does not allow."""
+
+    code = "not_permitted"
+    title = "Role too low for this override"
+    http_status = 403
+
+
+class Throttled(Refused):
+    """Too many requests from one client address."""
+
+    code = "throttled"
+    title = "Too many requests"
+    http_status = 429
+
+
 class Conflict(Refused):
     """Another clerk's posting took the same units first."""
 
@@ -135,8 +165,8 @@ _BY_CODE: dict[str, type[Refused]] = {
     cls.code: cls
     for cls in (
         InvalidInput, InvalidSerial, CountMismatch, NotFound, AmbiguousSerial, DuplicateSerial,
-        SerialNotInStock, InsufficientStock, NotOnShipment, NotFromSupplier, TrackingLocked, NotReversible,
-        Conflict,
+        SerialNotInStock, InsufficientStock, NotOnShipment, NotFromSupplier, TrackingLocked,
+        NotReversible, Expired, ScanMismatch, NotPermitted, Throttled, Conflict,
     )
 }
 

@@ -107,6 +107,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+# The public genuineness check (/genuine/, GET /api/genuine): off unless switched on; requests
+# per client address per minute.
+GENUINE_CHECK = os.environ.get("SERIALTRACK_GENUINE_CHECK", "") == "1"
+GENUINE_CHECK_PER_MINUTE = int(os.environ.get("SERIALTRACK_GENUINE_CHECK_PER_MINUTE", "30"))
 TIME_ZONE = os.environ.get("SERIALTRACK_TIME_ZONE", "UTC")
 LANGUAGE_CODE = "en-us"
 WHITENOISE_USE_FINDERS = True  # serve app static files (API docs) without collectstatic

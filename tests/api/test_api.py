@@ -15,7 +15,7 @@ from serialtrack.inventory.models import Document, Movement, Unit
 from tests.conftest import routes_table
 from tests.helpers.api import ROLES, Api, concrete, setup_shop
 
-PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login")}
+PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/api/genuine")}
 
 
 def test_every_route_has_a_role_and_the_roles_hold(users: dict[str, Api]) -> None:

@@ -204,3 +204,50 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_serial_or_line(cli: Cli,
                check=3)
     assert [(e["line"], e["field"]) for e in json.loads(proc.stdout)["errors"]] == [(3, "serial")]
     assert cli.json("stock")["units"] == []
+
+
+def test_expired_lot_shipment_override_and_expiring_report(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "SAL-1", "--name", "Saline", "--tracking", "lot")
+    cli("user", "add", "boss", "--role", "manager", user="admin")
+    cli("receive", "--warehouse", "WH1", "--product", "SAL-1", "--supplier",
+        "Scanners Wholesale", "--qty", "10", "--lot", "OLD", "--expiry", "2020-01-01")
+    refused = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                       "SAL-1", "--qty", "2", "--lot", "OLD", check=3)
+    assert refused["errors"][0]["expiry"] == "2020-01-01"
+    clerk = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                     "SAL-1", "--qty", "2", "--lot", "OLD", "--allow-expired", "--reason", "ok",
+                     check=3)
+    assert clerk["errors"][0]["role_needed"] == "manager"
+    shipped = cli.json("ship", "--warehouse", "WH1", "--customer", "Customer A", "--product",
+                       "SAL-1", "--qty", "2", "--lot", "OLD", "--allow-expired", "--reason",
+                       "customer accepted short-dated", user="boss")
+    assert shipped["reason"] == "customer accepted short-dated"
+    report = cli.json("expiring", "--days", "30", "--product", "SAL-1")
+    assert [(q["lot"], q["quantity"], q["expired"]) for q in report["quantities"]] == [
+        ("OLD", 8, True)]
+
+
+def test_lookups_take_a_scan(cli: Cli) -> None:
+    setup_shop(cli)
+    cli("product", "add", "PUMP-1", "--name", "Pump", "--tracking", "serial", "--gtin",
+        "09506000134352")
+    scan = "]d20109506000134352" "21PX-0001\x1d10LOT-A\x1d17270630"
+    cli("receive", "--warehouse", "WH1", "--product", "PUMP-1", scan)
+    history = cli.json("history", scan)
+    assert (history["unit"]["serial"], history["unit"]["lot"]) == ("PX-0001", "LOT-A")
+    assert cli.json("warranty", "(01)09506000134352(21)PX-0001")["unit"]["serial"] == "PX-0001"
+    shown = cli.json("show", "https://id.gs1.org/01/09506000134352/10/FAKE/21/PX-0001")
+    assert shown["unit"]["scan"]["disagreements"] == [
+        {"field": "lot", "recorded": "LOT-A", "scanned": "FAKE"}]
+    text = cli("show", "(01)09506000134352(21)PX-0001(10)FAKE").stdout
+    assert "label contradicts the record: lot recorded LOT-A, scanned FAKE" in text
+    cli("warehouse", "add", "WH2")
+    refused = cli.json("transfer", "--from", "WH1", "--to", "WH2", "--product", "PUMP-1",
+                       "(01)09506000134352(21)PX-0001(10)FAKE", check=3)
+    assert refused["errors"][0]["field"] == "lot"
+    assert cli.json("verify-genuine", scan) == {
+        "genuine": True, "answer": "genuine, not yet sold", "sold": None, "warranty_until": None}
+    assert cli.json("verify-genuine", "--product", "PUMP-1", "PX-9")["answer"] == "not one of ours"
+    probes = cli.json("genuine-probes")["probes"]
+    assert [(p["product"], p["serial"], p["failures"]) for p in probes] == [("PUMP-1", "PX-9", 1)]

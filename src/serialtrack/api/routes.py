@@ -52,6 +52,18 @@ def health(request: HttpRequest) -> dict[str, Any]:
     return {"status": "ok"}
 
 
+@system.get("/genuine", auth=None, response={200: dict})
+def genuine_check(request: HttpRequest, code: str = "", product: str | None = None
+                  ) -> dict[str, Any]:
+    """Public, when switched on (`SERIALTRACK_GENUINE_CHECK=1`): is this serial (with the product's
+    SKU or GTIN), or this scanned GS1 label / Digital Link, one of ours? Only genuine / sold
+    when / warranty until, or "not one of ours"; throttled per client address."""
+    from serialtrack import genuine
+
+    genuine.check_enabled()
+    return genuine.verify(code, product, client=request.META.get("REMOTE_ADDR", ""))
+
+
 @system.post("/auth/login", auth=None, response={200: dict})
 def log_in(request: HttpRequest, payload: s.LoginIn) -> dict[str, Any]:
     """Start a browser session (then send the `csrftoken` cookie back as `X-CSRFToken`)."""
@@ -223,6 +235,13 @@ def units_by_serial(request: HttpRequest, serial: str) -> list[dict[str, Any]]:
     return found
 
 
+@units.get("/units/by-scan", auth=VIEWER, response=dict)
+def unit_by_scan(request: HttpRequest, scan: str, product: str | None = None) -> dict[str, Any]:
+    """The unit a scanned label names (GS1 DataMatrix text, `(01)…(21)…`, a Digital Link URL, or
+    a plain serial); `scan` in the answer says where the label contradicts the unit's record."""
+    return queries.find_unit(scan, product)
+
+
 @units.get("/products/{sku}/units/{serial}", auth=VIEWER, response=s.UnitOut)
 def unit_of_product(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]:
     return queries.find_unit(serial, sku)
@@ -259,6 +278,21 @@ def stock(request: HttpRequest, warehouse: str | None = None, product: str | Non
           ) -> dict[str, Any]:
     return {"units": queries.stock_on_hand(warehouse, product),
             "quantities": queries.quantities_on_hand(warehouse, product)}
+
+
+@reports.get("/expiring", auth=VIEWER, response=dict)
+def expiring(request: HttpRequest, days: int = 30, warehouse: str | None = None,
+             product: str | None = None) -> dict[str, Any]:
+    """Units and lot quantities in storage whose lot expires within `days` (or has expired)."""
+    return queries.expiring(days, warehouse, product)
+
+
+@reports.get("/genuine/probes", auth=MANAGER, response=list[dict])
+def genuine_probes(request: HttpRequest, limit: int = 100) -> list[dict[str, Any]]:
+    """Serials asked about in failed genuineness checks, most failures first."""
+    from serialtrack.queries.genuine import probes
+
+    return probes(max(1, min(limit, 1000)))
 
 
 @reports.get("/stock/out-of-storage", auth=VIEWER, response=dict)

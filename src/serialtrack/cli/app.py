@@ -328,10 +328,18 @@ def show(
     emit(data, as_json, render)
 
 
+def render_scan(u: dict[str, Any]) -> None:
+    """Where the label scanned to find the unit contradicts its record."""
+    for d in (u.get("scan") or {}).get("disagreements", []):
+        out.print(f"  [red]label contradicts the record[/]: {d['field']} recorded "
+                  f"{d['recorded'] or '(none)'}, scanned {d['scanned']}", highlight=False)
+
+
 def render_unit(d: dict[str, Any]) -> None:
     u = d["unit"]
     out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} "
               f"{u['location'] or u['holder'] or ''}", highlight=False)
+    render_scan(u)
     for key, label in (("manufacturer_serial", "manufacturer serial"), ("product_name", "product"),
                        ("lot", "lot"), ("expiry", "expiry"), ("cost", "cost"),
                        ("received_at", "received"), ("warranty_end", "warranty end")):
@@ -342,7 +350,7 @@ def render_unit(d: dict[str, Any]) -> None:
 @app.command()
 @command
 def history(
-    serial: str,
+    serial: Annotated[str, typer.Argument(help="A serial, or a scan of the unit's GS1 label.")],
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -360,6 +368,7 @@ def history(
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
             out.print(f"formerly: {', '.join(u['former_serials'])}", highlight=False)
+        render_scan(u)
         table = Table("time", "document", "kind", "from → to", "status", "party", "user", "note")
         for m in d["movements"]:
             table.add_row(m["time"][:19].replace("T", " "), m["document"], m["kind"],
@@ -424,6 +433,82 @@ def stock(
 
 @app.command()
 @command
+def expiring(
+    days: Annotated[int, typer.Option("--days", "-d", help="Expiring within this many days.")]
+    = 30,
+    warehouse: Annotated[str | None, typer.Option("--warehouse", "-w")] = None,
+    product: Annotated[str | None, typer.Option("--product", "-p")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What expires within N days (or has expired): units and lot quantities in storage, with
+    their location, soonest first."""
+    from serialtrack import queries
+
+    data = queries.expiring(days, warehouse, product)
+
+    def render(d: dict[str, Any]) -> None:
+        def when(r: dict[str, Any]) -> str:
+            return (f"[red]expired[/] {r['expiry']}" if r["expired"]
+                    else f"{r['expiry']} ({r['days_left']} d)")
+
+        if d["units"]:
+            table = Table("expiry", "product", "serial", "lot", "status", "location")
+            for r in d["units"]:
+                table.add_row(when(r), r["product"], r["serial"], r["lot"], r["status"],
+                              r["location"])
+            out.print(table)
+        if d["quantities"]:
+            table = Table("expiry", "product", "lot", "quantity", "location")
+            for r in d["quantities"]:
+                table.add_row(when(r), r["product"], r["lot"], str(r["quantity"]), r["location"])
+            out.print(table)
+        if not d["units"] and not d["quantities"]:
+            out.print(f"nothing expires by {d['until']}", highlight=False)
+
+    emit(data, as_json, render)
+
+
+@app.command("verify-genuine")
+@command
+def verify_genuine(
+    code: Annotated[str, typer.Argument(help="A serial, or a scan of the GS1 label / Digital "
+                                             "Link.")],
+    product: Annotated[str | None, typer.Option("--product", "-p",
+                                                help="SKU or GTIN (not needed for a scan).")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the public genuineness check answers: genuine (sold when, warranty until), or not
+    one of ours. A failed check is counted against the serial, as the public one is."""
+    from serialtrack import genuine
+
+    data = genuine.verify(code, product)
+    emit(data, as_json, lambda d: out.print(d["answer"], highlight=False))
+
+
+@app.command("genuine-probes")
+@command
+def genuine_probes(
+    limit: Annotated[int, typer.Option("--limit")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Serials asked about in failed genuineness checks, most failures first (being probed)."""
+    from serialtrack.queries.genuine import probes
+
+    rows = probes(max(1, min(limit, 1000)))
+
+    def render(d: dict[str, Any]) -> None:
+        table = Table("failures", "product", "serial", "first", "last")
+        for r in d["probes"]:
+            table.add_row(str(r["failures"]), r["product"], r["serial"], r["first_at"][:19],
+                          r["last_at"][:19])
+        out.print(table if d["probes"] else "no failed checks")
+
+    emit({"probes": rows}, as_json, render)
+
+
+@app.command()
+@command
 def warranty(
     serial: str,
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,
@@ -437,6 +522,7 @@ def warranty(
     def render(d: dict[str, Any]) -> None:
         u = d["unit"]
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']}", highlight=False)
+        render_scan(u)
         if u["manufacturer_serial"]:
             out.print(f"  manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if d["sold_to"]:

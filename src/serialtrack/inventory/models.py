@@ -3,6 +3,8 @@ goes through `serialtrack.posting`, every report through `serialtrack.queries`."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -74,6 +76,22 @@ class Counter(models.Model):
 
     name = models.CharField(max_length=64, primary_key=True)
     value = models.BigIntegerField(default=0)
+
+
+class GenuineProbe(models.Model):
+    """Failed genuineness checks (`serialtrack.genuine`), counted per serial asked about: a
+    serial asked about again and again, and never ours, is being probed."""
+
+    product_ref = models.CharField(max_length=128, blank=True, default="")  # SKU or GTIN asked
+    serial = models.CharField(max_length=128)
+    failures = models.BigIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product_ref", "serial"], name="genuine_probe_unique"),
+        ]
 
 
 class Product(models.Model):
@@ -304,6 +322,11 @@ class StockQuantityQuerySet(models.QuerySet):
         """The order stock is taken in when no lot is named: earliest lot expiry first (no
         expiry last), then the oldest lot, then the oldest stock row (first in, first out)."""
         return self.order_by(F("lot__expiry").asc(nulls_last=True), "lot__created_at", "id")
+
+    def unexpired_on(self, day: dt.date) -> StockQuantityQuerySet:
+        """Stock usable on `day`: no lot, a lot without expiry, or one expiring `day` or later
+        (a subquery, not a join: the rows may be locked FOR UPDATE)."""
+        return self.exclude(lot_id__in=Lot.objects.filter(expiry__lt=day).values("id"))
 
 
 class StockQuantity(models.Model):

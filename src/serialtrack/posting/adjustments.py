@@ -25,6 +25,7 @@ from serialtrack.inventory.models import (
 from serialtrack.posting.engine import (
     KEEP,
     LockedUnit,
+    Posting,
     check_units,
     posting,
     retrying,
@@ -39,9 +40,12 @@ from serialtrack.posting.operations import (
     SerialsIn,
     Station,
     register,
+    scan_mismatch_override,
     serial_list,
     unit_arguments,
 )
+from serialtrack.posting.overrides import check_override
+from serialtrack.posting.scans import LotInfo, label_contradictions
 
 
 def move_serials(
@@ -62,15 +66,31 @@ def move_serials(
     start_warranty_days: int | None = None,
     line_for: Callable[[int, list[Problem]], dict[str, Any]] | None = None,
     after: Callable[[], None] | None = None,
+    check: Callable[[Posting], tuple[list[Problem], str]] | None = None,
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
-    against `allowed`, refuse with every problem or move them all in one go. `line_for(count,
-    problems)`, inside the transaction, gives more fields of the line (a shipment's order line)
-    or adds problems; `after()` runs once the document is posted, before commit."""
-    clean, problems = serial_line(item, serials, quantity)
+    against `allowed` (and the locked set against `check`: its problems, and a note for the
+    movements when it let something through), refuse with every problem or move them all in
+    one go. A GS1 label scanned whose lot or expiry contradicts the unit's record is refused
+    naming each field, unless a manager `accept_scan_mismatch`es it (the note says so).
+    `line_for(count, problems)`, inside the transaction, gives more fields of the line (a
+    shipment's order line) or adds problems; `after()` runs once the document is posted, before
+    commit."""
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
+    labels: dict[str, LotInfo] = {}
+    clean, problems = serial_line(item, serials, quantity, lots=labels)
     with posting(kind, user) as p:
         units = take_units(p, item, clean, problems)
         check_units(p, units, allowed, problems)
+        notes = []
+        for found, let_through in (
+                label_contradictions(p, labels, None, accept_scan_mismatch, reason),
+                check(p) if check is not None else ([], "")):
+            problems += found
+            notes.append(let_through)
+        note = "; ".join(n for n in notes if n) or note
         more = line_for(len(clean), problems) if line_for is not None else {}
         refuse(problems)
         p.open_document(reason=reason, **(doc_fields or {}))
@@ -95,6 +115,7 @@ def transfer(
     quantity: int | None = None,
     lot: str | None = None,
     reason: str = "",
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """Move stock between warehouses or bins. Units keep their status (a held unit stays held)."""
     item = catalog.get_product(product)
@@ -116,7 +137,7 @@ def transfer(
     return move_serials(
         kind=DocumentKind.TRANSFER, item=item, serials=serials, user=user, allowed=allowed,
         to_location=dst, quantity=quantity, reason=reason,
-        doc_fields={"warehouse": dst.warehouse},
+        accept_scan_mismatch=accept_scan_mismatch, doc_fields={"warehouse": dst.warehouse},
         line_fields={"from_location": src if src_bin else None, "to_location": dst},
     )
 
@@ -210,6 +231,7 @@ class TransferIn(In):
     quantity: int | None = Field(default=None, ge=1)
     lot: str | None = None
     reason: str = Field(default="", max_length=500)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 class ScrapIn(In):

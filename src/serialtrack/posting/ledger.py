@@ -250,9 +250,11 @@ def take_stock(
     to_location: Location | None = None,
     to_party: Party | None = None,
     note: str = "",
+    unexpired_on: dt.date | None = None,
 ) -> list[tuple[StockQuantity, int]]:
     """Take `quantity` out of stock: the named lot, else earliest expiry first, then first in,
-    first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken."""
+    first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken.
+    `unexpired_on`: stock whose lot expired before that day is never taken (a shipment)."""
     rows = StockQuantity.objects.select_for_update().filter(product=product, quantity__gt=0)
     if location is not None:
         rows = rows.filter(location=location)
@@ -262,6 +264,9 @@ def take_stock(
         rows = rows.filter(lot=lot)
     if to_location is not None:
         rows = rows.exclude(location=to_location)  # into a bin of the same warehouse
+    everything = rows
+    if unexpired_on is not None:
+        rows = rows.unexpired_on(unexpired_on)
     by_id = {row.pk: row for row in rows.order_by("id")}  # locked in id order: no deadlock
     locked = [by_id[pk] for pk in StockQuantity.objects.filter(pk__in=by_id)
               .first_expiry_first().values_list("pk", flat=True)]
@@ -269,11 +274,15 @@ def take_stock(
     if on_hand < quantity:
         what = f"{product.sku} lot {lot.code}" if lot else product.sku
         place = location or warehouse
+        expired = _expired_quantity(everything, unexpired_on) if unexpired_on else 0
         problems.append(Problem(
-            "insufficient_stock",
-            f"{what}: {quantity} requested, {on_hand} on hand" + (f" in {place}" if place else ""),
+            "expired" if expired and not on_hand else "insufficient_stock",
+            f"{what}: {quantity} requested, "
+            + (f"only expired stock is left ({expired} expired)" if expired and not on_hand
+               else f"{on_hand} on hand" + (f" and {expired} expired" if expired else ""))
+            + (f" in {place}" if place else ""),
             field="quantity", extra={"product": product.sku, "requested": quantity,
-                                     "on_hand": on_hand},
+                                     "on_hand": on_hand, "expired": expired},
         ))
         return []
     taken: list[tuple[StockQuantity, int]] = []
@@ -292,6 +301,12 @@ def take_stock(
             to_status=to_status, to_party=to_party, created_at=p.now, user=p.user, note=note,
         )
     return taken
+
+
+def _expired_quantity(rows: Any, day: dt.date) -> int:
+    """How much of `rows` expired before `day` (read on a refusal only)."""
+    expired = Lot.objects.filter(expiry__lt=day).values("id")
+    return sum(rows.filter(lot_id__in=expired).order_by().values_list("quantity", flat=True))
 
 
 def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: list[Problem]

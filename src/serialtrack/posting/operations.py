@@ -48,6 +48,13 @@ def serial_list(required: bool = False, description: str | None = None) -> Any:
     return Field(default_factory=list, max_length=MAX_SERIALS, description=description)
 
 
+def scan_mismatch_override() -> Any:
+    """The field of a manager's override: GS1 labels scanned whose lot, expiry or GTIN
+    contradicts the units' record are accepted (with the reason, kept in the history)."""
+    return Field(default=False, description="Accept GS1 labels whose lot, expiry or GTIN "
+                 "contradicts the units' record (manager only, with a reason).")
+
+
 class SerialsIn(In):
     """Listed units of one product, moved by an adjustment or a repair step."""
 

@@ -38,9 +38,11 @@ from serialtrack.posting.operations import (
     Operation,
     Station,
     register,
+    scan_mismatch_override,
     serial_list,
 )
-from serialtrack.posting.scans import decode_scans
+from serialtrack.posting.overrides import check_override
+from serialtrack.posting.scans import LotInfo, decode_scans, label_contradictions
 from serialtrack.serials import check_serials
 
 DISPOSITIONS = {
@@ -76,13 +78,21 @@ def receive_return(
     dispositions: Mapping[str, str] | None = None,
     warehouse: str | None = None,
     reason: str = "",
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """Post a return of serials from `shipment`. `dispositions` may set one per serial
-    (restock / hold / repair / scrap); the others get `disposition`."""
+    (restock / hold / repair / scrap); the others get `disposition`. A GS1 label scanned whose
+    lot, expiry or GTIN contradicts the unit's record is refused naming each field, unless a
+    manager accepts it (`accept_scan_mismatch`, with a reason kept in the history)."""
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
     origin = get_shipment(shipment)
     location = catalog.get_location(warehouse or origin.warehouse.code)
     problems: list[Problem] = []
-    clean, serial_problems, _given = check_serials(decode_scans(serials, None, problems, {}))
+    labels: dict[str, LotInfo] = {}
+    gtins: dict[str, str] = {}
+    clean, serial_problems, _given = check_serials(decode_scans(serials, None, problems, labels,
+                                                                gtins))
     problems += serial_problems
     if not clean and not problems:
         problems.append(Problem("invalid", "list the serials that came back", field="serials"))
@@ -106,6 +116,9 @@ def receive_return(
             return None
 
         check_units(p, units, allowed, problems, code="not_on_shipment")
+        mismatches, accepted = label_contradictions(p, labels, gtins, accept_scan_mismatch,
+                                                    reason)
+        problems += mismatches
         refuse(problems)
         p.open_document(party=origin.party, warehouse=location.warehouse, related=origin,
                         reason=reason)
@@ -126,7 +139,7 @@ def receive_return(
                 p.stage_units(subset)
                 move_units(p, line, to_status=to_status,
                              to_location_id=location.pk if stored else None, to_party_id=None,
-                             note=f"returned: {disp}")
+                             note="; ".join(n for n in (f"returned: {disp}", accepted) if n))
         return p.finish()
 
 
@@ -240,6 +253,7 @@ def customer_return(
     quantity: int | None = None,
     lot: str | None = None,
     reason: str = "",
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """A customer return from `shipment`: the serials that came back, or (no serials listed) a
     quantity of a lot- or quantity-tracked `product`."""
@@ -249,7 +263,7 @@ def customer_return(
                                        lot=lot, warehouse=warehouse, user=user, reason=reason)
     return receive_return(shipment=shipment, serials=serials, disposition=disposition,
                           dispositions=dispositions, warehouse=warehouse, user=user,
-                          reason=reason)
+                          reason=reason, accept_scan_mismatch=accept_scan_mismatch)
 
 
 class ReturnIn(In):
@@ -264,6 +278,7 @@ class ReturnIn(In):
     quantity: int | None = Field(default=None, ge=1)
     lot: str | None = None
     reason: str = Field(default="", max_length=500)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],

@@ -6,17 +6,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from pydantic import Field
 
 from serialtrack import catalog
-from serialtrack.errors import InvalidInput, Problem, refuse
+from serialtrack.errors import Expired, InvalidInput, Problem, refuse
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine, OrderKind, Tracking
 from serialtrack.posting.adjustments import move_serials
-from serialtrack.posting.engine import LockedUnit, posting, retrying, where
+from serialtrack.posting.engine import LockedUnit, Posting, posting, retrying, where
+from serialtrack.posting.expiry import expired_lot, expired_units
 from serialtrack.posting.ledger import take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line
-from serialtrack.posting.operations import In, Operation, Station, register, serial_list
+from serialtrack.posting.operations import (
+    In,
+    Operation,
+    Station,
+    register,
+    scan_mismatch_override,
+    serial_list,
+)
 from serialtrack.posting.orders import order_for, settle, take_line
+from serialtrack.posting.overrides import check_override, override_note
 
 
 @retrying
@@ -32,10 +42,17 @@ def ship(
     reference: str = "",
     order: str | None = None,
     order_line: int | None = None,
+    allow_expired: bool = False,
+    reason: str = "",
+    accept_scan_mismatch: bool = False,
 ) -> Document:
     """Against sales order `order` (its line of the product, or line `order_line`): the
     customer defaults to the order's and must be it, the product must be on the order, and no
-    more than the line's open quantity ships (what stays open is the back-order)."""
+    more than the line's open quantity ships (what stays open is the back-order). Stock past
+    its expiry is refused (and never picked by quantity) unless a manager sets `allow_expired`
+    with a `reason`, which the history keeps."""
+    if allow_expired:
+        check_override(user, "allow_expired", reason)
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     bin_given = "/" in warehouse
@@ -52,17 +69,25 @@ def ship(
         problems = quantity_line(item, serials, quantity)
         lot_row = existing_lot(item, lot)
         refuse(problems)
+        today = timezone.localdate()
+        expired = expired_lot(item, lot_row, today)
+        if expired and not allow_expired:
+            raise Expired([expired])
         with posting(DocumentKind.SHIPMENT, user) as p:
             against = take_line(so, item, quantity or 0, order_line, problems) if so else None
             refuse(problems)
-            p.open_document(party=party, warehouse=location.warehouse, reference=reference)
+            p.open_document(party=party, warehouse=location.warehouse, reference=reference,
+                            reason=reason)
             line = p.add_line(item, quantity, lot=lot_row,
                               from_location=location if bin_given else None,
                               order_line=against.line if against else None)
             take_stock(p, line, item, quantity, problems,
                        warehouse=None if bin_given else location.warehouse,
                        location=location if bin_given else None, lot=lot_row,
-                       to_status="shipped", to_party=party)
+                       to_status="shipped", to_party=party,
+                       note=override_note("expired stock allowed", reason) if allow_expired
+                       else "",
+                       unexpired_on=None if allow_expired else today)
             refuse(problems)
             doc = p.finish()
             settle(so)
@@ -83,12 +108,21 @@ def ship(
         against = take_line(so, item, count, order_line, problems)
         return {"order_line": against.line if against else None}
 
+    def no_expired(p: Posting) -> tuple[list[Problem], str]:
+        expired = expired_units(p)
+        if expired and allow_expired:
+            return [], override_note(f"expired {', '.join(e.serial or '' for e in expired)} "
+                                     "shipped", reason)
+        return expired, ""
+
     return move_serials(
         kind=DocumentKind.SHIPMENT, item=item, serials=serials, user=user, allowed=allowed,
         to_status="shipped", to_location=None, to_party_id=party.pk, quantity=quantity,
+        reason=reason,
         doc_fields={"party": party, "warehouse": location.warehouse, "reference": reference},
         line_fields={"from_location": location if bin_given else None},
         start_warranty_days=item.warranty_days, line_for=line_for, after=lambda: settle(so),
+        check=no_expired, accept_scan_mismatch=accept_scan_mismatch,
     )
 
 
@@ -105,6 +139,11 @@ class ShipmentIn(In):
     order_line: int | None = Field(default=None, ge=1,
                                    description="Its line number (default: the oldest open line "
                                                "of the product).")
+    allow_expired: bool = Field(default=False, description="Ship stock past its expiry date "
+                                "(manager only, with a reason).")
+    reason: str = Field(default="", max_length=500,
+                        description="Why (kept on the document; required with an override).")
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],

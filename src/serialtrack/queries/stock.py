@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F
+from django.utils import timezone
 
 from serialtrack.inventory.models import StockQuantity
 from serialtrack.queries.filters import UnitFilters, units
@@ -87,13 +88,15 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
 def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
                   lot: str | None = None) -> list[dict[str, Any]]:
     """What shipping `quantity` of a lot or plain product from `warehouse` (`WH` or `WH/BIN`)
-    takes, in the engine's order (`posting.quantities.take_stock`): the named lot, else earliest
-    expiry first, then the oldest lot, then the oldest stock row. Each row on hand with `take`,
+    takes, in the engine's order (`posting.ledger.take_stock`), expired stock left out: the
+    named lot, else earliest expiry first, then the oldest lot, then the oldest stock row. Each
+    row on hand with `take`,
     the part of `quantity` it gives (0 past the quantity; every row when none is given)."""
     code, _slash, bin_code = warehouse.partition("/")
     rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0,
                                          location__warehouse__code=code)
-            .select_related("lot", "location").first_expiry_first())
+            .select_related("lot", "location").first_expiry_first()
+            .unexpired_on(timezone.localdate()))  # expired stock is never picked
     if bin_code:
         rows = rows.filter(location__code=bin_code)
     if lot:

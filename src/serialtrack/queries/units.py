@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from serialtrack.errors import AmbiguousSerial, NotFound, Problem
 from serialtrack.fastpath import fetch
+from serialtrack.queries.scans import disagreements, product_of_gtin, read_scan
 
 UNIT_SELECT = (
     "SELECT u.id, p.sku, p.name, u.serial, u.status, w.code, l.code, h.name, t.code, t.expiry, "
@@ -100,9 +101,27 @@ def units_by_serial(serial: str, product: str | None = None) -> list[dict[str, A
 def find_unit(serial: str, product: str | None = None) -> dict[str, Any]:
     """The unit carrying `serial` (as its serial or manufacturer serial, or before a correction),
     as a plain dict. Given without a product, a serial that two products share is refused,
-    listing both."""
+    listing both. `serial` may be a GS1 scan of the unit's label (`queries.scans`): its GTIN
+    picks the product, and the answer's `scan` says what the label claims and where it
+    contradicts the record (`disagreements`: lot, expiry)."""
     serial = serial.strip()
+    scan = read_scan(serial)
+    if scan is not None:
+        token, serial = serial, scan.serial or ""
+        if scan.gtin:
+            sku = product_of_gtin(scan.gtin, token)
+            if product and product != sku:
+                raise NotFound([Problem("not_found", f"scan {token!r}: GTIN {scan.gtin} is "
+                                        f"{sku}'s, not {product}'s", serial=serial,
+                                        field="product", extra={"gtin": scan.gtin})])
+            product = sku
     found = units_by_serial(serial, product)
+    if scan is not None and len(found) == 1:
+        unit = found[0]
+        unit["scan"] = {"gtin": scan.gtin, "serial": scan.serial, "lot": scan.lot,
+                        "expiry": _iso(scan.expiry),
+                        "disagreements": disagreements(unit["lot"], unit["expiry"], scan.lot,
+                                                       scan.expiry)}
     if not found:
         what = f"serial {serial!r}" + (f" of {product}" if product else "")
         raise NotFound([Problem("not_found", f"unknown {what}", serial=serial)])

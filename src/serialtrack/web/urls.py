@@ -3,7 +3,7 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import files, orders, quantities, replace, setup, views
+from serialtrack.web import expiry, files, genuine, orders, quantities, replace, setup, views
 
 app_name = "web"
 
@@ -47,7 +47,9 @@ urlpatterns = [
     path("units/<str:sku>/<path:serial>", views.unit, name="unit"),
     path("documents/<str:number>", views.document, name="document"),
     path("search", views.search, name="search"),
+    path("genuine/", genuine.genuine_page, name="genuine"),
     path("report/", views.report, name="report"),
+    path("expiring/", expiry.expiring, name="expiring"),
     path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
     path("import/", files.import_page, name="import"),
     path("imports/<int:job_id>/", files.import_job, name="import_job"),
