@@ -18,6 +18,7 @@ from django.db.models import F
 
 from serialtrack.errors import Problem
 from serialtrack.inventory.models import (
+    CostLayer,
     Document,
     DocumentLine,
     Location,
@@ -30,7 +31,14 @@ from serialtrack.inventory.models import (
     Unit,
     Warehouse,
 )
-from serialtrack.posting.engine import KEEP, MOVEMENT, MOVEMENT_COLUMNS, UNIT, Posting
+from serialtrack.posting.engine import (
+    KEEP,
+    MOVEMENT,
+    MOVEMENT_COLUMNS,
+    UNIT,
+    Posting,
+    bulk_load,
+)
 
 SHIPPING_KINDS = "('shipment', 'repair')"
 
@@ -68,7 +76,7 @@ def insert_units(
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
-        "%s, NULL, u.cost, %s, %s, '' "
+        "%s, NULL, u.cost, %s, %s, '', u.cost "
         f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
         "WHERE u.last_document_id = %s ORDER BY s.pos",
         [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
@@ -85,9 +93,11 @@ def move_units(
     note: str = "",
     start_warranty_days: int | None = None,
     extra_set: dict[str, Any] | None = None,
+    cost: Any = KEEP,
 ) -> int:
     """Move every staged unit: one ledger row each (from = the unit's current state), then the
-    unit rows themselves, in two set-based statements."""
+    unit rows themselves, in two set-based statements. `cost`: the units' new cost (a revived
+    unit's receipt), recorded on their movements and set on them."""
     assert p.document is not None
     params_sel: list[Any] = []
 
@@ -100,12 +110,19 @@ def move_units(
     loc_e = expr(to_location_id, "location_id", params_sel)  # in the order of the SQL
     status_e = expr(to_status, "status", params_sel)
     party_e = expr(to_party_id, "holder_id", params_sel)
+    cost_e = expr(cost, "cost", params_sel)
+    # The value moves with the unit unless it stays in its bin (a hold, a release, a repair).
+    stays = ("u.location_id IS NOT NULL" if to_location_id is KEEP
+             else "u.location_id IS NOT NULL AND u.location_id = %s")
+    params_val = [] if to_location_id is KEEP else [to_location_id]
+    cost_v = expr(cost, "cost", params_val)
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
-        f"{status_e}, u.holder_id, {party_e}, u.cost, %s, %s, %s "
+        f"{status_e}, u.holder_id, {party_e}, {cost_e}, %s, %s, %s, "
+        f"CASE WHEN {stays} THEN NULL ELSE {cost_v} END "
         f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
-        [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note],
+        [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
     )
     moved = p.cursor.rowcount
     sets: list[str] = []
@@ -115,6 +132,9 @@ def move_units(
         if value is not KEEP:
             sets.append(f"{column} = %s")
             params_upd.append(value)
+    if cost is not KEEP:
+        sets.append("cost = %s")
+        params_upd.append(cost)
     for column, value in (extra_set or {}).items():
         sets.append(f"{column} = %s")
         params_upd.append(value)
@@ -159,7 +179,8 @@ def reverse_units(p: Posting, line: DocumentLine, original: Document, old_line: 
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, m.unit_id, m.product_id, m.lot_id, m.quantity, m.to_location_id, "
         "m.from_location_id, m.to_status, COALESCE(m.from_status, 'voided'), "
-        "m.to_party_id, m.from_party_id, m.cost, %s, %s, %s "
+        "m.to_party_id, m.from_party_id, m.cost, %s, %s, %s, "
+        "CASE WHEN m.from_location_id = m.to_location_id THEN -m.value ELSE m.value END "
         f"FROM {MOVEMENT} m WHERE m.document_id = %s AND m.line_id = %s "
         "AND m.unit_id IS NOT NULL ORDER BY m.id",
         [p.document.pk, line.pk, p.ts(), p.user.pk, f"reverses {original.number}", original.pk,
@@ -206,6 +227,21 @@ def rename_unit(p: Posting, line: DocumentLine, unit: Unit, new_serial: str, not
 
 # -- quantities of lot and plain products ----------------------------------------------------------
 
+FOUR_PLACES = Decimal("0.0001")
+
+
+def value_part(value: Decimal, taken: int, of: int) -> Decimal:
+    """The value of `taken` out of `of` that together are worth `value`: all of it for the
+    last of them, so what is taken piece by piece always adds up to the whole exactly."""
+    if taken == of:
+        return value
+    return (value * taken / of).quantize(FOUR_PLACES)
+
+
+def exact(value: Any) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value).quantize(FOUR_PLACES)
+
+
 def add_stock(
     p: Posting,
     line: DocumentLine,
@@ -219,20 +255,59 @@ def add_stock(
     from_party: Party | None = None,
     note: str = "",
     record: bool = True,
+    cost: Decimal | None = None,
+    value: Decimal | None = None,
+    receipt_line: DocumentLine | None = None,
 ) -> None:
-    """Add to on-hand; `record=False` when the ledger row was already written by `take_stock`
-    (a transfer is one movement from bin to bin)."""
+    """Add to on-hand, with its ledger row and its cost layer (`cost` per unit, or the whole
+    `value`: a customer return comes back at what it shipped at). `record=False` when the
+    ledger row and the layer were already written by `take_stock` (a transfer is one movement
+    from bin to bin)."""
     row, _ = StockQuantity.objects.select_for_update().get_or_create(
         product=product, lot=lot, location=location, defaults={"quantity": 0}
     )
     StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
     if not record:
         return
-    Movement.objects.create(
+    if value is None and cost is not None:
+        value = (cost * quantity).quantize(FOUR_PLACES)
+    if cost is None and value is not None:
+        cost = (value / quantity).quantize(FOUR_PLACES)
+    move = Movement.objects.create(
         document=p.document, line=line, product=product, lot=lot, quantity=quantity,
         from_location=from_location, to_location=location, from_status=from_status,
-        to_status="in_stock", from_party=from_party, created_at=p.now, user=p.user, note=note,
+        to_status="in_stock", from_party=from_party, cost=cost, value=value, created_at=p.now,
+        user=p.user, note=note,
     )
+    CostLayer.objects.create(
+        product=product, lot=lot, location=location, source=move, receipt_line=receipt_line,
+        received_quantity=quantity, remaining_quantity=quantity, unit_cost=cost,
+        remaining_value=value or 0, received_at=p.now)
+
+
+def _take_layers(p: Posting, product_id: int, lot_id: int | None, location_id: int, quantity: int
+                 ) -> list[tuple[CostLayer | None, int, Decimal]]:
+    """Take `quantity` out of the cost layers of (product, lot, bin), oldest first: each layer
+    taken from, how much, and the value that left with it. Stock that has no layer (on hand
+    before cost layers were kept) leaves at no value."""
+    layers = (CostLayer.objects.select_for_update()
+              .filter(product_id=product_id, lot_id=lot_id, location_id=location_id,
+                      remaining_quantity__gt=0).order_by("received_at", "id"))
+    taken: list[tuple[CostLayer | None, int, Decimal]] = []
+    remaining = quantity
+    for layer in layers:
+        if remaining == 0:
+            break
+        n = min(layer.remaining_quantity, remaining)
+        value = value_part(exact(layer.remaining_value), n, layer.remaining_quantity)
+        CostLayer.objects.filter(pk=layer.pk).update(
+            remaining_quantity=layer.remaining_quantity - n,
+            remaining_value=exact(layer.remaining_value) - value)
+        taken.append((layer, n, value))
+        remaining -= n
+    if remaining:
+        taken.append((None, remaining, Decimal(0)))
+    return taken
 
 
 def take_stock(
@@ -251,7 +326,10 @@ def take_stock(
     note: str = "",
 ) -> list[tuple[StockQuantity, int]]:
     """Take `quantity` out of stock: the named lot, else earliest expiry first, then first in,
-    first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken."""
+    first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken.
+    Each row's quantity leaves its cost layers oldest first, one movement per layer taken
+    (its value the cost that left); into `to_location` (a transfer) each part becomes a layer
+    there, keeping its age and cost."""
     rows = StockQuantity.objects.select_for_update().filter(product=product, quantity__gt=0)
     if location is not None:
         rows = rows.filter(location=location)
@@ -285,24 +363,46 @@ def take_stock(
         taken.append((row, n))
     for row, n in taken:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - n)
-        Movement.objects.create(
-            document=p.document, line=line, product=product, lot_id=row.lot_id, quantity=n,
-            from_location_id=row.location_id, to_location=to_location, from_status="in_stock",
-            to_status=to_status, to_party=to_party, created_at=p.now, user=p.user, note=note,
-        )
+        for layer, k, value in _take_layers(p, product.pk, row.lot_id, row.location_id, n):
+            move = Movement.objects.create(
+                document=p.document, line=line, product=product, lot_id=row.lot_id, quantity=k,
+                from_location_id=row.location_id, to_location=to_location,
+                from_status="in_stock", to_status=to_status, to_party=to_party,
+                cost=(value / k).quantize(FOUR_PLACES), value=value, layer=layer,
+                created_at=p.now, user=p.user, note=note,
+            )
+            if to_location is not None:
+                CostLayer.objects.create(
+                    product=product, lot_id=row.lot_id, location=to_location, source=move,
+                    receipt_line_id=layer.receipt_line_id if layer else None,
+                    received_quantity=k, remaining_quantity=k,
+                    unit_cost=layer.unit_cost if layer else None, remaining_value=value,
+                    received_at=layer.received_at if layer else p.now)
     return taken
 
 
 def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: list[Problem]
                      ) -> None:
     """Undo a quantity movement `move` (of the document being reversed): on-hand back where
-    it was, and its reversing ledger row; a problem when the quantity has moved on since."""
+    it was, its cost layers as they were (the layer it brought in taken back whole, the layer
+    it took from given back what it gave), and its reversing ledger row; a problem when the
+    quantity has moved on since."""
+    lot = f" lot {move.lot.code}" if move.lot else ""
+    brought = list(CostLayer.objects.select_for_update().filter(source=move))
+    if any(layer.remaining_quantity != layer.received_quantity for layer in brought):
+        problems.append(Problem(
+            "not_reversible",
+            f"{move.product.sku}{lot}: part of the {move.quantity} that "
+            f"{move.document.number} brought in has left since (its cost layer was taken from)",
+            field="quantity"))
+        return
+    value = sum((exact(layer.remaining_value) for layer in brought), Decimal(0)) if brought \
+        else move.value
     if move.to_location_id:
         row = (StockQuantity.objects.select_for_update()
                .filter(product_id=move.product_id, lot_id=move.lot_id,
                        location_id=move.to_location_id).first())
         if row is None or row.quantity < move.quantity:
-            lot = f" lot {move.lot.code}" if move.lot else ""
             problems.append(Problem(
                 "not_reversible",
                 f"{move.product.sku}{lot}: {move.quantity} needed back but "
@@ -310,16 +410,85 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
                 field="quantity"))
             return
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - move.quantity)
+        CostLayer.objects.filter(pk__in=[layer.pk for layer in brought]).update(
+            remaining_quantity=0, remaining_value=0)
+    back_to: CostLayer | None = None
     if move.from_location_id:
         row, _ = StockQuantity.objects.select_for_update().get_or_create(
             product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
             defaults={"quantity": 0})
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + move.quantity)
-    Movement.objects.create(
+        back_to = (CostLayer.objects.select_for_update().filter(pk=move.layer_id).first()
+                   if move.layer_id else None)
+        if back_to is not None:
+            CostLayer.objects.filter(pk=back_to.pk).update(
+                remaining_quantity=F("remaining_quantity") + move.quantity,
+                remaining_value=exact(back_to.remaining_value) + exact(value))
+    reversing = Movement.objects.create(
         document=p.document, line=line, product_id=move.product_id, lot_id=move.lot_id,
         quantity=move.quantity, from_location_id=move.to_location_id,
         to_location_id=move.from_location_id, from_status=move.to_status,
         to_status=move.from_status or "voided", from_party_id=move.to_party_id,
-        to_party_id=move.from_party_id, cost=move.cost, created_at=p.now, user=p.user,
-        note=f"reverses {move.document.number}",
+        to_party_id=move.from_party_id, cost=move.cost, value=value, layer=back_to,
+        created_at=p.now, user=p.user, note=f"reverses {move.document.number}",
     )
+    if move.from_location_id and back_to is None:
+        # stock taken before cost layers were kept comes back as a layer of its own
+        CostLayer.objects.create(
+            product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
+            source=reversing, received_quantity=move.quantity,
+            remaining_quantity=move.quantity, unit_cost=move.cost,
+            remaining_value=exact(value), received_at=p.now)
+
+
+# -- landed costs: the cost of goods received, raised after the fact ------------------------------
+
+def revalue_units(p: Posting, line: DocumentLine, shares: list[tuple[int, Decimal]]) -> None:
+    """Add each `(unit id, share)` to the unit's cost. A unit in storage: a ledger row that
+    stays in its bin and carries the share as value, and the unit's new cost. A unit already
+    gone (shipped, scrapped…): its cost stays what it left at, and its share is expensed — a
+    ledger row from nowhere to nowhere carrying the share (a COGS adjustment of today)."""
+    assert p.document is not None
+    if not shares:
+        return
+    p.cursor.execute("CREATE TEMP TABLE IF NOT EXISTS st_shares (unit_id bigint NOT NULL, "
+                     "share numeric NOT NULL)")
+    p.cursor.execute("TRUNCATE st_shares" if p.pg else "DELETE FROM st_shares")
+    bulk_load(p.cursor, "st_shares", ("unit_id", "share"),
+              ((unit_id, str(share)) for unit_id, share in shares))
+    p.cursor.execute(
+        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+        "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, u.location_id, "
+        "u.status, u.status, u.holder_id, u.holder_id, "
+        "CASE WHEN u.location_id IS NULL THEN u.cost ELSE COALESCE(u.cost, 0) + s.share END, "
+        "%s, %s, CASE WHEN u.location_id IS NULL THEN %s ELSE %s END, s.share "
+        f"FROM st_shares s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY u.id",
+        [p.document.pk, line.pk, p.ts(), p.user.pk, "landed cost expensed: already gone",
+         "landed cost"])
+    p.cursor.execute(
+        f"UPDATE {UNIT} SET cost = COALESCE(cost, 0) + (SELECT s.share FROM st_shares s "
+        f"WHERE s.unit_id = {UNIT}.id), last_document_id = %s, moved_at = %s "
+        "WHERE location_id IS NOT NULL AND id IN (SELECT unit_id FROM st_shares)",
+        [p.document.pk, p.ts()])
+
+
+def revalue_layer(p: Posting, line: DocumentLine, layer: CostLayer, share: Decimal) -> None:
+    """Add `share` to what is left of a cost layer, with the ledger row that carries it."""
+    Movement.objects.create(
+        document=p.document, line=line, product_id=layer.product_id, lot_id=layer.lot_id,
+        quantity=layer.remaining_quantity, from_location_id=layer.location_id,
+        to_location_id=layer.location_id, from_status="in_stock", to_status="in_stock",
+        cost=((exact(layer.remaining_value) + share) / layer.remaining_quantity
+              ).quantize(FOUR_PLACES),
+        value=share, layer=layer, created_at=p.now, user=p.user, note="landed cost")
+    CostLayer.objects.filter(pk=layer.pk).update(
+        remaining_value=exact(layer.remaining_value) + share)
+
+
+def expense_quantity(p: Posting, line: DocumentLine, quantity: int, share: Decimal) -> None:
+    """The landed cost of a quantity already gone (its layers taken): expensed, a ledger row
+    from nowhere to nowhere carrying the share."""
+    Movement.objects.create(
+        document=p.document, line=line, product_id=line.product_id, lot_id=line.lot_id,
+        quantity=quantity, value=share, created_at=p.now, user=p.user,
+        note="landed cost expensed: already gone")
