@@ -202,3 +202,34 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_serial_or_line(cli: Cli,
                check=3)
     assert [(e["line"], e["field"]) for e in json.loads(proc.stdout)["errors"]] == [(3, "serial")]
     assert cli.json("stock")["units"] == []
+
+
+def test_money_commands(cli: Cli) -> None:
+    """Costs in, a landed cost, then valuation now and before it, COGS, stock and a unit at a
+    past moment — JSON with exact decimal strings, refusals with exit 3 naming the field."""
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "--supplier", "Scanners Wholesale", "--cost",
+        "129.99", "device-00121..device-00123")
+    cli("receive", "-w", "WH1", "-p", "HT-200", "--cost", "99.0050", "device-00124")
+    before = cli.json("valuation")
+    assert before["value"] == "488.9750" and before["currency"] == "EUR"
+    at = before["at"]
+    cli("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200", "device-00121",
+        "device-00124")
+    lc = cli.json("landed-cost", "RCV-000001", "--amount", "30.00", "--reason", "freight",
+                  user="manager")
+    assert lc["document"] == "LC-000001"
+    assert cli.json("valuation", "--at", at) == before
+    assert cli.json("valuation", "--product", "HT-200")["value"] == "279.9800"  # 2 × 139.99
+    cogs = cli.json("cogs", "--from", "2000-01-01", "--to", "2999-12-31")
+    assert cogs["total"] == "238.9950"  # 129.99 + 99.005 + 10.00 expensed for device-00121
+    assert cli.json("stock", "--at", at)["units"][0]["count"] == 4
+    assert cli.json("history", "device-00121", "--at", at)["at"]["status"] == "in_stock"
+    text = cli("valuation").stdout
+    assert "279.98 EUR" in text
+    refused = cli.json("landed-cost", "RCV-000001", "--amount", "-5", "--reason", "x",
+                       user="manager", check=3)
+    assert refused["errors"][0]["field"] == "amount"
+    assert cli.json("landed-cost", "RCV-000077", "--amount", "5", "--reason", "x",
+                    user="manager", check=3)["errors"][0]["field"] == "receipt"
+    assert cli.json("valuation", "--at", "soon", check=3)["errors"][0]["field"] == "at"

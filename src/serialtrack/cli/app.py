@@ -26,6 +26,7 @@ from serialtrack.cli.common import (
     out,
 )
 from serialtrack.cli.labels import labels_app
+from serialtrack.cli.money import AtOpt, cogs, valuation
 
 app = typer.Typer(
     name="serialtrack",
@@ -47,6 +48,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(labels_app, name="labels")
 app.command("check-serials")(check_serials)
+app.command("valuation")(valuation)
+app.command("cogs")(cogs)
 
 @app.callback()
 def main_options(
@@ -326,18 +329,27 @@ def render_unit(d: dict[str, Any]) -> None:
 def history(
     serial: str,
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,
+    at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A unit's full history, oldest first."""
+    """A unit's full history, oldest first. With --at: where it was then (and its history up
+    to then)."""
     from serialtrack.queries import unit_history
 
-    data = unit_history(serial, product)
+    data = unit_history(serial, product, at)
 
     def render(d: dict[str, Any]) -> None:
         u = d["unit"]
         where = u["location"] or u["holder"] or ""
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} {where}",
                   highlight=False)
+        if d.get("at"):
+            a = d["at"]
+            then = (f"{a['status']} {a['location'] or a['holder'] or ''}" if a["status"]
+                    else "not received yet")
+            out.print(f"at {a['time'][:19].replace('T', ' ')}: {then}"
+                      + (f" (cost {a['cost']}, {a['document']})" if a["document"] else ""),
+                      highlight=False)
         if u["manufacturer_serial"]:
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
@@ -362,11 +374,16 @@ def stock(
         "--out-of-storage", help="Units shipped, scrapped or returned to supplier.")] = False,
     serials: Annotated[bool, typer.Option("--serials/--no-serials",
                                           help="List the serials of each group.")] = True,
+    at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stock on hand by warehouse, bin and product (with serials), and lot/plain quantities."""
+    """Stock on hand by warehouse, bin and product (with serials), and lot/plain quantities;
+    with --at, as it was at that moment (read from the ledger)."""
     from serialtrack import queries
 
+    if at is not None and out_of_storage:
+        raise typer.BadParameter("--at reports stock on hand: not with --out-of-storage",
+                                 param_hint="--at")
     if out_of_storage:
         rows = queries.out_of_storage(product=product)
 
@@ -380,8 +397,13 @@ def stock(
 
         emit({"out_of_storage": rows}, as_json, lambda d: render_out(d["out_of_storage"]))
         return
-    data = {"units": queries.stock_on_hand(warehouse, product, serials=serials),
-            "quantities": queries.quantities_on_hand(warehouse, product)}
+    if at is not None:
+        from serialtrack.queries.money import stock_at
+
+        data = stock_at(at, warehouse, product, serials=serials)
+    else:
+        data = {"units": queries.stock_on_hand(warehouse, product, serials=serials),
+                "quantities": queries.quantities_on_hand(warehouse, product)}
 
     def render(d: dict[str, Any]) -> None:
         table = Table("warehouse", "bin", "product", "status", "count", "serials")
