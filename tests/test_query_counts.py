@@ -341,6 +341,8 @@ plain("GET /api/history/{serial}", "/api/history/S-2")
 plain("GET /api/warranty/{serial}", "/api/warranty/S-2")
 plain("GET /api/stock", "/api/stock")
 plain("GET /api/stock/out-of-storage", "/api/stock/out-of-storage")
+plain("GET /api/reports/valuation", "/api/reports/valuation?at=2999-12-31")
+plain("GET /api/reports/cogs", "/api/reports/cogs?from=2000-01-01&to=2999-12-31")
 
 # postings: one document each, of `Shop.many` units where a posting takes a list (2 in the small
 # shop, 12 once grown: the engine's statements are set-based, the count must not grow with them)
@@ -387,6 +389,15 @@ def _release(s: Shop) -> Call:
 def _write_off(s: Shop) -> Call:
     return Call("/api/adjustments/write-off", {"product": "HT-1", "serials": s.units(s.many),
                                                "reason": "dropped"}, 201, "manager")
+
+
+@request("POST /api/landed-costs")
+def _landed_cost(s: Shop) -> Call:
+    receipt = s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1",
+                                              "cost": "10.00", "serials": s.serials("LC")},
+                    role="clerk")["document"]
+    return Call("/api/landed-costs", {"receipt": receipt, "amount": "1.00",
+                                      "reason": "freight"}, 201, "manager")
 
 
 @request("POST /api/adjustments/found")
