@@ -63,8 +63,9 @@ TASKS: dict[str, Callable[[Json], Json]] = {
     "prepare": task_prepare, "receive": receipts.task_receive, "ship": receipts.task_ship,
     "history": receipts.task_history, "raw": receipts.task_raw, "cli": receipts.task_cli,
     "api_user": api_part.task_api_user, "load": load.task_load,
+    "valuation": receipts.task_valuation,
 }
-DJANGO_TASKS = {"prepare", "receive", "ship", "history", "api_user"}
+DJANGO_TASKS = {"prepare", "receive", "ship", "history", "api_user", "valuation"}
 
 
 def run_worker_mode(spec: Json) -> None:

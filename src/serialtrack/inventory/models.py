@@ -417,6 +417,29 @@ class CostLayer(models.Model):
         ]
 
 
+class ValuationEntry(models.Model):
+    """The ledger summed per posting: what one document changed in one bin, of one product and
+    lot — quantity and value in, less out. Written by `serialtrack.posting.ledger` in the same
+    transaction as the movements it sums (it is their total, never edited), so the stock value
+    at any moment is one small aggregate of these up to it instead of a scan of every movement
+    (queries/money.py; docs/benchmarks.md)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, db_index=False,
+                                 related_name="+")
+    created_at = models.DateTimeField()
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, db_index=False,
+                                 related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False,
+                                related_name="+")
+    lot = models.ForeignKey(Lot, null=True, on_delete=models.PROTECT, db_index=False,
+                            related_name="+")
+    quantity = models.BigIntegerField()
+    value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="valuation_entry_time")]
+
+
 class DraftLine(models.Model):
     """What a draft document will post: filled in scan by scan at a bench or through the API.
     Scratch data: once the draft posts, the document's lines and movements are the record."""

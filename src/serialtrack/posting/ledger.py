@@ -10,7 +10,9 @@ Quantities of lot and plain products: `add_stock`, `take_stock`, `reverse_quanti
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +31,7 @@ from serialtrack.inventory.models import (
     SerialAlias,
     StockQuantity,
     Unit,
+    ValuationEntry,
     Warehouse,
 )
 from serialtrack.posting.engine import (
@@ -41,6 +44,56 @@ from serialtrack.posting.engine import (
 )
 
 SHIPPING_KINDS = "('shipment', 'repair')"
+
+
+# -- valuation entries: the ledger summed per posting ----------------------------------------------
+
+def _sum_money(p: Posting, expr: str) -> str:
+    """Exact sums: numeric on PostgreSQL; whole ten-thousandths on SQLite (floating point)."""
+    return f"SUM({expr})" if p.pg else f"SUM(CAST(ROUND(({expr}) * 10000) AS INTEGER))"
+
+
+def _money_total(p: Posting, total: Any) -> Decimal | None:
+    if total is None:
+        return None
+    return Decimal(total) if p.pg else Decimal(int(total)) / 10000
+
+
+def _enter_values(p: Posting, since: int) -> None:
+    """Sum what this document's movements written after movement `since` changed in each bin
+    (quantity and value in, less out; a movement that stays in its bin adds only its value)
+    into its valuation entries."""
+    assert p.document is not None
+    side = (f"FROM {MOVEMENT} m WHERE m.id > %s AND m.document_id = %s AND m.{{}} IS NOT NULL")
+    p.cursor.execute(
+        f"SELECT x.loc, x.product_id, x.lot_id, SUM(x.q), {_sum_money(p, 'x.v')} FROM ("
+        "SELECT m.to_location_id AS loc, m.product_id, m.lot_id, m.quantity AS q, m.value AS v "
+        + side.format("to_location_id") + " UNION ALL "
+        "SELECT m.from_location_id, m.product_id, m.lot_id, -m.quantity, "
+        "CASE WHEN m.to_location_id = m.from_location_id THEN 0 ELSE -m.value END "
+        + side.format("from_location_id") + ") x GROUP BY x.loc, x.product_id, x.lot_id",
+        [since, p.document.pk, since, p.document.pk])
+    entries = [ValuationEntry(document=p.document, created_at=p.now, location_id=loc,
+                              product_id=prod, lot_id=lot, quantity=int(q or 0),
+                              value=_money_total(p, v))
+               for loc, prod, lot, q, v in p.cursor.fetchall()
+               if (q or 0) != 0 or (_money_total(p, v) or 0) != 0]
+    ValuationEntry.objects.bulk_create(entries)
+
+
+def _mark(p: Posting) -> int:
+    """The last movement id so far (the primary key's end: one seek)."""
+    p.cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {MOVEMENT}")
+    (since,) = p.cursor.fetchone()
+    return int(since)
+
+
+@contextlib.contextmanager
+def _valued(p: Posting) -> Iterator[None]:
+    """Write the valuation entries of the movements written inside."""
+    since = _mark(p)
+    yield
+    _enter_values(p, since)
 
 
 # -- units ----------------------------------------------------------------------------------------
@@ -81,6 +134,12 @@ def insert_units(
         "WHERE u.last_document_id = %s ORDER BY s.pos",
         [p.document.pk, line_id, supplier_id, now, p.user.pk, product.pk, p.document.pk],
     )
+    received = p.cursor.rowcount
+    if received > 0:  # its valuation entry: every new unit at the one cost, into one bin
+        ValuationEntry.objects.create(
+            document=p.document, created_at=p.now, location_id=location_id, product=product,
+            lot_id=lot_id, quantity=received,
+            value=cost * received if cost is not None else None)
 
 
 def move_units(
@@ -116,15 +175,16 @@ def move_units(
              else "u.location_id IS NOT NULL AND u.location_id = %s")
     params_val = [] if to_location_id is KEEP else [to_location_id]
     cost_v = expr(cost, "cost", params_val)
-    p.cursor.execute(
-        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-        f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
-        f"{status_e}, u.holder_id, {party_e}, {cost_e}, %s, %s, %s, "
-        f"CASE WHEN {stays} THEN NULL ELSE {cost_v} END "
-        f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
-        [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
-    )
-    moved = p.cursor.rowcount
+    with _valued(p):
+        p.cursor.execute(
+            f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+            f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
+            f"{status_e}, u.holder_id, {party_e}, {cost_e}, %s, %s, %s, "
+            f"CASE WHEN {stays} THEN NULL ELSE {cost_v} END "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
+            [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
+        )
+        moved = p.cursor.rowcount
     sets: list[str] = []
     params_upd: list[Any] = []
     for column, value in (("status", to_status), ("location_id", to_location_id),
@@ -175,6 +235,7 @@ def reverse_units(p: Posting, line: DocumentLine, original: Document, old_line: 
     """The reversing ledger rows of the units `old_line` of `original` moved (each from where
     it went to where it came from; a unit it brought in goes to `voided`)."""
     assert p.document is not None
+    since = _mark(p)
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, m.unit_id, m.product_id, m.lot_id, m.quantity, m.to_location_id, "
@@ -186,6 +247,7 @@ def reverse_units(p: Posting, line: DocumentLine, original: Document, old_line: 
         [p.document.pk, line.pk, p.ts(), p.user.pk, f"reverses {original.number}", original.pk,
          old_line.pk],
     )
+    _enter_values(p, since)
 
 
 def restore_units(p: Posting, original: Document) -> None:
@@ -273,12 +335,14 @@ def add_stock(
         value = (cost * quantity).quantize(FOUR_PLACES)
     if cost is None and value is not None:
         cost = (value / quantity).quantize(FOUR_PLACES)
+    since = _mark(p)
     move = Movement.objects.create(
         document=p.document, line=line, product=product, lot=lot, quantity=quantity,
         from_location=from_location, to_location=location, from_status=from_status,
         to_status="in_stock", from_party=from_party, cost=cost, value=value, created_at=p.now,
         user=p.user, note=note,
     )
+    _enter_values(p, since)
     CostLayer.objects.create(
         product=product, lot=lot, location=location, source=move, receipt_line=receipt_line,
         received_quantity=quantity, remaining_quantity=quantity, unit_cost=cost,
@@ -361,6 +425,7 @@ def take_stock(
         n = min(row.quantity, remaining)
         remaining -= n
         taken.append((row, n))
+    since = _mark(p)
     for row, n in taken:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - n)
         for layer, k, value in _take_layers(p, product.pk, row.lot_id, row.location_id, n):
@@ -378,6 +443,7 @@ def take_stock(
                     received_quantity=k, remaining_quantity=k,
                     unit_cost=layer.unit_cost if layer else None, remaining_value=value,
                     received_at=layer.received_at if layer else p.now)
+    _enter_values(p, since)
     return taken
 
 
@@ -424,6 +490,7 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
             CostLayer.objects.filter(pk=back_to.pk).update(
                 remaining_quantity=F("remaining_quantity") + move.quantity,
                 remaining_value=exact(back_to.remaining_value) + exact(value))
+    since = _mark(p)
     reversing = Movement.objects.create(
         document=p.document, line=line, product_id=move.product_id, lot_id=move.lot_id,
         quantity=move.quantity, from_location_id=move.to_location_id,
@@ -432,6 +499,7 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
         to_party_id=move.from_party_id, cost=move.cost, value=value, layer=back_to,
         created_at=p.now, user=p.user, note=f"reverses {move.document.number}",
     )
+    _enter_values(p, since)
     if move.from_location_id and back_to is None:
         # stock taken before cost layers were kept comes back as a layer of its own
         CostLayer.objects.create(
@@ -456,6 +524,7 @@ def revalue_units(p: Posting, line: DocumentLine, shares: list[tuple[int, Decima
     p.cursor.execute("TRUNCATE st_shares" if p.pg else "DELETE FROM st_shares")
     bulk_load(p.cursor, "st_shares", ("unit_id", "share"),
               ((unit_id, str(share)) for unit_id, share in shares))
+    since = _mark(p)
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, u.location_id, "
@@ -465,6 +534,7 @@ def revalue_units(p: Posting, line: DocumentLine, shares: list[tuple[int, Decima
         f"FROM st_shares s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY u.id",
         [p.document.pk, line.pk, p.ts(), p.user.pk, "landed cost expensed: already gone",
          "landed cost"])
+    _enter_values(p, since)
     p.cursor.execute(
         f"UPDATE {UNIT} SET cost = COALESCE(cost, 0) + (SELECT s.share FROM st_shares s "
         f"WHERE s.unit_id = {UNIT}.id), last_document_id = %s, moved_at = %s "
@@ -474,6 +544,7 @@ def revalue_units(p: Posting, line: DocumentLine, shares: list[tuple[int, Decima
 
 def revalue_layer(p: Posting, line: DocumentLine, layer: CostLayer, share: Decimal) -> None:
     """Add `share` to what is left of a cost layer, with the ledger row that carries it."""
+    since = _mark(p)
     Movement.objects.create(
         document=p.document, line=line, product_id=layer.product_id, lot_id=layer.lot_id,
         quantity=layer.remaining_quantity, from_location_id=layer.location_id,
@@ -481,6 +552,7 @@ def revalue_layer(p: Posting, line: DocumentLine, layer: CostLayer, share: Decim
         cost=((exact(layer.remaining_value) + share) / layer.remaining_quantity
               ).quantize(FOUR_PLACES),
         value=share, layer=layer, created_at=p.now, user=p.user, note="landed cost")
+    _enter_values(p, since)
     CostLayer.objects.filter(pk=layer.pk).update(
         remaining_value=exact(layer.remaining_value) + share)
 

@@ -3,11 +3,15 @@ stock on hand, for today or for any past moment — each equal to what it said a
 
 Every movement carries the value it moves (`Movement.value`: a unit's own cost — specific
 identification —, or the FIFO cost a quantity took from its cost layer; a landed cost's share).
-So the value in a bin at a moment is what came in minus what went out up to then, one aggregate
-over the ledger grouped by bin, product and lot: no replay, no snapshot to keep in step, and a
-landed cost posted later changes nothing before its own time. Money is exact: summed as numeric
-on PostgreSQL and as whole ten-thousandths on SQLite (whose decimals are floating point), then
-returned as `Decimal`, in the business currency (`settings.CURRENCY`)."""
+So the value in a bin at a moment is what came in minus what went out up to then, grouped by bin,
+product and lot: no replay, and a landed cost posted later changes nothing before its own time.
+The ledger writer sums each posting's movements into valuation entries as it writes them (one
+row per document, bin, product and lot), so the aggregate reads those — a few rows per document
+instead of every movement: under 2 s at any date with 1,000,000 units (docs/benchmarks.md).
+
+Money is exact: summed as numeric on PostgreSQL and as whole ten-thousandths on SQLite (whose
+decimals are floating point), then returned as `Decimal`, in the business currency
+(`settings.CURRENCY`)."""
 
 from __future__ import annotations
 
@@ -98,11 +102,12 @@ def _iso(value: dt.datetime | None) -> str:
 
 # -- the balance in each bin: what came in minus what went out --------------------------------
 
-def _balances(bound: dt.datetime | None, product_id: int | None, units: bool | None
-              ) -> list[tuple[int, int, int | None, int, Decimal]]:
-    """(bin, product, lot, quantity, value) on hand at `bound` (None: now), from the ledger.
-    `units`: serialized units only (True), quantities only (False), both (None). A movement
-    that stays in its bin moves no quantity; its value (a landed cost) is added there."""
+def _balances(bound: dt.datetime | None, product_id: int | None, units: bool | None,
+              recount: bool = False) -> list[tuple[int, int, int | None, int, Decimal]]:
+    """(bin, product, lot, quantity, value) on hand at `bound` (None: now). `units`: serialized
+    products only (True), lot and plain ones only (False), both (None). Summed from the
+    valuation entries (the ledger summed per posting, written with it); `recount`: from every
+    movement instead (what the entries must always agree with — the tests check it)."""
     where = ""
     params: list[Any] = []
     if bound is not None:
@@ -112,19 +117,26 @@ def _balances(bound: dt.datetime | None, product_id: int | None, units: bool | N
         where += " AND m.product_id = %s"
         params.append(product_id)
     if units is not None:
-        where += " AND m.unit_id IS NOT NULL" if units else " AND m.unit_id IS NULL"
-    sql = (
-        f"SELECT x.loc, x.product_id, x.lot_id, SUM(x.q), {_sum_money('x.v')} FROM ("
-        "SELECT m.to_location_id AS loc, m.product_id, m.lot_id, m.quantity AS q, m.value AS v "
-        f"FROM inventory_movement m WHERE m.to_location_id IS NOT NULL{where} "
-        "UNION ALL "
-        "SELECT m.from_location_id, m.product_id, m.lot_id, -m.quantity, "
-        "CASE WHEN m.to_location_id = m.from_location_id THEN 0 ELSE -m.value END "
-        f"FROM inventory_movement m WHERE m.from_location_id IS NOT NULL{where}"
-        ") x GROUP BY x.loc, x.product_id, x.lot_id"
-    )
+        where += (" AND m.product_id IN (SELECT id FROM inventory_product WHERE tracking "
+                  + ("= 'serial')" if units else "<> 'serial')"))
+    if recount:
+        sql = (
+            f"SELECT x.loc, x.product_id, x.lot_id, SUM(x.q), {_sum_money('x.v')} FROM ("
+            "SELECT m.to_location_id AS loc, m.product_id, m.lot_id, m.quantity AS q, "
+            f"m.value AS v FROM inventory_movement m WHERE m.to_location_id IS NOT NULL{where} "
+            "UNION ALL "
+            "SELECT m.from_location_id, m.product_id, m.lot_id, -m.quantity, "
+            "CASE WHEN m.to_location_id = m.from_location_id THEN 0 ELSE -m.value END "
+            f"FROM inventory_movement m WHERE m.from_location_id IS NOT NULL{where}"
+            ") x GROUP BY x.loc, x.product_id, x.lot_id"
+        )
+        params = params + params
+    else:
+        sql = (f"SELECT m.location_id, m.product_id, m.lot_id, SUM(m.quantity), "
+               f"{_sum_money('m.value')} FROM inventory_valuationentry m WHERE 1 = 1{where} "
+               "GROUP BY m.location_id, m.product_id, m.lot_id")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [(loc, prod, lot, int(q or 0), _money(v)) for loc, prod, lot, q, v in rows
             if (q or 0) != 0 or _money(v) != 0]
@@ -157,13 +169,13 @@ def _warehouse(code: str | None) -> str | None:
 
 
 def valuation(at: str | None = None, warehouse: str | None = None,
-              product: str | None = None) -> dict[str, Any]:
+              product: str | None = None, *, recount: bool = False) -> dict[str, Any]:
     """Stock value by warehouse, product and lot at `at` (None: now): quantity in storage (in
     stock, on hold, in repair) and its value — serialized units at their own cost, lots and plain
     quantities at the cost of their FIFO layers."""
     bound = moment(at)
     code = _warehouse(warehouse)
-    rows = _balances(bound, _product_id(product), None)
+    rows = _balances(bound, _product_id(product), None, recount)
     names = _Names((r[0] for r in rows), (r[1] for r in rows), (r[2] for r in rows))
     grouped: dict[tuple[str, str, str | None], list[Any]] = {}
     for loc, prod, lot, q, v in rows:
