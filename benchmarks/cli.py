@@ -104,6 +104,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--open-seconds", type=float, default=None,
                         help=f"measured seconds of the open-loop scans ({OPEN_RATE:g}/s from {OPEN_CLIENTS} "
                              f"clients; default {OPEN_SECONDS:g}; --quick {OPEN_QUICK_SECONDS:g})")
+    parser.add_argument("--valuation-only", action="store_true",
+                        help="per backend only the service receipt of the largest size, the "
+                             "shipment and the stock valuation now and at a past moment")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -176,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res = Results(backend, history_units=max(args.sizes))
             results.append(res)
             try:
-                bench_backend(res, args.sizes, files, log)
+                bench_backend(res, args.sizes, files, log, args.valuation_only)
             except Exception as exc:  # report it, keep the other backend's figures
                 console.print(f"[bold red]{backend.label} failed[/]: {exc}", highlight=False)
                 res.error = f"{type(exc).__name__}: {exc}"

@@ -226,14 +226,17 @@ class Results:
 
 
 def bench_backend(res: Results, sizes: Sequence[int], files: dict[int, Path],
-                  log: Callable[[str], None]) -> None:
-    """Fill `res` as the measurements come in (a failure keeps what was measured before it)."""
+                  log: Callable[[str], None], valuation_only: bool = False) -> None:
+    """Fill `res` as the measurements come in (a failure keeps what was measured before it).
+    `valuation_only`: the service receipt, the shipment and the valuation only (no raw or CLI
+    receipt, no lookups)."""
     backend = res.backend
     for size in sizes:
         step = f"{backend.label} {size:,}"
-        with backend.prepared_database() as (url, ids):
-            log(f"{step}: raw driver baseline")
-            res.receipts["raw", size] = worker("raw", url=url, size=size, ids=ids)
+        if not valuation_only:
+            with backend.prepared_database() as (url, ids):
+                log(f"{step}: raw driver baseline")
+                res.receipts["raw", size] = worker("raw", url=url, size=size, ids=ids)
         with backend.prepared_database() as (url, _ids):
             log(f"{step}: service receipt")
             res.receipts["service", size] = worker("receive", url=url, size=size)
@@ -243,10 +246,13 @@ def bench_backend(res: Results, sizes: Sequence[int], files: dict[int, Path],
                 between = dt.datetime.now(dt.UTC).isoformat()
                 time.sleep(0.01)
                 res.ship = worker("ship", url=url, units=size)
-                log(f"{backend.label}: history lookups at {size:,} units")
-                res.history = worker("history", url=url, units=size)
+                if not valuation_only:
+                    log(f"{backend.label}: history lookups at {size:,} units")
+                    res.history = worker("history", url=url, units=size)
                 log(f"{backend.label}: valuation at {size:,} units, now and before the shipment")
                 res.valuation = worker("valuation", url=url, at=between)
+        if valuation_only:
+            continue
         with backend.prepared_database() as (url, _ids):
             log(f"{step}: CLI receipt")
             base = worker("cli", url=url, args=["product", "list", "--json"])

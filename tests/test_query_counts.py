@@ -529,6 +529,7 @@ plain("GET /adjust/", "/adjust/")
 plain("GET /units/<str:sku>/<path:serial>", "/units/HT-1/S-2")
 plain("GET /documents/<str:number>", "/documents/RCV-000001")  # one line, as the API's
 plain("GET /search", "/search?q=S-2", status=302)  # a serial found: to its unit page
+plain("GET /valuation/", "/valuation/?at=2999-12-31")
 plain("GET /report/", "/report/")  # units in stock; the page shows up to 200 serials per group
 plain("GET /quantities/<str:kind>/", "/quantities/receive/")
 plain("GET /import/", "/import/")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("documents/<str:number>", views.document, name="document"),
     path("search", views.search, name="search"),
     path("report/", views.report, name="report"),
+    path("valuation/", views.valuation, name="valuation"),
     path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
     path("import/", files.import_page, name="import"),
     path("imports/<int:job_id>/", files.import_job, name="import_job"),
