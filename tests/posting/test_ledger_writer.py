@@ -1,6 +1,7 @@
-"""One ledger writer: movement rows, unit state, on-hand quantities, cost layers and valuation entries are written by
-`serialtrack.posting.ledger` alone, so "every change of a unit or quantity has its movement"
-is enforced in one place. Read from the source, like the import graph test."""
+"""One ledger writer: movement rows, unit state, on-hand quantities, cost layers and valuation
+entries are written by `serialtrack.posting.ledger` alone, so "every change of a unit or
+quantity has its movement" is enforced in one place. Read from the source, like the import graph
+test."""
 
 from __future__ import annotations
 
