@@ -455,15 +455,6 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
     quantity has moved on since."""
     lot = f" lot {move.lot.code}" if move.lot else ""
     brought = list(CostLayer.objects.select_for_update().filter(source=move))
-    if any(layer.remaining_quantity != layer.received_quantity for layer in brought):
-        problems.append(Problem(
-            "not_reversible",
-            f"{move.product.sku}{lot}: part of the {move.quantity} that "
-            f"{move.document.number} brought in has left since (its cost layer was taken from)",
-            field="quantity"))
-        return
-    value = sum((exact(layer.remaining_value) for layer in brought), Decimal(0)) if brought \
-        else move.value
     if move.to_location_id:
         row = (StockQuantity.objects.select_for_update()
                .filter(product_id=move.product_id, lot_id=move.lot_id,
@@ -475,6 +466,17 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
                 f"{row.quantity if row else 0} on hand: it has moved on since",
                 field="quantity"))
             return
+    left = sum(layer.remaining_quantity for layer in brought)
+    if any(layer.remaining_quantity != layer.received_quantity for layer in brought):
+        problems.append(Problem(
+            "not_reversible",
+            f"{move.product.sku}{lot}: {move.quantity} needed back but only {left} of what "
+            f"{move.document.number} brought in is left (first in, first out: it has moved on "
+            "since)", field="quantity"))
+        return
+    value = sum((exact(layer.remaining_value) for layer in brought), Decimal(0)) if brought \
+        else move.value
+    if move.to_location_id:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - move.quantity)
         CostLayer.objects.filter(pk__in=[layer.pk for layer in brought]).update(
             remaining_quantity=0, remaining_value=0)
