@@ -256,3 +256,17 @@ def test_landed_cost_cannot_be_reversed(shop: Any, user: Any) -> None:
     refused(errors.NotReversible, posting.reverse, number=doc.number, user=user)
     # and the receipt it raised can no longer be reversed quietly: its units moved on
     refused(errors.NotReversible, posting.reverse, number="RCV-000001", user=user)
+
+
+def test_a_quantity_return_comes_back_at_the_cost_it_shipped_at(shop: Any, user: Any) -> None:
+    for qty, cost in ((2, "1.00"), (2, "4.00")):
+        posting.receive(warehouse="WH1", product="CBL-1", quantity=qty, cost=D(cost), user=user)
+    shipment = posting.ship(warehouse="WH1", customer="Customer A", product="CBL-1", quantity=3,
+                            user=user)  # 2 at 1.00 + 1 at 4.00 = 6.00
+    posting.customer_return(shipment=shipment.number, product="CBL-1", quantity=2, user=user)
+    posting.customer_return(shipment=shipment.number, product="CBL-1", quantity=1, user=user)
+    # 6.00 for 3: 4.00 for the first two back, the 2.00 left for the last one
+    assert layers("CBL-1")[2:] == [(2, 2, D("4.00")), (1, 1, D("2.00"))]
+    assert value_of(valuation(), "CBL-1") == (4, D("10.00"))
+    today = timezone.localdate().isoformat()
+    assert money.cogs(today, today)["total"] == 0
