@@ -260,7 +260,7 @@ def stock(request: HttpRequest, warehouse: str | None = None, product: str | Non
           at: str | None = None) -> dict[str, Any]:
     """Stock on hand; `at`: as it was at that moment (a date: the end of that day, or an ISO
     8601 timestamp), read from the ledger."""
-    if at is not None:
+    if at:
         return money.stock_at(at, warehouse, product)
     return {"units": queries.stock_on_hand(warehouse, product),
             "quantities": queries.quantities_on_hand(warehouse, product)}

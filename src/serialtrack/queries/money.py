@@ -57,23 +57,28 @@ def moment(text: str | None, field: str = "at") -> dt.datetime | None:
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+            when = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
                     - dt.timedelta(microseconds=1))
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        else:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            when = when if timezone.is_aware(when) else when.replace(tzinfo=zone)
+        when.astimezone(dt.UTC)  # stored in UTC: a moment that has no UTC time is refused
+    except (ValueError, OverflowError):
         raise InvalidInput([Problem("invalid", f"{value!r} is neither a date (YYYY-MM-DD) nor an "
                                     "ISO 8601 timestamp", field=field)]) from None
-    return when if timezone.is_aware(when) else when.replace(tzinfo=zone)
+    return when
 
 
 def day_start(text: str, field: str) -> dt.datetime:
     """The first moment of a day (`--from`)."""
     try:
         day = dt.date.fromisoformat(str(text).strip())
-    except ValueError:
+        start = dt.datetime.combine(day, dt.time(), ZoneInfo(settings.TIME_ZONE))
+        start.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput([Problem("invalid", f"{text!r} is not a date (YYYY-MM-DD)",
                                     field=field)]) from None
-    return dt.datetime.combine(day, dt.time(), ZoneInfo(settings.TIME_ZONE))
+    return start
 
 
 def _ts(value: dt.datetime) -> Any:
@@ -266,8 +271,7 @@ def cogs(date_from: str, date_to: str, customer: str | None = None,
     """Cost of goods sold from the start of `date_from` to the end of `date_to` (business time
     zone): the document lines, the totals by customer and product, and the total."""
     start = day_start(date_from, "from")
-    end = moment(day_start(date_to, "to").date().isoformat(), "to")
-    assert end is not None
+    end = moment(day_start(date_to, "to").date().isoformat(), "to") or start
     if end < start:
         raise InvalidInput([Problem("invalid", f"--to {date_to} is before --from {date_from}",
                                     field="to")])
@@ -286,13 +290,12 @@ def cogs(date_from: str, date_to: str, customer: str | None = None,
 
 # -- stock on hand at a past moment --------------------------------------------------------------
 
-def stock_at(at: str, warehouse: str | None = None, product: str | None = None, *,
+def stock_at(at: str | None, warehouse: str | None = None, product: str | None = None, *,
              serials: bool = True) -> dict[str, Any]:
     """Stock on hand as it was at `at`: serialized units grouped by warehouse, bin, product and
     status (each unit where its last movement up to then left it), and lot/plain quantities
     (what came into each bin minus what left it up to then)."""
-    bound = moment(at)
-    assert bound is not None
+    bound = moment(at) or timezone.now()
     code = _warehouse(warehouse)
     product_id = _product_id(product)
     where, params = "", [_ts(bound)]
