@@ -63,8 +63,9 @@ TASKS: dict[str, Callable[[Json], Json]] = {
     "prepare": task_prepare, "receive": receipts.task_receive, "ship": receipts.task_ship,
     "history": receipts.task_history, "raw": receipts.task_raw, "cli": receipts.task_cli,
     "api_user": api_part.task_api_user, "load": load.task_load,
+    "valuation": receipts.task_valuation,
 }
-DJANGO_TASKS = {"prepare", "receive", "ship", "history", "api_user"}
+DJANGO_TASKS = {"prepare", "receive", "ship", "history", "api_user", "valuation"}
 
 
 def run_worker_mode(spec: Json) -> None:
@@ -103,6 +104,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--open-seconds", type=float, default=None,
                         help=f"measured seconds of the open-loop scans ({OPEN_RATE:g}/s from {OPEN_CLIENTS} "
                              f"clients; default {OPEN_SECONDS:g}; --quick {OPEN_QUICK_SECONDS:g})")
+    parser.add_argument("--valuation-only", action="store_true",
+                        help="per backend only the service receipt of the largest size, the "
+                             "shipment and the stock valuation now and at a past moment")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -175,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res = Results(backend, history_units=max(args.sizes))
             results.append(res)
             try:
-                bench_backend(res, args.sizes, files, log)
+                bench_backend(res, args.sizes, files, log, args.valuation_only)
             except Exception as exc:  # report it, keep the other backend's figures
                 console.print(f"[bold red]{backend.label} failed[/]: {exc}", highlight=False)
                 res.error = f"{type(exc).__name__}: {exc}"

@@ -6,7 +6,8 @@ fresh database, so the memory high-water mark (VmHWM; ru_maxrss of the CLI child
 one receipt, the baseline being the high-water mark just before it; a raw driver baseline writing
 the same unit and ledger rows (sqlite3 executemany / PostgreSQL COPY) into the same migrated
 schema; and on the largest size a shipment of 10,000 serials out of that stock and the
-`queries.unit_history` / `queries.find_unit` latency."""
+`queries.unit_history` / `queries.find_unit` latency, and the stock valuation
+(`queries.money.valuation`) now and at a past moment (between the receipt and the shipment)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,9 @@ TARGET_SIZE = 1_000_000
 TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 500.0
 TARGET_P99_MS = 5.0
+TARGET_VALUATION_SECONDS = 2.0
+VALUATION_RUNS = 3
+UNIT_COST = "129.99"  # every unit received at a cost, so the valuation sums real amounts
 
 UNIT_COLUMNS = ("id, product_id, serial, lot_id, status, location_id, holder_id, cost, received_at, "
                 "attributes, last_document_id, moved_at")
@@ -65,7 +70,8 @@ def task_receive(spec: Json) -> Json:
     user = system_user(USER)  # also opens the connection
     baseline = peak_mb()
     started = time.perf_counter()
-    receive(warehouse=WAREHOUSE, product=SKU, serials=serials, user=user)
+    receive(warehouse=WAREHOUSE, product=SKU, serials=serials, user=user,
+            cost=Decimal(UNIT_COST))
     return {"seconds": time.perf_counter() - started, "baseline_mb": baseline, "peak_mb": peak_mb()}
 
 
@@ -98,6 +104,25 @@ def task_history(spec: Json) -> Json:
             times.append((time.perf_counter() - started) * 1000)
         result[name] = {"median_ms": statistics.median(times),
                         "p99_ms": statistics.quantiles(times, n=100)[98]}
+    return result
+
+
+def task_valuation(spec: Json) -> Json:
+    """Stock valuation from the ledger, now and at `spec["at"]` (a moment between the receipt
+    and the shipment): the best and the median of `VALUATION_RUNS` runs each, and what it said
+    (the value must be units × cost, less the shipped ones now)."""
+    from serialtrack.queries.money import valuation
+
+    result: Json = {}
+    for name, at in (("now", None), ("past", spec["at"])):
+        times, value = [], None
+        for _ in range(VALUATION_RUNS):
+            started = time.perf_counter()
+            report = valuation(at)
+            times.append(time.perf_counter() - started)
+            value = report["value"]
+        result[name] = {"best_s": min(times), "median_s": statistics.median(times),
+                        "value": str(value)}
     return result
 
 
@@ -195,28 +220,39 @@ class Results:
     receipts: dict[tuple[str, int], Json] = field(default_factory=dict)  # (path, size) -> result
     ship: Json | None = None
     history: Json | None = None
+    valuation: Json | None = None
     history_units: int = 0
     error: str | None = None
 
 
 def bench_backend(res: Results, sizes: Sequence[int], files: dict[int, Path],
-                  log: Callable[[str], None]) -> None:
-    """Fill `res` as the measurements come in (a failure keeps what was measured before it)."""
+                  log: Callable[[str], None], valuation_only: bool = False) -> None:
+    """Fill `res` as the measurements come in (a failure keeps what was measured before it).
+    `valuation_only`: the service receipt, the shipment and the valuation only (no raw or CLI
+    receipt, no lookups)."""
     backend = res.backend
     for size in sizes:
         step = f"{backend.label} {size:,}"
-        with backend.prepared_database() as (url, ids):
-            log(f"{step}: raw driver baseline")
-            res.receipts["raw", size] = worker("raw", url=url, size=size, ids=ids)
+        if not valuation_only:
+            with backend.prepared_database() as (url, ids):
+                log(f"{step}: raw driver baseline")
+                res.receipts["raw", size] = worker("raw", url=url, size=size, ids=ids)
         with backend.prepared_database() as (url, _ids):
             log(f"{step}: service receipt")
             res.receipts["service", size] = worker("receive", url=url, size=size)
             if size == res.history_units:
                 backend.analyze(url)
                 log(f"{backend.label}: shipment of {SHIP_SIZE:,} from {size:,} in stock")
+                between = dt.datetime.now(dt.UTC).isoformat()
+                time.sleep(0.01)
                 res.ship = worker("ship", url=url, units=size)
-                log(f"{backend.label}: history lookups at {size:,} units")
-                res.history = worker("history", url=url, units=size)
+                if not valuation_only:
+                    log(f"{backend.label}: history lookups at {size:,} units")
+                    res.history = worker("history", url=url, units=size)
+                log(f"{backend.label}: valuation at {size:,} units, now and before the shipment")
+                res.valuation = worker("valuation", url=url, at=between)
+        if valuation_only:
+            continue
         with backend.prepared_database() as (url, _ids):
             log(f"{step}: CLI receipt")
             base = worker("cli", url=url, args=["product", "list", "--json"])

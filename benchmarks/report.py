@@ -31,6 +31,9 @@ from benchmarks.receipts import (
     TARGET_PEAK_MB,
     TARGET_RATIO,
     TARGET_SIZE,
+    TARGET_VALUATION_SECONDS,
+    UNIT_COST,
+    VALUATION_RUNS,
     Results,
 )
 
@@ -88,6 +91,17 @@ def report(all_results: list[Results], sizes: Sequence[int], api: ApiResults | N
                 other.rows.append([db, f"{name}(serial, product) at {res.history_units:,} units, "
                                    f"{LOOKUPS:,} lookups",
                                    f"median {h['median_ms']:.2f} ms, p99 {h['p99_ms']:.2f} ms"])
+        if res.valuation:
+            for name, label in (("now", "now"), ("past", "at a past moment (before the shipment)")):
+                v = res.valuation[name]
+                other.rows.append([db, f"valuation {label} at {res.history_units:,} units "
+                                   f"(each at {UNIT_COST}), best of {VALUATION_RUNS}",
+                                   f"{v['best_s']:.2f} s (median {v['median_s']:.2f} s), "
+                                   f"value {v['value']}"])
+            past = res.valuation["past"]["median_s"]
+            targets.rows.append([db, f"valuation at a past date < {TARGET_VALUATION_SECONDS:g} s "
+                                 f"at {res.history_units:,} units{scale}", f"{past:.2f} s",
+                                 verdict(past < TARGET_VALUATION_SECONDS)])
         service, raw = res.receipts.get(("service", top)), res.receipts.get(("raw", top))
         if service and raw:
             ratio = service["seconds"] / raw["seconds"]

@@ -112,16 +112,18 @@ def table_counts() -> dict[str, int]:
 
 
 def snapshot() -> dict[str, Any]:
-    """Counts plus the full state of every unit and quantity row."""
-    from serialtrack.inventory.models import StockQuantity, Unit
+    """Counts plus the full state of every unit, quantity and cost layer row."""
+    from serialtrack.inventory.models import CostLayer, StockQuantity, Unit
 
     return {
         "counts": table_counts(),
         "units": list(Unit.objects.order_by("id").values_list(
             "id", "serial", "status", "location_id", "holder_id", "warranty_start",
-            "last_document_id")),
+            "last_document_id", "cost")),
         "quantities": list(StockQuantity.objects.order_by("id").values_list(
             "id", "lot_id", "location_id", "quantity")),
+        "layers": list(CostLayer.objects.order_by("id").values_list(
+            "id", "remaining_quantity", "remaining_value")),
     }
 
 

@@ -346,6 +346,8 @@ plain("GET /api/units/by-scan", "/api/units/by-scan?scan=S-2")
 plain("GET /api/genuine", "/api/genuine?product=HT-1&code=S-2", role=None)
 plain("GET /api/genuine/probes", "/api/genuine/probes", role="manager")
 plain("GET /genuine/", "/genuine/?product=HT-1&code=S-2", role=None)
+plain("GET /api/reports/valuation", "/api/reports/valuation?at=2999-12-31")
+plain("GET /api/reports/cogs", "/api/reports/cogs?from=2000-01-01&to=2999-12-31")
 
 # postings: one document each, of `Shop.many` units where a posting takes a list (2 in the small
 # shop, 12 once grown: the engine's statements are set-based, the count must not grow with them)
@@ -392,6 +394,15 @@ def _release(s: Shop) -> Call:
 def _write_off(s: Shop) -> Call:
     return Call("/api/adjustments/write-off", {"product": "HT-1", "serials": s.units(s.many),
                                                "reason": "dropped"}, 201, "manager")
+
+
+@request("POST /api/landed-costs")
+def _landed_cost(s: Shop) -> Call:
+    receipt = s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1",
+                                              "cost": "10.00", "serials": s.serials("LC")},
+                    role="clerk")["document"]
+    return Call("/api/landed-costs", {"receipt": receipt, "amount": "1.00",
+                                      "reason": "freight"}, 201, "manager")
 
 
 @request("POST /api/adjustments/found")
@@ -644,6 +655,7 @@ plain("GET /units/<str:sku>/<path:serial>", "/units/HT-1/S-2")
 plain("GET /documents/<str:number>", "/documents/RCV-000001")  # one line, as the API's
 plain("GET /search", "/search?q=S-2", status=302)  # a serial found: to its unit page
 plain("GET /expiring/", "/expiring/?days=3650")
+plain("GET /valuation/", "/valuation/?at=2999-12-31")
 plain("GET /report/", "/report/")  # units in stock; the page shows up to 200 serials per group
 plain("GET /quantities/<str:kind>/", "/quantities/receive/")
 plain("GET /import/", "/import/")

@@ -114,3 +114,7 @@ GENUINE_CHECK_PER_MINUTE = int(os.environ.get("SERIALTRACK_GENUINE_CHECK_PER_MIN
 TIME_ZONE = os.environ.get("SERIALTRACK_TIME_ZONE", "UTC")
 LANGUAGE_CODE = "en-us"
 WHITENOISE_USE_FINDERS = True  # serve app static files (API docs) without collectstatic
+
+# The business's one currency (ISO 4217 code): every cost, value and amount is in it, exact
+# decimals (README: Configuration).
+CURRENCY = os.environ.get("SERIALTRACK_CURRENCY", "EUR").strip().upper() or "EUR"

@@ -251,3 +251,34 @@ def test_lookups_take_a_scan(cli: Cli) -> None:
     assert cli.json("verify-genuine", "--product", "PUMP-1", "PX-9")["answer"] == "not one of ours"
     probes = cli.json("genuine-probes")["probes"]
     assert [(p["product"], p["serial"], p["failures"]) for p in probes] == [("PUMP-1", "PX-9", 1)]
+
+
+def test_money_commands(cli: Cli) -> None:
+    """Costs in, a landed cost, then valuation now and before it, COGS, stock and a unit at a
+    past moment — JSON with exact decimal strings, refusals with exit 3 naming the field."""
+    setup_shop(cli)
+    cli("receive", "-w", "WH1", "-p", "HT-200", "--supplier", "Scanners Wholesale", "--cost",
+        "129.99", "device-00121..device-00123")
+    cli("receive", "-w", "WH1", "-p", "HT-200", "--cost", "99.0050", "device-00124")
+    before = cli.json("valuation")
+    assert before["value"] == "488.9750" and before["currency"] == "EUR"
+    at = before["at"]
+    cli("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200", "device-00121",
+        "device-00124")
+    lc = cli.json("landed-cost", "RCV-000001", "--amount", "30.00", "--reason", "freight",
+                  user="manager")
+    assert lc["document"] == "LC-000001"
+    assert cli.json("valuation", "--at", at) == before
+    assert cli.json("valuation", "--product", "HT-200")["value"] == "279.9800"  # 2 × 139.99
+    cogs = cli.json("cogs", "--from", "2000-01-01", "--to", "2999-12-31")
+    assert cogs["total"] == "238.9950"  # 129.99 + 99.005 + 10.00 expensed for device-00121
+    assert cli.json("stock", "--at", at)["units"][0]["count"] == 4
+    assert cli.json("history", "device-00121", "--at", at)["at"]["status"] == "in_stock"
+    text = cli("valuation").stdout
+    assert "279.98 EUR" in text
+    refused = cli.json("landed-cost", "RCV-000001", "--amount", "-5", "--reason", "x",
+                       user="manager", check=3)
+    assert refused["errors"][0]["field"] == "amount"
+    assert cli.json("landed-cost", "RCV-000077", "--amount", "5", "--reason", "x",
+                    user="manager", check=3)["errors"][0]["field"] == "receipt"
+    assert cli.json("valuation", "--at", "soon", check=3)["errors"][0]["field"] == "at"

@@ -1,6 +1,7 @@
-"""One ledger writer: movement rows, unit state and on-hand quantities are written by
-`serialtrack.posting.ledger` alone, so "every change of a unit or quantity has its movement"
-is enforced in one place. Read from the source, like the import graph test."""
+"""One ledger writer: movement rows, unit state, on-hand quantities, cost layers and valuation
+entries are written by `serialtrack.posting.ledger` alone, so "every change of a unit or
+quantity has its movement" is enforced in one place. Read from the source, like the import graph
+test."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ PACKAGE = Path(serialtrack.__file__).parent
 WRITER = PACKAGE / "posting" / "ledger.py"
 # Writes of the ledger's tables, in raw SQL or through the ORM.
 WRITES = re.compile(
-    r"INSERT INTO (\{MOVEMENT\}|\{UNIT\}|inventory_movement|inventory_unit|inventory_stockquantity)"
-    r"|UPDATE (\{UNIT\}|inventory_unit|inventory_stockquantity|inventory_movement)"
-    r"|(Movement|Unit|StockQuantity)\.objects\b[^\n]*"
+    r"INSERT INTO (\{MOVEMENT\}|\{UNIT\}|inventory_movement|inventory_unit|inventory_stockquantity"
+    r"|inventory_costlayer|inventory_valuationentry)"
+    r"|UPDATE (\{UNIT\}|inventory_unit|inventory_stockquantity|inventory_movement"
+    r"|inventory_costlayer|inventory_valuationentry)"
+    r"|(Movement|Unit|StockQuantity|CostLayer|ValuationEntry)\.objects\b[^\n]*"
     r"\.(create|update|bulk_create|get_or_create|update_or_create|delete)\(")
 
 
@@ -36,6 +39,8 @@ def test_the_pattern_catches_each_way_of_writing() -> None:
                  'Movement.objects.create(document=doc)',
                  'Unit.objects.filter(pk=1).update(serial="x")',
                  'p.cursor.execute(f"UPDATE {UNIT} SET status = %s")',
-                 'StockQuantity.objects.select_for_update().get_or_create(product=p)'):
+                 'StockQuantity.objects.select_for_update().get_or_create(product=p)',
+                 'CostLayer.objects.filter(pk=1).update(remaining_quantity=0)',
+                 'ValuationEntry.objects.bulk_create(entries)'):
         assert WRITES.search(line), line
     assert not WRITES.search("Unit.objects.select_for_update().get(pk=unit.pk)")

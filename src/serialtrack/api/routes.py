@@ -27,6 +27,7 @@ from serialtrack.inventory.models import (
 )
 from serialtrack.posting import drafts, operations
 from serialtrack.queries import catalog as listed
+from serialtrack.queries import money
 from serialtrack.queries.filters import DocumentFilters, UnitFilters
 from serialtrack.queries.filters import documents as selected_documents
 from serialtrack.queries.filters import units as selected_units
@@ -258,9 +259,12 @@ def unit_warranty(request: HttpRequest, sku: str, serial: str) -> dict[str, Any]
 
 
 @units.get("/history/{serial}", auth=VIEWER, response=s.HistoryOut)
-def history(request: HttpRequest, serial: str, product: str | None = None) -> dict[str, Any]:
-    """History by serial alone (refused, listing the products, if two products have it)."""
-    return queries.unit_history(serial, product)
+def history(request: HttpRequest, serial: str, product: str | None = None,
+            at: str | None = None) -> dict[str, Any]:
+    """History by serial alone (refused, listing the products, if two products have it).
+    `at` (a date: the end of that day, or an ISO 8601 timestamp): where the unit was then, and
+    its history up to then."""
+    return queries.unit_history(serial, product, at)
 
 
 @units.get("/warranty/{serial}", auth=VIEWER, response=dict)
@@ -274,8 +278,12 @@ reports = Router(tags=["stock"])
 
 
 @reports.get("/stock", auth=VIEWER, response=dict)
-def stock(request: HttpRequest, warehouse: str | None = None, product: str | None = None
-          ) -> dict[str, Any]:
+def stock(request: HttpRequest, warehouse: str | None = None, product: str | None = None,
+          at: str | None = None) -> dict[str, Any]:
+    """Stock on hand; `at`: as it was at that moment (a date: the end of that day, or an ISO
+    8601 timestamp), read from the ledger."""
+    if at:
+        return money.stock_at(at, warehouse, product)
     return {"units": queries.stock_on_hand(warehouse, product),
             "quantities": queries.quantities_on_hand(warehouse, product)}
 
@@ -293,6 +301,23 @@ def genuine_probes(request: HttpRequest, limit: int = 100) -> list[dict[str, Any
     from serialtrack.queries.genuine import probes
 
     return probes(max(1, min(limit, 1000)))
+
+
+@reports.get("/reports/valuation", auth=VIEWER, response=dict)
+def valuation(request: HttpRequest, at: str | None = None, warehouse: str | None = None,
+              product: str | None = None) -> dict[str, Any]:
+    """Stock value by warehouse, product and lot, now or at `at`; amounts are exact decimal
+    strings in `currency`."""
+    return money.valuation(at, warehouse, product)
+
+
+@reports.get("/reports/cogs", auth=VIEWER, response=dict)
+def cogs(request: HttpRequest, date_from: str = Query(..., alias="from"),
+         date_to: str = Query(..., alias="to"), customer: str | None = None,
+         product: str | None = None) -> dict[str, Any]:
+    """Cost of goods sold from the start of `from` to the end of `to` (dates): each document
+    line, the totals by customer and product, and the total."""
+    return money.cogs(date_from, date_to, customer, product)
 
 
 @reports.get("/stock/out-of-storage", auth=VIEWER, response=dict)

@@ -194,6 +194,7 @@ class DraftOut(Schema):
 class HistoryOut(Schema):
     unit: dict[str, Any]
     movements: list[dict[str, Any]]
+    at: dict[str, Any] | None = None  # where the unit was at `?at=` (README: Money and the past)
 
 
 class LoginIn(In):

@@ -26,6 +26,7 @@ from serialtrack.cli.common import (
     out,
 )
 from serialtrack.cli.labels import labels_app
+from serialtrack.cli.money import AtOpt, cogs, valuation
 from serialtrack.cli.orders import pick, po_app, so_app
 from serialtrack.cli.packing_slips import packing_slip
 from serialtrack.cli.supplier_returns import supplier_credit, supplier_returns
@@ -56,6 +57,8 @@ app.command("check-serials")(check_serials)
 app.command("packing-slip")(packing_slip)
 app.command("supplier-returns")(supplier_returns)
 app.command("supplier-credit")(supplier_credit)
+app.command("valuation")(valuation)
+app.command("cogs")(cogs)
 
 @app.callback()
 def main_options(
@@ -352,18 +355,27 @@ def render_unit(d: dict[str, Any]) -> None:
 def history(
     serial: Annotated[str, typer.Argument(help="A serial, or a scan of the unit's GS1 label.")],
     product: Annotated[str | None, typer.Option("--product", "-p")] = None,
+    at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A unit's full history, oldest first."""
+    """A unit's full history, oldest first. With --at: where it was then (and its history up
+    to then)."""
     from serialtrack.queries import unit_history
 
-    data = unit_history(serial, product)
+    data = unit_history(serial, product, at)
 
     def render(d: dict[str, Any]) -> None:
         u = d["unit"]
         where = u["location"] or u["holder"] or ""
         out.print(f"[bold]{u['product']} {u['serial']}[/] — {u['status']} {where}",
                   highlight=False)
+        if d.get("at"):
+            a = d["at"]
+            then = (f"{a['status']} {a['location'] or a['holder'] or ''}" if a["status"]
+                    else "not received yet")
+            out.print(f"at {a['time'][:19].replace('T', ' ')}: {then}"
+                      + (f" (cost {a['cost']}, {a['document']})" if a["document"] else ""),
+                      highlight=False)
         if u["manufacturer_serial"]:
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
@@ -389,11 +401,16 @@ def stock(
         "--out-of-storage", help="Units shipped, scrapped or returned to supplier.")] = False,
     serials: Annotated[bool, typer.Option("--serials/--no-serials",
                                           help="List the serials of each group.")] = True,
+    at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stock on hand by warehouse, bin and product (with serials), and lot/plain quantities."""
+    """Stock on hand by warehouse, bin and product (with serials), and lot/plain quantities;
+    with --at, as it was at that moment (read from the ledger)."""
     from serialtrack import queries
 
+    if at is not None and out_of_storage:
+        raise typer.BadParameter("--at reports stock on hand: not with --out-of-storage",
+                                 param_hint="--at")
     if out_of_storage:
         rows = queries.out_of_storage(product=product)
 
@@ -407,8 +424,13 @@ def stock(
 
         emit({"out_of_storage": rows}, as_json, lambda d: render_out(d["out_of_storage"]))
         return
-    data = {"units": queries.stock_on_hand(warehouse, product, serials=serials),
-            "quantities": queries.quantities_on_hand(warehouse, product)}
+    if at is not None:
+        from serialtrack.queries.money import stock_at
+
+        data = stock_at(at, warehouse, product, serials=serials)
+    else:
+        data = {"units": queries.stock_on_hand(warehouse, product, serials=serials),
+                "quantities": queries.quantities_on_hand(warehouse, product)}
 
     def render(d: dict[str, Any]) -> None:
         table = Table("warehouse", "bin", "product", "status", "count", "serials")

@@ -204,15 +204,16 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
                                  param_hint=f"--{field}") from None
 
 
-def parse_money(value: str | None) -> Decimal | None:
+def parse_money(value: str | None, field: str = "cost") -> Decimal | None:
     if value is None:
         return None
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise typer.BadParameter(f"{value!r} is not an amount", param_hint="--cost") from None
+        raise typer.BadParameter(f"{value!r} is not an amount",
+                                 param_hint=f"--{field}") from None
     if not amount.is_finite():
-        raise typer.BadParameter(f"{value!r} is not an amount", param_hint="--cost")
+        raise typer.BadParameter(f"{value!r} is not an amount", param_hint=f"--{field}")
     return amount
 
 

@@ -125,7 +125,7 @@ def _read(op: Operation, given: dict[str, Any]) -> dict[str, Any]:
         if value is not None and dt.date in kinds:
             value = parse_date(value, name)
         elif value is not None and Decimal in kinds:
-            value = parse_money(value)
+            value = parse_money(value, name)
         values[name] = value
     if "manufacturer_serials" in fields:
         values["serials"], values["manufacturer_serials"] = maker_input(

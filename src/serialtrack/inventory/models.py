@@ -49,6 +49,7 @@ class DocumentKind(models.TextChoices):
     REVERSAL = "reversal", "reversal"
     CORRECTION = "correction", "serial correction"
     SUPPLIER_RETURN = "supplier_return", "return to supplier"
+    LANDED_COST = "landed_cost", "landed cost"
 
 
 DOCUMENT_PREFIX = {
@@ -62,6 +63,7 @@ DOCUMENT_PREFIX = {
     DocumentKind.REVERSAL: "REV",
     DocumentKind.CORRECTION: "COR",
     DocumentKind.SUPPLIER_RETURN: "RTS",
+    DocumentKind.LANDED_COST: "LC",
 }
 
 
@@ -383,6 +385,16 @@ class Movement(models.Model):
         Party, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
     )
     cost = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+    # The value this movement carries, in the business currency (settings.CURRENCY): out of
+    # `from_location` and into `to_location` (a unit's cost; the FIFO cost of a quantity taken
+    # from its cost layer). A movement that stays in its bin (from = to: hold, release, repair
+    # done, rename) carries none, except a landed cost, whose value is what it adds there. A
+    # landed cost's part for goods already gone (neither from nor to a bin) is expensed. Stock
+    # value at a moment is the sum of these over the ledger up to it (queries/money.py).
+    value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    # The cost layer a quantity movement took its value from (one movement per layer taken).
+    layer = models.ForeignKey("CostLayer", null=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, db_index=False, related_name="+")
     created_at = models.DateTimeField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_index=False,
@@ -398,6 +410,66 @@ class Movement(models.Model):
             models.Index(fields=["unit", "id"], name="movement_unit_history"),
             models.Index(fields=["lot"], name="movement_lot", condition=Q(lot__isnull=False)),
         ]
+
+
+class CostLayer(models.Model):
+    """A first-in-first-out cost layer of a lot or plain product in one bin: a quantity that came
+    in together at one cost (a receipt line, found stock, a customer return at the cost it
+    shipped at, or the part of a layer a transfer moved). Quantities leave storage oldest layer
+    first; `remaining_value` is what is left of its value (exact: taking the last of a layer
+    takes all of its value). Serialized units need none: each unit carries its own cost.
+    Written by `serialtrack.posting.ledger` only."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False,
+                                related_name="+")
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    # the movement that brought the quantity in (a reversal takes the layer back)
+    source = models.ForeignKey(Movement, null=True, on_delete=models.PROTECT, related_name="+")
+    # the receipt line the goods first came on (kept through transfers): landed costs find it
+    receipt_line = models.ForeignKey(DocumentLine, null=True, on_delete=models.PROTECT,
+                                     db_index=False, related_name="+")
+    received_quantity = models.BigIntegerField()
+    remaining_quantity = models.BigIntegerField()
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+    remaining_value = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(remaining_quantity__gte=0)
+                                   & Q(remaining_quantity__lte=F("received_quantity")),
+                                   name="costlayer_remaining_in_range"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "lot", "location", "received_at", "id"],
+                         name="costlayer_fifo", condition=Q(remaining_quantity__gt=0)),
+            models.Index(fields=["receipt_line"], name="costlayer_receipt_line"),
+        ]
+
+
+class ValuationEntry(models.Model):
+    """The ledger summed per posting: what one document changed in one bin, of one product and
+    lot — quantity and value in, less out. Written by `serialtrack.posting.ledger` in the same
+    transaction as the movements it sums (it is their total, never edited), so the stock value
+    at any moment is one small aggregate of these up to it instead of a scan of every movement
+    (queries/money.py; docs/benchmarks.md)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, db_index=False,
+                                 related_name="+")
+    created_at = models.DateTimeField()
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, db_index=False,
+                                 related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False,
+                                related_name="+")
+    lot = models.ForeignKey(Lot, null=True, on_delete=models.PROTECT, db_index=False,
+                            related_name="+")
+    quantity = models.BigIntegerField()
+    value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="valuation_entry_time")]
 
 
 class DraftLine(models.Model):

@@ -8,6 +8,7 @@ fills the registry the interfaces read (`serialtrack.posting.operations`)."""
 from serialtrack.posting.adjustments import hold, release, scrap, transfer
 from serialtrack.posting.corrections import correct_serial, reverse
 from serialtrack.posting.engine import system_user
+from serialtrack.posting.landed_costs import add_landed_cost
 from serialtrack.posting.receipts import add_found, receive
 from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
 from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
@@ -20,6 +21,7 @@ from serialtrack.posting.supplier_returns import (
 
 __all__ = [
     "add_found",
+    "add_landed_cost",
     "correct_serial",
     "customer_return",
     "hold",

@@ -57,6 +57,10 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     original = catalog.get_document(number)
     if original.status != "posted":
         raise NotReversible([Problem("not_reversible", f"{number} is not posted", field="document")])
+    if original.kind == DocumentKind.LANDED_COST:
+        raise NotReversible([Problem("not_reversible", f"{number} is a landed cost: its share "
+                                     "is in the cost of units since moved and in expenses; it "
+                                     "cannot be reversed", field="document")])
     if original.kind == DocumentKind.CORRECTION:
         raise NotReversible([Problem("not_reversible", f"{number} is a serial correction: post "
                                      "another correction instead", field="document")])

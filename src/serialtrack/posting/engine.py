@@ -38,7 +38,7 @@ MOVEMENT = "inventory_movement"
 MOVEMENT_COLUMNS = (
     "document_id, line_id, unit_id, product_id, lot_id, quantity, from_location_id, "
     "to_location_id, from_status, to_status, from_party_id, to_party_id, cost, created_at, "
-    "user_id, note"
+    "user_id, note, value"
 )
 KEEP = object()
 P = ParamSpec("P")

@@ -10,7 +10,9 @@ Quantities of lot and plain products: `add_stock`, `take_stock`, `reverse_quanti
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.db.models import F
 
 from serialtrack.errors import Problem
 from serialtrack.inventory.models import (
+    CostLayer,
     Document,
     DocumentLine,
     Location,
@@ -28,11 +31,69 @@ from serialtrack.inventory.models import (
     SerialAlias,
     StockQuantity,
     Unit,
+    ValuationEntry,
     Warehouse,
 )
-from serialtrack.posting.engine import KEEP, MOVEMENT, MOVEMENT_COLUMNS, UNIT, Posting
+from serialtrack.posting.engine import (
+    KEEP,
+    MOVEMENT,
+    MOVEMENT_COLUMNS,
+    UNIT,
+    Posting,
+    bulk_load,
+)
 
 SHIPPING_KINDS = "('shipment', 'repair')"
+
+
+# -- valuation entries: the ledger summed per posting ----------------------------------------------
+
+def _sum_money(p: Posting, expr: str) -> str:
+    """Exact sums: numeric on PostgreSQL; whole ten-thousandths on SQLite (floating point)."""
+    return f"SUM({expr})" if p.pg else f"SUM(CAST(ROUND(({expr}) * 10000) AS INTEGER))"
+
+
+def _money_total(p: Posting, total: Any) -> Decimal | None:
+    if total is None:
+        return None
+    return Decimal(total) if p.pg else Decimal(int(total)) / 10000
+
+
+def _enter_values(p: Posting, since: int) -> None:
+    """Sum what this document's movements written after movement `since` changed in each bin
+    (quantity and value in, less out; a movement that stays in its bin adds only its value)
+    into its valuation entries."""
+    assert p.document is not None
+    side = (f"FROM {MOVEMENT} m WHERE m.id > %s AND m.document_id = %s AND m.{{}} IS NOT NULL")
+    p.cursor.execute(
+        f"SELECT x.loc, x.product_id, x.lot_id, SUM(x.q), {_sum_money(p, 'x.v')} FROM ("
+        "SELECT m.to_location_id AS loc, m.product_id, m.lot_id, m.quantity AS q, m.value AS v "
+        + side.format("to_location_id") + " UNION ALL "
+        "SELECT m.from_location_id, m.product_id, m.lot_id, -m.quantity, "
+        "CASE WHEN m.to_location_id = m.from_location_id THEN 0 ELSE -m.value END "
+        + side.format("from_location_id") + ") x GROUP BY x.loc, x.product_id, x.lot_id",
+        [since, p.document.pk, since, p.document.pk])
+    entries = [ValuationEntry(document=p.document, created_at=p.now, location_id=loc,
+                              product_id=prod, lot_id=lot, quantity=int(q or 0),
+                              value=_money_total(p, v))
+               for loc, prod, lot, q, v in p.cursor.fetchall()
+               if (q or 0) != 0 or (_money_total(p, v) or 0) != 0]
+    ValuationEntry.objects.bulk_create(entries)
+
+
+def _mark(p: Posting) -> int:
+    """The last movement id so far (the primary key's end: one seek)."""
+    p.cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {MOVEMENT}")
+    (since,) = p.cursor.fetchone()
+    return int(since)
+
+
+@contextlib.contextmanager
+def _valued(p: Posting) -> Iterator[None]:
+    """Write the valuation entries of the movements written inside."""
+    since = _mark(p)
+    yield
+    _enter_values(p, since)
 
 
 # -- units ----------------------------------------------------------------------------------------
@@ -69,11 +130,17 @@ def insert_units(
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
-        "%s, NULL, u.cost, %s, %s, %s "
+        "%s, NULL, u.cost, %s, %s, %s, u.cost "
         f"FROM st_serials s JOIN {UNIT} u ON u.product_id = %s AND u.serial = s.serial "
         "WHERE u.last_document_id = %s ORDER BY s.pos",
         [p.document.pk, line_id, supplier_id, now, p.user.pk, note, product.pk, p.document.pk],
     )
+    received = p.cursor.rowcount
+    if received > 0:  # its valuation entry: every new unit at the one cost, into one bin
+        ValuationEntry.objects.create(
+            document=p.document, created_at=p.now, location_id=location_id, product=product,
+            lot_id=lot_id, quantity=received,
+            value=cost * received if cost is not None else None)
 
 
 def move_units(
@@ -86,9 +153,11 @@ def move_units(
     note: str = "",
     start_warranty_days: int | None = None,
     extra_set: dict[str, Any] | None = None,
+    cost: Any = KEEP,
 ) -> int:
     """Move every staged unit: one ledger row each (from = the unit's current state), then the
-    unit rows themselves, in two set-based statements."""
+    unit rows themselves, in two set-based statements. `cost`: the units' new cost (a revived
+    unit's receipt), recorded on their movements and set on them."""
     assert p.document is not None
     params_sel: list[Any] = []
 
@@ -101,14 +170,22 @@ def move_units(
     loc_e = expr(to_location_id, "location_id", params_sel)  # in the order of the SQL
     status_e = expr(to_status, "status", params_sel)
     party_e = expr(to_party_id, "holder_id", params_sel)
-    p.cursor.execute(
-        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
-        f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
-        f"{status_e}, u.holder_id, {party_e}, u.cost, %s, %s, %s "
-        f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
-        [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note],
-    )
-    moved = p.cursor.rowcount
+    cost_e = expr(cost, "cost", params_sel)
+    # The value moves with the unit unless it stays in its bin (a hold, a release, a repair).
+    stays = ("u.location_id IS NOT NULL" if to_location_id is KEEP
+             else "u.location_id IS NOT NULL AND u.location_id = %s")
+    params_val = [] if to_location_id is KEEP else [to_location_id]
+    cost_v = expr(cost, "cost", params_val)
+    with _valued(p):
+        p.cursor.execute(
+            f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+            f"SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, {loc_e}, u.status, "
+            f"{status_e}, u.holder_id, {party_e}, {cost_e}, %s, %s, %s, "
+            f"CASE WHEN {stays} THEN NULL ELSE {cost_v} END "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY s.pos",
+            [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
+        )
+        moved = p.cursor.rowcount
     sets: list[str] = []
     params_upd: list[Any] = []
     for column, value in (("status", to_status), ("location_id", to_location_id),
@@ -116,6 +193,9 @@ def move_units(
         if value is not KEEP:
             sets.append(f"{column} = %s")
             params_upd.append(value)
+    if cost is not KEEP:
+        sets.append("cost = %s")
+        params_upd.append(cost)
     for column, value in (extra_set or {}).items():
         sets.append(f"{column} = %s")
         params_upd.append(value)
@@ -156,16 +236,19 @@ def reverse_units(p: Posting, line: DocumentLine, original: Document, old_line: 
     """The reversing ledger rows of the units `old_line` of `original` moved (each from where
     it went to where it came from; a unit it brought in goes to `voided`)."""
     assert p.document is not None
+    since = _mark(p)
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, m.unit_id, m.product_id, m.lot_id, m.quantity, m.to_location_id, "
         "m.from_location_id, m.to_status, COALESCE(m.from_status, 'voided'), "
-        "m.to_party_id, m.from_party_id, m.cost, %s, %s, %s "
+        "m.to_party_id, m.from_party_id, m.cost, %s, %s, %s, "
+        "CASE WHEN m.from_location_id = m.to_location_id THEN -m.value ELSE m.value END "
         f"FROM {MOVEMENT} m WHERE m.document_id = %s AND m.line_id = %s "
         "AND m.unit_id IS NOT NULL ORDER BY m.id",
         [p.document.pk, line.pk, p.ts(), p.user.pk, f"reverses {original.number}", original.pk,
          old_line.pk],
     )
+    _enter_values(p, since)
 
 
 def restore_units(p: Posting, original: Document) -> None:
@@ -207,6 +290,21 @@ def rename_unit(p: Posting, line: DocumentLine, unit: Unit, new_serial: str, not
 
 # -- quantities of lot and plain products ----------------------------------------------------------
 
+FOUR_PLACES = Decimal("0.0001")
+
+
+def value_part(value: Decimal, taken: int, of: int) -> Decimal:
+    """The value of `taken` out of `of` that together are worth `value`: all of it for the
+    last of them, so what is taken piece by piece always adds up to the whole exactly."""
+    if taken == of:
+        return value
+    return (value * taken / of).quantize(FOUR_PLACES)
+
+
+def exact(value: Any) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value).quantize(FOUR_PLACES)
+
+
 def add_stock(
     p: Posting,
     line: DocumentLine,
@@ -220,20 +318,61 @@ def add_stock(
     from_party: Party | None = None,
     note: str = "",
     record: bool = True,
+    cost: Decimal | None = None,
+    value: Decimal | None = None,
+    receipt_line: DocumentLine | None = None,
 ) -> None:
-    """Add to on-hand; `record=False` when the ledger row was already written by `take_stock`
-    (a transfer is one movement from bin to bin)."""
+    """Add to on-hand, with its ledger row and its cost layer (`cost` per unit, or the whole
+    `value`: a customer return comes back at what it shipped at). `record=False` when the
+    ledger row and the layer were already written by `take_stock` (a transfer is one movement
+    from bin to bin)."""
     row, _ = StockQuantity.objects.select_for_update().get_or_create(
         product=product, lot=lot, location=location, defaults={"quantity": 0}
     )
     StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
     if not record:
         return
-    Movement.objects.create(
+    if value is None and cost is not None:
+        value = (cost * quantity).quantize(FOUR_PLACES)
+    if cost is None and value is not None:
+        cost = (value / quantity).quantize(FOUR_PLACES)
+    since = _mark(p)
+    move = Movement.objects.create(
         document=p.document, line=line, product=product, lot=lot, quantity=quantity,
         from_location=from_location, to_location=location, from_status=from_status,
-        to_status="in_stock", from_party=from_party, created_at=p.now, user=p.user, note=note,
+        to_status="in_stock", from_party=from_party, cost=cost, value=value, created_at=p.now,
+        user=p.user, note=note,
     )
+    _enter_values(p, since)
+    CostLayer.objects.create(
+        product=product, lot=lot, location=location, source=move, receipt_line=receipt_line,
+        received_quantity=quantity, remaining_quantity=quantity, unit_cost=cost,
+        remaining_value=value or 0, received_at=p.now)
+
+
+def _take_layers(p: Posting, product_id: int, lot_id: int | None, location_id: int, quantity: int
+                 ) -> list[tuple[CostLayer | None, int, Decimal]]:
+    """Take `quantity` out of the cost layers of (product, lot, bin), oldest first: each layer
+    taken from, how much, and the value that left with it. Stock that has no layer (on hand
+    before cost layers were kept) leaves at no value."""
+    layers = (CostLayer.objects.select_for_update()
+              .filter(product_id=product_id, lot_id=lot_id, location_id=location_id,
+                      remaining_quantity__gt=0).order_by("received_at", "id"))
+    taken: list[tuple[CostLayer | None, int, Decimal]] = []
+    remaining = quantity
+    for layer in layers:
+        if remaining == 0:
+            break
+        n = min(layer.remaining_quantity, remaining)
+        value = value_part(exact(layer.remaining_value), n, layer.remaining_quantity)
+        CostLayer.objects.filter(pk=layer.pk).update(
+            remaining_quantity=layer.remaining_quantity - n,
+            remaining_value=exact(layer.remaining_value) - value)
+        taken.append((layer, n, value))
+        remaining -= n
+    if remaining:
+        taken.append((None, remaining, Decimal(0)))
+    return taken
 
 
 def take_stock(
@@ -254,7 +393,10 @@ def take_stock(
 ) -> list[tuple[StockQuantity, int]]:
     """Take `quantity` out of stock: the named lot, else earliest expiry first, then first in,
     first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken.
-    `unexpired_on`: stock whose lot expired before that day is never taken (a shipment)."""
+    `unexpired_on`: stock whose lot expired before that day is never taken (a shipment).
+    Each row's quantity leaves its cost layers oldest first, one movement per layer taken
+    (its value the cost that left); into `to_location` (a transfer) each part becomes a layer
+    there, keeping its age and cost."""
     rows = StockQuantity.objects.select_for_update().filter(product=product, quantity__gt=0)
     if location is not None:
         rows = rows.filter(location=location)
@@ -293,13 +435,25 @@ def take_stock(
         n = min(row.quantity, remaining)
         remaining -= n
         taken.append((row, n))
+    since = _mark(p)
     for row, n in taken:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - n)
-        Movement.objects.create(
-            document=p.document, line=line, product=product, lot_id=row.lot_id, quantity=n,
-            from_location_id=row.location_id, to_location=to_location, from_status="in_stock",
-            to_status=to_status, to_party=to_party, created_at=p.now, user=p.user, note=note,
-        )
+        for layer, k, value in _take_layers(p, product.pk, row.lot_id, row.location_id, n):
+            move = Movement.objects.create(
+                document=p.document, line=line, product=product, lot_id=row.lot_id, quantity=k,
+                from_location_id=row.location_id, to_location=to_location,
+                from_status="in_stock", to_status=to_status, to_party=to_party,
+                cost=(value / k).quantize(FOUR_PLACES), value=value, layer=layer,
+                created_at=p.now, user=p.user, note=note,
+            )
+            if to_location is not None:
+                CostLayer.objects.create(
+                    product=product, lot_id=row.lot_id, location=to_location, source=move,
+                    receipt_line_id=layer.receipt_line_id if layer else None,
+                    received_quantity=k, remaining_quantity=k,
+                    unit_cost=layer.unit_cost if layer else None, remaining_value=value,
+                    received_at=layer.received_at if layer else p.now)
+    _enter_values(p, since)
     return taken
 
 
@@ -312,30 +466,119 @@ def _expired_quantity(rows: Any, day: dt.date) -> int:
 def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: list[Problem]
                      ) -> None:
     """Undo a quantity movement `move` (of the document being reversed): on-hand back where
-    it was, and its reversing ledger row; a problem when the quantity has moved on since."""
+    it was, its cost layers as they were (the layer it brought in taken back whole, the layer
+    it took from given back what it gave), and its reversing ledger row; a problem when the
+    quantity has moved on since."""
+    lot = f" lot {move.lot.code}" if move.lot else ""
+    brought = list(CostLayer.objects.select_for_update().filter(source=move))
     if move.to_location_id:
         row = (StockQuantity.objects.select_for_update()
                .filter(product_id=move.product_id, lot_id=move.lot_id,
                        location_id=move.to_location_id).first())
         if row is None or row.quantity < move.quantity:
-            lot = f" lot {move.lot.code}" if move.lot else ""
             problems.append(Problem(
                 "not_reversible",
                 f"{move.product.sku}{lot}: {move.quantity} needed back but "
                 f"{row.quantity if row else 0} on hand: it has moved on since",
                 field="quantity"))
             return
+    left = sum(layer.remaining_quantity for layer in brought)
+    if any(layer.remaining_quantity != layer.received_quantity for layer in brought):
+        problems.append(Problem(
+            "not_reversible",
+            f"{move.product.sku}{lot}: {move.quantity} needed back but only {left} of what "
+            f"{move.document.number} brought in is left (first in, first out: it has moved on "
+            "since)", field="quantity"))
+        return
+    value = sum((exact(layer.remaining_value) for layer in brought), Decimal(0)) if brought \
+        else move.value
+    if move.to_location_id:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - move.quantity)
+        CostLayer.objects.filter(pk__in=[layer.pk for layer in brought]).update(
+            remaining_quantity=0, remaining_value=0)
+    back_to: CostLayer | None = None
     if move.from_location_id:
         row, _ = StockQuantity.objects.select_for_update().get_or_create(
             product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
             defaults={"quantity": 0})
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + move.quantity)
-    Movement.objects.create(
+        back_to = (CostLayer.objects.select_for_update().filter(pk=move.layer_id).first()
+                   if move.layer_id else None)
+        if back_to is not None:
+            CostLayer.objects.filter(pk=back_to.pk).update(
+                remaining_quantity=F("remaining_quantity") + move.quantity,
+                remaining_value=exact(back_to.remaining_value) + exact(value))
+    since = _mark(p)
+    reversing = Movement.objects.create(
         document=p.document, line=line, product_id=move.product_id, lot_id=move.lot_id,
         quantity=move.quantity, from_location_id=move.to_location_id,
         to_location_id=move.from_location_id, from_status=move.to_status,
         to_status=move.from_status or "voided", from_party_id=move.to_party_id,
-        to_party_id=move.from_party_id, cost=move.cost, created_at=p.now, user=p.user,
-        note=f"reverses {move.document.number}",
+        to_party_id=move.from_party_id, cost=move.cost, value=value, layer=back_to,
+        created_at=p.now, user=p.user, note=f"reverses {move.document.number}",
     )
+    _enter_values(p, since)
+    if move.from_location_id and back_to is None:
+        # stock taken before cost layers were kept comes back as a layer of its own
+        CostLayer.objects.create(
+            product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
+            source=reversing, received_quantity=move.quantity,
+            remaining_quantity=move.quantity, unit_cost=move.cost,
+            remaining_value=exact(value), received_at=p.now)
+
+
+# -- landed costs: the cost of goods received, raised after the fact ------------------------------
+
+def revalue_units(p: Posting, line: DocumentLine, shares: list[tuple[int, Decimal]]) -> None:
+    """Add each `(unit id, share)` to the unit's cost. A unit in storage: a ledger row that
+    stays in its bin and carries the share as value, and the unit's new cost. A unit already
+    gone (shipped, scrapped…): its cost stays what it left at, and its share is expensed — a
+    ledger row from nowhere to nowhere carrying the share (a COGS adjustment of today)."""
+    assert p.document is not None
+    if not shares:
+        return
+    p.cursor.execute("CREATE TEMP TABLE IF NOT EXISTS st_shares (unit_id bigint NOT NULL, "
+                     "share numeric NOT NULL)")
+    p.cursor.execute("TRUNCATE st_shares" if p.pg else "DELETE FROM st_shares")
+    bulk_load(p.cursor, "st_shares", ("unit_id", "share"),
+              ((unit_id, str(share)) for unit_id, share in shares))
+    since = _mark(p)
+    p.cursor.execute(
+        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+        "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, u.location_id, u.location_id, "
+        "u.status, u.status, u.holder_id, u.holder_id, "
+        "CASE WHEN u.location_id IS NULL THEN u.cost ELSE COALESCE(u.cost, 0) + s.share END, "
+        "%s, %s, CASE WHEN u.location_id IS NULL THEN %s ELSE %s END, s.share "
+        f"FROM st_shares s JOIN {UNIT} u ON u.id = s.unit_id ORDER BY u.id",
+        [p.document.pk, line.pk, p.ts(), p.user.pk, "landed cost expensed: already gone",
+         "landed cost"])
+    _enter_values(p, since)
+    p.cursor.execute(
+        f"UPDATE {UNIT} SET cost = COALESCE(cost, 0) + (SELECT s.share FROM st_shares s "
+        f"WHERE s.unit_id = {UNIT}.id), last_document_id = %s, moved_at = %s "
+        "WHERE location_id IS NOT NULL AND id IN (SELECT unit_id FROM st_shares)",
+        [p.document.pk, p.ts()])
+
+
+def revalue_layer(p: Posting, line: DocumentLine, layer: CostLayer, share: Decimal) -> None:
+    """Add `share` to what is left of a cost layer, with the ledger row that carries it."""
+    since = _mark(p)
+    Movement.objects.create(
+        document=p.document, line=line, product_id=layer.product_id, lot_id=layer.lot_id,
+        quantity=layer.remaining_quantity, from_location_id=layer.location_id,
+        to_location_id=layer.location_id, from_status="in_stock", to_status="in_stock",
+        cost=((exact(layer.remaining_value) + share) / layer.remaining_quantity
+              ).quantize(FOUR_PLACES),
+        value=share, layer=layer, created_at=p.now, user=p.user, note="landed cost")
+    _enter_values(p, since)
+    CostLayer.objects.filter(pk=layer.pk).update(
+        remaining_value=exact(layer.remaining_value) + share)
+
+
+def expense_quantity(p: Posting, line: DocumentLine, quantity: int, share: Decimal) -> None:
+    """The landed cost of a quantity already gone (its layers taken): expensed, a ledger row
+    from nowhere to nowhere carrying the share."""
+    Movement.objects.create(
+        document=p.document, line=line, product_id=line.product_id, lot_id=line.lot_id,
+        quantity=quantity, value=share, created_at=p.now, user=p.user,
+        note="landed cost expensed: already gone")

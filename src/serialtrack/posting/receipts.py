@@ -112,7 +112,8 @@ def receive(
             lot_row = get_lot(item, lot, expiry) if lot else None
             line = p.add_line(item, quantity, lot=lot_row, to_location=location, unit_cost=cost,
                               order_line=against.line if against else None)
-            add_stock(p, line, item, lot_row, location, quantity, from_party=party)
+            add_stock(p, line, item, lot_row, location, quantity, from_party=party,
+                      cost=cost, receipt_line=line)
             doc = p.finish()
             settle(po)
             return doc
@@ -159,9 +160,9 @@ def receive(
             if revive:
                 p.stage_units(revive)
                 move_units(p, line, to_status="in_stock", to_location_id=location.pk,
-                             to_party_id=None,
+                             to_party_id=None, cost=p.money(cost),
                              extra_set={"lot_id": lot_row.pk if lot_row else None,
-                                        "cost": p.money(cost), "received_at": p.ts()})
+                                        "received_at": p.ts()})
                 if paired:
                     pair_manufacturer_serials(
                         p, [(maker, unit_id) for pos, unit_id in revive

@@ -4,9 +4,9 @@ that shipment carried and that have not come back since (DESIGN invariant 4)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
 from pydantic import Field
 
 from serialtrack import catalog
@@ -30,7 +30,7 @@ from serialtrack.posting.engine import (
     retrying,
     where,
 )
-from serialtrack.posting.ledger import add_stock, move_units
+from serialtrack.posting.ledger import add_stock, exact, move_units, value_part
 from serialtrack.posting.lines import existing_lot, quantity_line
 from serialtrack.posting.operations import (
     Disposition,
@@ -219,8 +219,12 @@ def receive_quantity_return(
             document__dependents__kind=DocumentKind.REVERSAL)
         if lot_row:
             shipped, back = shipped.filter(lot=lot_row), back.filter(lot=lot_row)
-        out = (shipped.aggregate(n=Sum("quantity"))["n"] or 0) - (
-            back.aggregate(n=Sum("quantity"))["n"] or 0)
+        went = list(shipped.values_list("quantity", "value"))
+        came = list(back.values_list("quantity", "value"))
+        out = sum(q for q, _v in went) - sum(q for q, _v in came)
+        # it comes back at the cost it shipped at (what is still out of it, pro rata)
+        out_value = (sum((exact(v) for _q, v in went), Decimal(0))
+                     - sum((exact(v) for _q, v in came), Decimal(0)))
         if quantity > out:
             refuse([Problem("not_on_shipment",
                             f"{item.sku}{' lot ' + lot if lot else ''}: {quantity} returned but "
@@ -236,7 +240,7 @@ def receive_quantity_return(
             lot_row = Lot.objects.get(pk=lots[0])
         line = p.add_line(item, quantity, lot=lot_row, to_location=location)
         add_stock(p, line, item, lot_row, location, quantity, from_status="shipped",
-                  from_party=origin.party)
+                  from_party=origin.party, value=value_part(out_value, quantity, out))
         return p.finish()
 
 

@@ -3,15 +3,18 @@ any size: the unit, its movements (by the (unit, id) index), and the names they 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
+from serialtrack.queries.money import moment
 from serialtrack.queries.units import as_datetime, find_unit
 
 MOVES = (
     "SELECT m.created_at, d.number, d.kind, r.number, m.from_location_id, m.to_location_id, "
-    "m.from_status, m.to_status, m.from_party_id, m.to_party_id, m.user_id, m.note, d.reason "
+    "m.from_status, m.to_status, m.from_party_id, m.to_party_id, m.user_id, m.note, d.reason, "
+    "m.cost "
     "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
     "LEFT JOIN inventory_document r ON r.id = d.related_id "
     "WHERE m.unit_id = %s ORDER BY m.id"
@@ -43,11 +46,18 @@ def _names(cursor: Any, unit_id: int, locations: set[int], parties: set[int], us
     return names, [text for _key, text in sorted(former)]
 
 
-def unit_history(serial: str, product: str | None = None) -> dict[str, Any]:
+def unit_history(serial: str, product: str | None = None, at: str | None = None
+                 ) -> dict[str, Any]:
+    """The unit and its movements, oldest first. `at` (a date: the end of that day, or an ISO
+    8601 timestamp): only the movements up to then, and `at` says where the unit was then —
+    in which bin or with whom, in which status, at what cost (None: not received yet)."""
+    bound = moment(at)
     unit = find_unit(serial, product)
     with connection.cursor() as cursor:
         cursor.execute(MOVES, [unit["id"]])
         rows = cursor.fetchall()
+        if bound is not None:
+            rows = [r for r in rows if as_datetime(r[0]) <= bound]
         names, former = _names(
             cursor, unit["id"],
             {r[i] for r in rows for i in (4, 5) if r[i] is not None},
@@ -57,7 +67,7 @@ def unit_history(serial: str, product: str | None = None) -> dict[str, Any]:
     unit["former_serials"] = former
     movements = []
     for (created, number, kind, related, from_loc, to_loc, from_status, to_status, from_party,
-         to_party, user_id, note, reason) in rows:
+         to_party, user_id, note, reason, cost) in rows:
         party = to_party or from_party
         movements.append({
             "time": as_datetime(created).isoformat(),
@@ -71,5 +81,18 @@ def unit_history(serial: str, product: str | None = None) -> dict[str, Any]:
             "party": names.get(("p", party)) if party else None,
             "user": names.get(("u", user_id)) if user_id else None,
             "note": note or reason,
+            "cost": Decimal(cost).quantize(Decimal("0.0001")) if cost is not None else None,
         })
-    return {"unit": unit, "movements": movements}
+    data: dict[str, Any] = {"unit": unit, "movements": movements}
+    if bound is not None:
+        last = rows[-1] if rows else None
+        data["at"] = {
+            "time": bound.isoformat(),
+            "status": last[7] if last else None,
+            "location": names.get(("l", last[5])) if last and last[5] else None,
+            "holder": (names.get(("p", last[9])) if last and not last[5] and last[9]
+                       else None),
+            "cost": movements[-1]["cost"] if movements else None,
+            "document": last[1] if last else None,
+        }
+    return data

@@ -50,6 +50,7 @@ urlpatterns = [
     path("genuine/", genuine.genuine_page, name="genuine"),
     path("report/", views.report, name="report"),
     path("expiring/", expiry.expiring, name="expiring"),
+    path("valuation/", views.valuation, name="valuation"),
     path("quantities/<str:kind>/", quantities.quantities, name="quantities"),
     path("import/", files.import_page, name="import"),
     path("imports/<int:job_id>/", files.import_job, name="import_job"),

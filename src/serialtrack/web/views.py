@@ -661,6 +661,25 @@ def _xlsx(lines: Iterable[list[Any]], title: str) -> bytes:
 
 @require_GET
 @station
+def valuation(request: HttpRequest) -> HttpResponse:
+    """Stock value by warehouse, product and lot, now or at a past moment (queries/money.py)."""
+    from serialtrack.queries import money
+
+    filters = {k: (request.GET.get(k) or "").strip() for k in ("at", "warehouse", "product")}
+    problems: list[Problem] = []
+    data: dict[str, Any] | None = None
+    try:
+        data = money.valuation(filters["at"] or None, filters["warehouse"] or None,
+                               filters["product"] or None)
+    except Refused as exc:
+        problems = exc.problems
+    return show(request, "web/valuation.html", {
+        "nav": "valuation", "filters": filters, "data": data, "problems": problems,
+        "warehouses": choices.warehouses()}, status=422 if problems else 200)
+
+
+@require_GET
+@station
 def report(request: HttpRequest) -> HttpResponse:
     view = "out" if request.GET.get("view") == "out" else "in"
     filters = {k: (request.GET.get(k) or "").strip() for k in REPORT_FILTERS}

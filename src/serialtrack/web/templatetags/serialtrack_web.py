@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from serialtrack.inventory.models import Document, UnitStatus
@@ -20,6 +22,14 @@ def unit_href(sku: str, serial: str) -> str:
 @register.filter
 def document_href(number: str | None) -> str:
     return document_url(number) if number else ""
+
+
+@register.filter
+def money(amount: Any) -> str:
+    """An exact amount with the business currency: 1,234.50 EUR."""
+    from serialtrack.queries.money import show_money
+
+    return show_money(amount)
 
 
 @register.filter
