@@ -46,6 +46,7 @@ class DocumentKind(models.TextChoices):
     ASSEMBLY = "assembly", "assembly"
     REVERSAL = "reversal", "reversal"
     CORRECTION = "correction", "serial correction"
+    RECALL = "recall", "recall"
 
 
 DOCUMENT_PREFIX = {
@@ -58,6 +59,7 @@ DOCUMENT_PREFIX = {
     DocumentKind.ASSEMBLY: "ASM",
     DocumentKind.REVERSAL: "REV",
     DocumentKind.CORRECTION: "COR",
+    DocumentKind.RECALL: "RCL",
 }
 
 
@@ -298,28 +300,33 @@ class StockQuantityQuerySet(models.QuerySet):
 
 
 class StockQuantity(models.Model):
-    """On-hand quantity of a lot- or quantity-tracked product in one bin."""
+    """On-hand quantity of a lot- or quantity-tracked product in one bin, by status: `in_stock`
+    (can be picked) or `on_hold` (quarantined where it is: never picked by a shipment or a
+    transfer until released)."""
 
     objects = StockQuantityQuerySet.as_manager()
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)
     location = models.ForeignKey(Location, on_delete=models.PROTECT)
+    status = models.CharField(max_length=24, default=UnitStatus.IN_STOCK)
     quantity = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "lot", "location"],
+                fields=["product", "lot", "location", "status"],
                 condition=Q(lot__isnull=False),
-                name="stockqty_lot_unique",
+                name="stockqty_lot_status_unique",
             ),
             models.UniqueConstraint(
-                fields=["product", "location"],
+                fields=["product", "location", "status"],
                 condition=Q(lot__isnull=True),
-                name="stockqty_nolot_unique",
+                name="stockqty_nolot_status_unique",
             ),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stockqty_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=["in_stock", "on_hold"]),
+                                   name="stockqty_status_valid"),
         ]
         indexes = [models.Index(fields=["product", "location"], name="stockqty_product_loc")]
 
@@ -411,3 +418,42 @@ class DraftSerial(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["line", "serial"], name="draft_serial_unique"),
         ]
+
+
+class RecallUnit(models.Model):
+    """A unit a recall found (its resolved selection, kept so the report stays the same set):
+    `component` is the affected unit installed inside it when it was reached through one."""
+
+    recall = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    component = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "unit"], name="recallunit_unique"),
+        ]
+
+
+class RecallLot(models.Model):
+    """A lot of a lot-tracked product a recall found: its quantities (on hand, shipped) are
+    the recall's lot quantities; `found` is how many were in storage or out with customers
+    when the recall was made."""
+
+    recall = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    found = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "lot"], name="recalllot_unique"),
+        ]
+
+
+class Recall(models.Model):
+    """What a recall (document kind `recall`) selected by: its criteria as given."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="recall")
+    criteria = models.JSONField(default=dict)

@@ -8,6 +8,7 @@ fills the registry the interfaces read (`serialtrack.posting.operations`)."""
 from serialtrack.posting.adjustments import hold, release, scrap, transfer
 from serialtrack.posting.corrections import correct_serial, reverse
 from serialtrack.posting.engine import system_user
+from serialtrack.posting.recalls import create_recall, hold_recall
 from serialtrack.posting.receipts import add_found, receive
 from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
 from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
@@ -16,8 +17,10 @@ from serialtrack.posting.shipments import ship
 __all__ = [
     "add_found",
     "correct_serial",
+    "create_recall",
     "customer_return",
     "hold",
+    "hold_recall",
     "receive",
     "receive_quantity_return",
     "receive_return",

@@ -165,6 +165,16 @@ class Posting:
             f"INSERT INTO st_units (pos, unit_id) SELECT m.id, m.unit_id FROM {MOVEMENT} m "
             "WHERE m.document_id = %s AND m.unit_id IS NOT NULL", [document.pk])
 
+    def stage_units_where(self, condition: str, params: Sequence[Any],
+                          source: str = f"{UNIT} u") -> int:
+        """Stage the units `SELECT u.id FROM {source} WHERE {condition}` finds, set-based (a
+        lot, a recall's selection); returns how many."""
+        self._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
+        self.cursor.execute(
+            f"INSERT INTO st_units (pos, unit_id) SELECT u.id, u.id FROM {source} "
+            f"WHERE {condition}", list(params))
+        return self.cursor.rowcount
+
     def _temp_table(self, name: str, columns: str) -> None:
         self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
         self.cursor.execute(f"TRUNCATE {name}" if self.pg else f"DELETE FROM {name}")

@@ -10,7 +10,13 @@ from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.errors import refuse
-from serialtrack.inventory.models import Document, DocumentKind, DraftLine, Tracking
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DraftLine,
+    Tracking,
+)
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, posting, retrying, where
 from serialtrack.posting.ledger import take_stock
@@ -40,9 +46,14 @@ def ship(
         refuse(problems)
         with posting(DocumentKind.SHIPMENT, user) as p:
             p.open_document(party=party, warehouse=location.warehouse, reference=reference)
-            line = p.add_line(item, quantity, lot=lot_row,
-                              from_location=location if bin_given else None)
-            take_stock(p, line, item, quantity, problems,
+            from_location = location if bin_given else None
+
+            def line_for(lot_id: int | None, n: int) -> DocumentLine:
+                # One line per lot picked, naming it: "which customers got lot X" is answered
+                # by the document as well as by its ledger rows.
+                return p.add_line(item, n, lot_id=lot_id, from_location=from_location)
+
+            take_stock(p, line_for, item, quantity, problems,
                        warehouse=None if bin_given else location.warehouse,
                        location=location if bin_given else None, lot=lot_row,
                        to_status="shipped", to_party=party)
