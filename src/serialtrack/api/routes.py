@@ -424,6 +424,6 @@ def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
 for router in (system, catalog_router, units, reports, documents, accounts):
     api.add_router("", router)
 
-# The label sheets' routes live beside the labels code; importing them here registers every
-# route whenever the API is (the URL map, the schema, the authorization test).
-from serialtrack.api import labels  # noqa: E402, F401
+# The label sheets' and the recalls' read routes live beside their code; importing them here
+# registers every route whenever the API is (the URL map, the schema, the authorization test).
+from serialtrack.api import labels, recalls  # noqa: E402, F401

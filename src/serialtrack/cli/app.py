@@ -26,6 +26,7 @@ from serialtrack.cli.common import (
     out,
 )
 from serialtrack.cli.labels import labels_app
+from serialtrack.cli.recalls import recall_app
 
 app = typer.Typer(
     name="serialtrack",
@@ -46,6 +47,7 @@ app.add_typer(repair_app, name="repair")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(labels_app, name="labels")
+app.add_typer(recall_app, name="recall")
 app.command("check-serials")(check_serials)
 
 @app.callback()
@@ -529,7 +531,7 @@ def add_posting_commands() -> None:
     from serialtrack.cli.postings import posting_command
     from serialtrack.posting import operations
 
-    groups = {"repair": repair_app}
+    groups = {"repair": repair_app, "recall": recall_app}
     for op in operations.declared():
         *group, name = op.cli
         (groups[group[0]] if group else app).command(name)(posting_command(op))

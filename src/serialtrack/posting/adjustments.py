@@ -169,6 +169,11 @@ def _change_hold(*, user: Any, product: str | None, serials: Iterable[str], lot:
             raise InvalidInput([Problem("invalid", f"name the product of the units to {word}",
                                         field="product")])
         item = catalog.get_product(product)
+        if item.tracking != Tracking.SERIAL:
+            raise InvalidInput([Problem(
+                "invalid", f"{item.sku} is not serial-tracked: {word} a lot (--lot "
+                f"{serials[0]}) or a quantity (--qty N --warehouse CODE[/BIN])",
+                field="serials")])
         return move_serials(
             kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
             quantity=quantity,
