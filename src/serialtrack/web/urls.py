@@ -3,7 +3,7 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import files, quantities, replace, views
+from serialtrack.web import files, quantities, recalls, replace, views
 
 app_name = "web"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path("imports/<int:job_id>/problems.csv", files.import_problems, name="import_problems"),
     path("labels/", files.labels_page, name="labels"),
     path("labels/pdf", files.labels_pdf, name="labels_pdf"),
+    path("recalls/", recalls.recalls, name="recalls"),
+    path("recalls/<str:number>/", recalls.recall, name="recall"),
+    path("recalls/<str:number>/hold", recalls.hold, name="recall_hold"),
+    path("recalls/<str:number>/customers.<str:fmt>", recalls.export, name="recall_export"),
 ]
