@@ -424,7 +424,9 @@ class RecallUnit(models.Model):
     """A unit a recall found (its resolved selection, kept so the report stays the same set):
     `component` is the affected unit installed inside it when it was reached through one."""
 
-    recall = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+",
+    # DO_NOTHING: a posted recall is never deleted (the database's foreign key still holds),
+    # and deleting a draft document need not look for recall rows.
+    recall = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+",
                                db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     component = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+",
@@ -441,7 +443,9 @@ class RecallLot(models.Model):
     the recall's lot quantities; `found` is how many were in storage or out with customers
     when the recall was made."""
 
-    recall = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+",
+    # DO_NOTHING: a posted recall is never deleted (the database's foreign key still holds),
+    # and deleting a draft document need not look for recall rows.
+    recall = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+",
                                db_index=False)
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
     found = models.BigIntegerField(default=0)
@@ -455,5 +459,6 @@ class RecallLot(models.Model):
 class Recall(models.Model):
     """What a recall (document kind `recall`) selected by: its criteria as given."""
 
-    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="recall")
+    document = models.OneToOneField(Document, on_delete=models.DO_NOTHING,
+                                    related_name="recall")
     criteria = models.JSONField(default=dict)
