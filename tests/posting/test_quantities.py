@@ -542,11 +542,11 @@ def test_quantities_on_hand_reports_every_column(shop: dict, user: Any) -> None:
     rows = queries.quantities_on_hand()
     assert rows == [
         {"warehouse": "WH1", "bin": "A-01", "product": "SAL-1", "product_name": "Saline 500 ml",
-         "lot": "L-LATE", "expiry": LATE.isoformat(), "quantity": 8},
+         "lot": "L-LATE", "expiry": LATE.isoformat(), "status": "in_stock", "quantity": 8},
         {"warehouse": "WH1", "bin": "MAIN", "product": "CBL-1", "product_name": "USB cable",
-         "lot": None, "expiry": None, "quantity": 7},
+         "lot": None, "expiry": None, "status": "in_stock", "quantity": 7},
         {"warehouse": "WH2", "bin": "MAIN", "product": "SAL-1", "product_name": "Saline 500 ml",
-         "lot": "L-LATE", "expiry": LATE.isoformat(), "quantity": 5},
+         "lot": "L-LATE", "expiry": LATE.isoformat(), "status": "in_stock", "quantity": 5},
     ]
     assert [r["quantity"] for r in queries.quantities_on_hand(warehouse="WH2")] == [5]
     assert [r["product"] for r in queries.quantities_on_hand(product="CBL-1")] == ["CBL-1"]

@@ -203,3 +203,16 @@ def test_a_held_quantity_is_never_picked(spread: dict, user: Any) -> None:
         lot__code="L77", location__code="A-01")} == {"in_stock": 60, "on_hold": 0}
     refused(errors.InvalidInput, posting.hold, product="HT-1", quantity=1, warehouse="WH1",
             user=user)
+
+
+def test_held_quantities_are_listed_as_held_and_left_out_of_the_pick(spread: dict,
+                                                                     user: Any) -> None:
+    from serialtrack.queries.stock import quantity_pick
+
+    posting.hold(product="SAL-1", quantity=60, warehouse="WH1/A-01", user=user)
+    rows = {(r["bin"], r["lot"], r["status"]): r["quantity"]
+            for r in queries.quantities_on_hand(product="SAL-1", warehouse="WH1")}
+    assert rows == {("A-01", "L77", "on_hold"): 60, ("A-01", "L77", "in_stock"): 10,
+                    ("MAIN", "L99", "in_stock"): 50}
+    assert [(r["lot"], r["take"]) for r in quantity_pick("SAL-1", "WH1", 15)] == [
+        ("L77", 10), ("L99", 5)]

@@ -395,10 +395,10 @@ def stock(
         if d["units"]:
             out.print(table)
         if d["quantities"]:
-            qt = Table("warehouse", "bin", "product", "lot", "expiry", "quantity")
+            qt = Table("warehouse", "bin", "product", "lot", "expiry", "status", "quantity")
             for q in d["quantities"]:
                 qt.add_row(q["warehouse"], q["bin"], q["product"], q["lot"] or "",
-                           q["expiry"] or "", str(q["quantity"]))
+                           q["expiry"] or "", q["status"], str(q["quantity"]))
             out.print(qt)
         if not d["units"] and not d["quantities"]:
             out.print("no stock on hand")
