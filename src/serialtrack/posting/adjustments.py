@@ -270,8 +270,7 @@ def change_lots_in_place(p: Posting, lots: Sequence[Lot], *, from_status: str, t
             count = p.stage_units_where(where_sql, params)
             if not count:
                 continue
-            locked = p.lock_units()
-            if any(u.status != from_status for u in locked):
+            if p.lock_staged(from_status):
                 raise RaceLost(f"lot {lot_row.code}: a unit moved meanwhile")
             line = p.add_line(item, count, lot=lot_row, note=note.split(":")[0])
             moved += move_units(p, line, to_status=to_status, note=note)

@@ -223,6 +223,19 @@ class Posting:
         rows.sort(key=lambda r: r.pos)
         return rows
 
+    def lock_staged(self, status: str) -> int:
+        """Lock the staged units (PostgreSQL: in id order, like `lock_units`; SQLite's
+        `BEGIN IMMEDIATE` already serializes writers) without reading them into Python, and
+        count those no longer of `status` (moved by another posting while this one waited)."""
+        if self.pg:
+            self.cursor.execute(
+                f"SELECT u.id FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+                "ORDER BY u.id FOR UPDATE OF u")
+        self.cursor.execute(
+            f"SELECT COUNT(*) FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+            "WHERE u.status <> %s", [status])
+        return int(self.cursor.fetchone()[0])
+
     def is_recent(self, posted_at: dt.datetime | str | None) -> bool:
         """Was a document posted after this posting was asked for (by another clerk)?"""
         if posted_at is None:

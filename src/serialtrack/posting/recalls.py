@@ -221,8 +221,7 @@ def hold_recall(*, number: str, user: Any, reason: str = "") -> Document:
             count = p.stage_units_where(
                 "r.recall_id = %s AND u.product_id = %s AND u.status = 'in_stock'",
                 [recall.pk, product_id], source=source)
-            locked = p.lock_units()
-            if any(u.status != "in_stock" for u in locked):
+            if p.lock_staged("in_stock"):
                 raise RaceLost(f"recall {recall.number}: a unit moved meanwhile")
             line = p.add_line(Product.objects.get(pk=product_id), count, note="hold")
             moved += move_units(p, line, to_status="on_hold", note=note)

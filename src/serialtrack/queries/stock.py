@@ -87,9 +87,10 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
 def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
                   lot: str | None = None) -> list[dict[str, Any]]:
     """What shipping `quantity` of a lot or plain product from `warehouse` (`WH` or `WH/BIN`)
-    takes (held quantities are never picked), in the engine's order (`posting.quantities.take_stock`): the named lot, else earliest
-    expiry first, then the oldest lot, then the oldest stock row. Each row on hand with `take`,
-    the part of `quantity` it gives (0 past the quantity; every row when none is given)."""
+    takes, in the engine's order (`posting.ledger.take_stock`; held quantities are never picked):
+    the named lot, else earliest expiry first, then the oldest lot, then the oldest stock row.
+    Each row on hand with `take`, the part of `quantity` it gives (0 past the quantity; every row
+    when none is given)."""
     code, _slash, bin_code = warehouse.partition("/")
     rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0, status="in_stock",
                                          location__warehouse__code=code)
