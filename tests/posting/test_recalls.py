@@ -114,6 +114,7 @@ def test_a_recall_of_one_lot_finds_every_unit_and_quantity_and_holds_what_is_in_
     assert report["holds"] == [hold.number]
     # a second hold has nothing left in stock: refused, nothing changed
     refused(errors.Refused, posting.hold_recall, number=doc.number, user=user)
+    refused(errors.NotReversible, posting.reverse, number=doc.number, user=user)
 
     # returns come in against the recall
     posting.receive_return(shipment=units["R-006"]["document"], serials=["R-006"], user=user)
@@ -121,6 +122,17 @@ def test_a_recall_of_one_lot_finds_every_unit_and_quantity_and_holds_what_is_in_
                                     product="SAL-1", quantity=10, user=user)
     progress = recall_report(doc.number)["progress"]
     assert progress["returned"] == {"units": 1, "quantity": 10}
+
+
+def test_reversing_the_recall_hold_releases_units_and_quantities(spread: dict,
+                                                                 user: Any) -> None:
+    doc = posting.create_recall(lot="L77", product="SAL-1", reason="r", user=user)
+    hold = posting.hold_recall(number=doc.number, user=user)
+    assert StockQuantity.objects.filter(status="on_hold", quantity__gt=0).count() == 2
+    posting.reverse(number=hold.number or "", user=user)
+    assert set(StockQuantity.objects.filter(lot__code="L77", quantity__gt=0)
+               .values_list("status", "quantity")) == {("in_stock", 70), ("in_stock", 15)}
+    assert recall_report(doc.number)["progress"]["held"] == {"units": 0, "quantity": 0}
 
 
 def test_a_recall_by_component_finds_the_assemblies(spread: dict, user: Any) -> None:
