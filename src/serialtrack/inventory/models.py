@@ -424,13 +424,15 @@ class RecallUnit(models.Model):
     """A unit a recall found (its resolved selection, kept so the report stays the same set):
     `component` is the affected unit installed inside it when it was reached through one."""
 
-    # DO_NOTHING: a posted recall is never deleted (the database's foreign key still holds),
-    # and deleting a draft document need not look for recall rows.
+    # No database foreign keys here: the rows are written once, set-based, by the posting that
+    # creates the recall, from units and a document that are never deleted; checking 100,000 of
+    # them at COMMIT (PostgreSQL's deferred constraints) would cost seconds for nothing.
     recall = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+",
-                               db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
-    component = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+",
-                                  db_index=False)
+                               db_index=False, db_constraint=False)
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, related_name="+",
+                             db_index=False, db_constraint=False)
+    component = models.ForeignKey(Unit, null=True, on_delete=models.DO_NOTHING,
+                                  related_name="+", db_index=False, db_constraint=False)
 
     class Meta:
         constraints = [

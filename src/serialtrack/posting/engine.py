@@ -173,7 +173,10 @@ class Posting:
         self.cursor.execute(
             f"INSERT INTO st_units (pos, unit_id) SELECT u.id, u.id FROM {source} "
             f"WHERE {condition}", list(params))
-        return self.cursor.rowcount
+        count = self.cursor.rowcount
+        if self.pg:
+            self.cursor.execute("ANALYZE st_units")  # as `bulk_load`: the planner sees its size
+        return count
 
     def _temp_table(self, name: str, columns: str) -> None:
         self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")

@@ -213,14 +213,20 @@ def hold_recall(*, number: str, user: Any, reason: str = "") -> Document:
     note = f"hold: recall {recall.number}" + (f": {reason}" if reason else "")
     with posting(DocumentKind.ADJUSTMENT, user) as p:
         p.open_document(related=recall, reason=reason or f"recall {recall.number}")
-        source = f"{RECALL_UNIT} r JOIN {UNIT} u ON u.id = r.unit_id"
-        p.cursor.execute(f"SELECT DISTINCT u.product_id FROM {source} WHERE r.recall_id = %s "
-                         "AND u.status = 'in_stock' ORDER BY u.product_id", [recall.pk])
+        # one pass over the affected units: those in stock, by product (a line each)
+        p.cursor.execute("CREATE TEMP TABLE IF NOT EXISTS st_recall "
+                         "(unit_id bigint NOT NULL, product_id bigint NOT NULL)")
+        p.cursor.execute("TRUNCATE st_recall" if p.pg else "DELETE FROM st_recall")
+        p.cursor.execute(
+            f"INSERT INTO st_recall (unit_id, product_id) SELECT u.id, u.product_id "
+            f"FROM {RECALL_UNIT} r JOIN {UNIT} u ON u.id = r.unit_id "
+            "WHERE r.recall_id = %s AND u.status = 'in_stock'", [recall.pk])
+        p.cursor.execute("SELECT DISTINCT product_id FROM st_recall ORDER BY product_id")
         moved = 0
         for (product_id,) in p.cursor.fetchall():
             count = p.stage_units_where(
-                "r.recall_id = %s AND u.product_id = %s AND u.status = 'in_stock'",
-                [recall.pk, product_id], source=source)
+                "u.product_id = %s", [product_id],
+                source="(SELECT unit_id AS id, product_id FROM st_recall) u")
             if p.lock_staged("in_stock"):
                 raise RaceLost(f"recall {recall.number}: a unit moved meanwhile")
             line = p.add_line(Product.objects.get(pk=product_id), count, note="hold")

@@ -20,6 +20,7 @@ from serialtrack.errors import NotFound, Problem
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
+    Party,
     Recall,
     RecallLot,
     RecallUnit,
@@ -133,8 +134,15 @@ def recall_report(number: str, limit: int = 100, offset: int = 0) -> dict[str, A
     quantities on hand and shipped, the customers, and the hold documents under it."""
     doc = recall_document(number)
     lot_ids = _lot_ids(doc)
-    by_status = dict(RecallUnit.objects.filter(recall=doc).values_list("unit__status")
-                     .annotate(n=Count("id")).order_by())
+    # one pass over the affected units: how many by status and, shipped, by customer
+    by_status: dict[str, int] = defaultdict(int)
+    shipped_to: dict[int, int] = {}
+    for status, holder_id, n in (RecallUnit.objects.filter(recall=doc)
+                                 .values_list("unit__status", "unit__holder_id")
+                                 .annotate(n=Count("id")).order_by()):
+        by_status[status] += n
+        if status == "shipped" and holder_id is not None:
+            shipped_to[holder_id] = n
     units_found = sum(by_status.values())
     lots = list(RecallLot.objects.filter(recall=doc).order_by("lot_id")
                 .values_list("lot__product__sku", "lot__code", "found"))
@@ -144,10 +152,9 @@ def recall_report(number: str, limit: int = 100, offset: int = 0) -> dict[str, A
     held_quantity = sum(q["quantity"] for q in quantities if q["status"] == "on_hold")
     since = _since(doc, lot_ids)
     customers: dict[str, dict[str, Any]] = {}
-    for name, n in (RecallUnit.objects.filter(recall=doc, unit__status="shipped")
-                    .values_list("unit__holder__name").annotate(n=Count("id"))
-                    .order_by("unit__holder__name")):
-        customers[name] = {"customer": name, "contact": "", "units": n, "quantity": 0}
+    for holder_id, name in Party.objects.filter(pk__in=shipped_to).values_list("id", "name"):
+        customers[name] = {"customer": name, "contact": "", "units": shipped_to[holder_id],
+                           "quantity": 0}
     for row in shipped:
         entry = customers.setdefault(row["customer"], {"customer": row["customer"],
                                                        "contact": "", "units": 0,
@@ -166,7 +173,7 @@ def recall_report(number: str, limit: int = 100, offset: int = 0) -> dict[str, A
             "held": {"units": by_status.get("on_hold", 0), "quantity": held_quantity},
             **since,
         },
-        "by_status": by_status,
+        "by_status": dict(sorted(by_status.items())),
         "lots": [{"product": sku, "lot": code, "found": found} for sku, code, found in lots],
         "units": recall_units(doc, limit, offset),
         "units_total": units_found,
