@@ -31,7 +31,8 @@ def get_recall(request: HttpRequest, number: str, limit: int = 100, offset: int 
                ) -> dict[str, Any]:
     """The report: progress, every affected unit (paged by `limit`/`offset`) and lot quantity,
     where it is now, the customers, the hold documents under it."""
-    return recall_report(number, limit=max(1, min(limit, 10_000)), offset=max(0, offset))
+    return recall_report(number, limit=max(1, min(limit, 10_000)),
+                         offset=max(0, min(offset, 10**12)))
 
 
 @router.get("/recalls/{number}/export", auth=role("viewer"), openapi_extra=EXPORT_RESPONSE)

@@ -348,8 +348,8 @@ class HoldIn(In):
     serials: list[str] = serial_list()
     lot: str | None = Field(default=None, description="A whole lot (without --qty), or the "
                             "lot of the quantity.")
-    quantity: int | None = Field(default=None, ge=1, description="How many of a lot or "
-                                 "plain product (with --warehouse).")
+    quantity: int | None = Field(default=None, ge=1, le=10**15, description="How many of a "
+                                 "lot or plain product (with --warehouse).")
     warehouse: str | None = Field(default=None, description="CODE or CODE/BIN: where the "
                                   "quantity (or the part of the lot) is.")
     reason: str = Field(default="", max_length=500)

@@ -154,7 +154,7 @@ def _selection(*, lot: str | None, item: Any, serials: list[str], receipt: str |
     if received_from:
         where += " AND d.posted_at >= %s"
         params.append(p.ts(_day_start(received_from)))
-    if received_to:
+    if received_to and received_to < dt.date.max:
         where += " AND d.posted_at < %s"
         params.append(p.ts(_day_start(received_to + dt.timedelta(days=1))))
     if item:
