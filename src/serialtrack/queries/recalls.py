@@ -221,10 +221,11 @@ def notification_csv(number: str) -> bytes:
 def notification_xlsx(number: str) -> bytes:
     from openpyxl import Workbook
 
+    rows = notification_rows(number)  # an unknown recall is refused before a book is opened
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(number.strip())
+    sheet = book.create_sheet("customers")
     sheet.append(list(EXPORT_COLUMNS))
-    for row in notification_rows(number):
+    for row in rows:
         sheet.append([row[c] for c in EXPORT_COLUMNS])
     out = io.BytesIO()
     book.save(out)
