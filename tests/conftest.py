@@ -121,7 +121,7 @@ def snapshot() -> dict[str, Any]:
             "id", "serial", "status", "location_id", "holder_id", "warranty_start",
             "last_document_id", "cost")),
         "quantities": list(StockQuantity.objects.order_by("id").values_list(
-            "id", "lot_id", "location_id", "quantity")),
+            "id", "lot_id", "location_id", "status", "quantity")),
         "layers": list(CostLayer.objects.order_by("id").values_list(
             "id", "remaining_quantity", "remaining_value")),
     }

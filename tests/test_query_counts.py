@@ -643,6 +643,33 @@ def _pick(s: Shop) -> Call:
     return Call(f"/api/sales-orders/{_order(s, 'sale')}/pick")
 
 
+def _recall(s: Shop) -> str:
+    """A recall of this round's new units, one of them shipped to Customer A."""
+    serials = s.units(s.many)
+    s.shipped(serials[0])
+    return str(s.api("POST", "/api/recalls", {"serials": serials, "reason": "r"})["document"])
+
+
+@request("POST /api/recalls")
+def _create_recall(s: Shop) -> Call:
+    return Call("/api/recalls", {"serials": s.units(s.many), "reason": "r"}, 201, "manager")
+
+
+@request("POST /api/recalls/{number}/hold")
+def _hold_recall(s: Shop) -> Call:
+    return Call(f"/api/recalls/{_recall(s)}/hold", {}, 201, "manager")
+
+
+@request("GET /api/recalls/{number}")
+def _recall_report(s: Shop) -> Call:
+    return Call(f"/api/recalls/{_recall(s)}")
+
+
+@request("GET /api/recalls/{number}/export")
+def _recall_export(s: Shop) -> Call:
+    return Call(f"/api/recalls/{_recall(s)}/export?format=csv")
+
+
 # -- pages ---------------------------------------------------------------------------------------
 
 plain("GET /login/", "/login/", role=None)
@@ -707,6 +734,27 @@ STATION_FORMS = {
 for _url, (_role, _form) in STATION_FORMS.items():
     plain(f"GET /{_url}", f"/{_url}")
     plain(f"POST /{_url}", f"/{_url}", role=_role, status=302, body=_form)
+
+
+@request("GET /recalls/")
+def _recalls_page(s: Shop) -> Call:
+    _recall(s)
+    return Call("/recalls/")
+
+
+@request("GET /recalls/<str:number>/")
+def _recall_page(s: Shop) -> Call:
+    return Call(f"/recalls/{_recall(s)}/")
+
+
+@request("POST /recalls/<str:number>/hold")
+def _recall_hold_page(s: Shop) -> Call:
+    return Call(f"/recalls/{_recall(s)}/hold", {}, 302, "manager")
+
+
+@request("GET /recalls/<str:number>/customers.<str:fmt>")
+def _recall_export_page(s: Shop) -> Call:
+    return Call(f"/recalls/{_recall(s)}/customers.csv")
 
 
 @request("POST /repair/replace/")

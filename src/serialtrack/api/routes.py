@@ -496,7 +496,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
 for router in (system, catalog_router, units, reports, documents, accounts):
     api.add_router("", router)
 
-# The label sheets' and the supplier returns' routes (the report, credits, packing slips)
-# live beside their code; importing them here registers every
+# The label sheets', the orders', the supplier returns' (the report, credits, packing slips)
+# and the recalls' read routes live beside their code; importing them here registers every
 # route whenever the API is (the URL map, the schema, the authorization test).
-from serialtrack.api import labels, orders, supplier_returns  # noqa: E402, F401
+from serialtrack.api import labels, orders, recalls, supplier_returns  # noqa: E402, F401

@@ -29,6 +29,7 @@ from serialtrack.cli.labels import labels_app
 from serialtrack.cli.money import AtOpt, cogs, valuation
 from serialtrack.cli.orders import pick, po_app, so_app
 from serialtrack.cli.packing_slips import packing_slip
+from serialtrack.cli.recalls import recall_app
 from serialtrack.cli.supplier_returns import supplier_credit, supplier_returns
 
 app = typer.Typer(
@@ -53,6 +54,7 @@ app.add_typer(labels_app, name="labels")
 app.add_typer(po_app, name="po")
 app.add_typer(so_app, name="so")
 app.command("pick")(pick)
+app.add_typer(recall_app, name="recall")
 app.command("check-serials")(check_serials)
 app.command("packing-slip")(packing_slip)
 app.command("supplier-returns")(supplier_returns)
@@ -442,10 +444,10 @@ def stock(
         if d["units"]:
             out.print(table)
         if d["quantities"]:
-            qt = Table("warehouse", "bin", "product", "lot", "expiry", "quantity")
+            qt = Table("warehouse", "bin", "product", "lot", "expiry", "status", "quantity")
             for q in d["quantities"]:
                 qt.add_row(q["warehouse"], q["bin"], q["product"], q["lot"] or "",
-                           q["expiry"] or "", str(q["quantity"]))
+                           q["expiry"] or "", q["status"], str(q["quantity"]))
             out.print(qt)
         if not d["units"] and not d["quantities"]:
             out.print("no stock on hand")
@@ -655,7 +657,7 @@ def add_posting_commands() -> None:
     from serialtrack.cli.postings import posting_command
     from serialtrack.posting import operations
 
-    groups = {"repair": repair_app}
+    groups = {"repair": repair_app, "recall": recall_app}
     for op in operations.declared():
         *group, name = op.cli
         (groups[group[0]] if group else app).command(name)(posting_command(op))

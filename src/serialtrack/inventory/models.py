@@ -50,6 +50,7 @@ class DocumentKind(models.TextChoices):
     CORRECTION = "correction", "serial correction"
     SUPPLIER_RETURN = "supplier_return", "return to supplier"
     LANDED_COST = "landed_cost", "landed cost"
+    RECALL = "recall", "recall"
 
 
 DOCUMENT_PREFIX = {
@@ -64,6 +65,7 @@ DOCUMENT_PREFIX = {
     DocumentKind.CORRECTION: "COR",
     DocumentKind.SUPPLIER_RETURN: "RTS",
     DocumentKind.LANDED_COST: "LC",
+    DocumentKind.RECALL: "RCL",
 }
 
 
@@ -332,28 +334,33 @@ class StockQuantityQuerySet(models.QuerySet):
 
 
 class StockQuantity(models.Model):
-    """On-hand quantity of a lot- or quantity-tracked product in one bin."""
+    """On-hand quantity of a lot- or quantity-tracked product in one bin, by status: `in_stock`
+    (can be picked) or `on_hold` (quarantined where it is: never picked by a shipment or a
+    transfer until released)."""
 
     objects = StockQuantityQuerySet.as_manager()
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)
     location = models.ForeignKey(Location, on_delete=models.PROTECT)
+    status = models.CharField(max_length=24, default=UnitStatus.IN_STOCK)
     quantity = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "lot", "location"],
+                fields=["product", "lot", "location", "status"],
                 condition=Q(lot__isnull=False),
-                name="stockqty_lot_unique",
+                name="stockqty_lot_status_unique",
             ),
             models.UniqueConstraint(
-                fields=["product", "location"],
+                fields=["product", "location", "status"],
                 condition=Q(lot__isnull=True),
-                name="stockqty_nolot_unique",
+                name="stockqty_nolot_status_unique",
             ),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stockqty_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=["in_stock", "on_hold"]),
+                                   name="stockqty_status_valid"),
         ]
         indexes = [models.Index(fields=["product", "location"], name="stockqty_product_loc")]
 
@@ -651,3 +658,49 @@ class SupplierReplacement(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0),
                                    name="supplier_replacement_quantity_positive"),
         ]
+
+
+class RecallUnit(models.Model):
+    """A unit a recall found (its resolved selection, kept so the report stays the same set):
+    `component` is the affected unit installed inside it when it was reached through one."""
+
+    # No database foreign keys here: the rows are written once, set-based, by the posting that
+    # creates the recall, from units and a document that are never deleted; checking 100,000 of
+    # them at COMMIT (PostgreSQL's deferred constraints) would cost seconds for nothing.
+    recall = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+",
+                               db_index=False, db_constraint=False)
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, related_name="+",
+                             db_index=False, db_constraint=False)
+    component = models.ForeignKey(Unit, null=True, on_delete=models.DO_NOTHING,
+                                  related_name="+", db_index=False, db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "unit"], name="recallunit_unique"),
+        ]
+
+
+class RecallLot(models.Model):
+    """A lot of a lot-tracked product a recall found: its quantities (on hand, shipped) are
+    the recall's lot quantities; `found` is how many were in storage or out with customers
+    when the recall was made."""
+
+    # DO_NOTHING: a posted recall is never deleted (the database's foreign key still holds),
+    # and deleting a draft document need not look for recall rows.
+    recall = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+",
+                               db_index=False)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    found = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "lot"], name="recalllot_unique"),
+        ]
+
+
+class Recall(models.Model):
+    """What a recall (document kind `recall`) selected by: its criteria as given."""
+
+    document = models.OneToOneField(Document, on_delete=models.DO_NOTHING,
+                                    related_name="recall")
+    criteria = models.JSONField(default=dict)

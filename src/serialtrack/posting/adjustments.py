@@ -10,15 +10,19 @@ from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.errors import (
+    InsufficientStock,
     InvalidInput,
+    NotFound,
     Problem,
     refuse,
 )
 from serialtrack.inventory.models import (
     Document,
     DocumentKind,
+    DocumentLine,
     DraftLine,
     Location,
+    Lot,
     Product,
     Tracking,
 )
@@ -26,18 +30,18 @@ from serialtrack.posting.engine import (
     KEEP,
     LockedUnit,
     Posting,
+    RaceLost,
     check_units,
     posting,
     retrying,
     take_units,
     where,
 )
-from serialtrack.posting.ledger import add_stock, move_units, take_stock
+from serialtrack.posting.ledger import add_stock, move_units, put_stock, take_stock
 from serialtrack.posting.lines import existing_lot, quantity_line, serial_line
 from serialtrack.posting.operations import (
     In,
     Operation,
-    SerialsIn,
     Station,
     register,
     scan_mismatch_override,
@@ -162,24 +166,157 @@ def _transfer_quantity(item: Product, src: Location, dst: Location, src_bin: boo
 
 
 @retrying
-def hold(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
-    """Quarantine units in stock: they stay where they are but cannot ship."""
-    item = catalog.get_product(product)
-    return move_serials(
-        kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
-        allowed=lambda u: None if u.status == "in_stock" else where(u),
-        to_status="on_hold", note=f"hold: {reason}" if reason else "hold",
-    )
+def hold(*, user: Any, product: str | None = None, serials: Iterable[str] = (),
+         lot: str | None = None, quantity: int | None = None, warehouse: str | None = None,
+         reason: str = "") -> Document:
+    """Quarantine what is in stock: listed units, a whole lot (every unit of it in stock and
+    every on-hand quantity of it), or N of a product (optionally of a lot) in a warehouse or
+    bin. It stays where it is but cannot ship or move out until released."""
+    return _change_hold(user=user, product=product, serials=serials, lot=lot, quantity=quantity,
+                        warehouse=warehouse, reason=reason, word="hold",
+                        from_status="in_stock", to_status="on_hold")
 
 
 @retrying
-def release(*, product: str, serials: Iterable[str], user: Any, reason: str = "") -> Document:
+def release(*, user: Any, product: str | None = None, serials: Iterable[str] = (),
+            lot: str | None = None, quantity: int | None = None, warehouse: str | None = None,
+            reason: str = "") -> Document:
+    """Release held units, a held lot or a held quantity back into stock, where it is."""
+    return _change_hold(user=user, product=product, serials=serials, lot=lot, quantity=quantity,
+                        warehouse=warehouse, reason=reason, word="release",
+                        from_status="on_hold", to_status="in_stock")
+
+
+def _change_hold(*, user: Any, product: str | None, serials: Iterable[str], lot: str | None,
+                 quantity: int | None, warehouse: str | None, reason: str, word: str,
+                 from_status: str, to_status: str) -> Document:
+    serials = list(serials)
+    note = f"{word}: {reason}" if reason else word
+    if serials:
+        if not product:
+            raise InvalidInput([Problem("invalid", f"name the product of the units to {word}",
+                                        field="product")])
+        item = catalog.get_product(product)
+        if item.tracking != Tracking.SERIAL:
+            raise InvalidInput([Problem(
+                "invalid", f"{item.sku} is not serial-tracked: {word} a lot (--lot "
+                f"{serials[0]}) or a quantity (--qty N --warehouse CODE[/BIN])",
+                field="serials")])
+        return move_serials(
+            kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
+            quantity=quantity,
+            allowed=lambda u: None if u.status == from_status else where(u),
+            to_status=to_status, note=note,
+        )
+    if quantity is not None:
+        return _change_quantity(user=user, product=product, lot=lot, quantity=quantity,
+                                warehouse=warehouse, reason=reason, word=word, note=note,
+                                from_status=from_status, to_status=to_status)
+    if lot:
+        return _change_lot(user=user, product=product, lot=lot, warehouse=warehouse,
+                           reason=reason, word=word, note=note, from_status=from_status,
+                           to_status=to_status)
+    raise InvalidInput([Problem("invalid", f"give the serials, a lot, or a quantity to {word}",
+                                field="serials")])
+
+
+def _change_quantity(*, user: Any, product: str | None, lot: str | None, quantity: int,
+                     warehouse: str | None, reason: str, word: str, note: str,
+                     from_status: str, to_status: str) -> Document:
+    if not product:
+        raise InvalidInput([Problem("invalid", f"name the product of the quantity to {word}",
+                                    field="product")])
+    if not warehouse:
+        raise InvalidInput([Problem("invalid", f"give the warehouse or bin to {word} in",
+                                    field="warehouse")])
     item = catalog.get_product(product)
-    return move_serials(
-        kind=DocumentKind.ADJUSTMENT, item=item, serials=serials, user=user, reason=reason,
-        allowed=lambda u: None if u.status == "on_hold" else where(u),
-        to_status="in_stock", note=f"release: {reason}" if reason else "release",
-    )
+    if item.tracking == Tracking.SERIAL:
+        raise InvalidInput([Problem("invalid", f"{item.sku} is serial-tracked: name the serials "
+                                    f"to {word}", field="quantity")])
+    location = catalog.get_location(warehouse)
+    bin_given = "/" in warehouse
+    lot_row = existing_lot(item, lot)
+    problems: list[Problem] = []
+    with posting(DocumentKind.ADJUSTMENT, user) as p:
+        p.open_document(warehouse=location.warehouse, reason=reason)
+        line = p.add_line(item, quantity, lot=lot_row, note=word)
+        taken = take_stock(p, line, item, quantity, problems, lot=lot_row,
+                           location=location if bin_given else None,
+                           warehouse=None if bin_given else location.warehouse,
+                           from_status=from_status, to_status=to_status, in_place=True,
+                           note=note)
+        refuse(problems)
+        put_stock(taken, to_status)
+        return p.finish()
+
+
+def _change_lot(*, user: Any, product: str | None, lot: str, warehouse: str | None,
+                reason: str, word: str, note: str, from_status: str, to_status: str
+                ) -> Document:
+    lots = Lot.objects.filter(code=lot.strip()).select_related("product").order_by("id")
+    if product:
+        lots = lots.filter(product=catalog.get_product(product))
+    lot_rows = list(lots)
+    if not lot_rows:
+        of = f" of {product}" if product else ""
+        raise NotFound([Problem("not_found", f"no lot {lot!r}{of}", field="lot")])
+    location = catalog.get_location(warehouse) if warehouse else None
+    with posting(DocumentKind.ADJUSTMENT, user) as p:
+        p.open_document(warehouse=location.warehouse if location else None, reason=reason)
+        moved = change_lots_in_place(p, lot_rows, from_status=from_status, to_status=to_status,
+                                     note=note, location=location,
+                                     bin_given=bool(warehouse and "/" in warehouse))
+        if not moved:
+            where_text = f" in {warehouse}" if warehouse else ""
+            state = "in stock" if from_status == "in_stock" else "on hold"
+            raise InsufficientStock([Problem(
+                "insufficient_stock", f"nothing of lot {lot}{where_text} is {state} to {word}",
+                field="lot")])
+        return p.finish()
+
+
+def change_lots_in_place(p: Posting, lots: Sequence[Lot], *, from_status: str, to_status: str,
+                         note: str, location: Location | None = None, bin_given: bool = False
+                         ) -> int:
+    """Hold or release (`from_status` -> `to_status`) every unit and every on-hand quantity of
+    `lots` where it is, set-based, one line per lot; returns how many units and quantities
+    moved."""
+    moved = 0
+    for lot_row in lots:
+        item = lot_row.product
+        if item.tracking == Tracking.SERIAL:
+            where_sql = "u.lot_id = %s AND u.status = %s"
+            params: list[Any] = [lot_row.pk, from_status]
+            if location is not None:
+                if bin_given:
+                    where_sql += " AND u.location_id = %s"
+                    params.append(location.pk)
+                else:
+                    where_sql += (" AND u.location_id IN (SELECT id FROM inventory_location "
+                                  "WHERE warehouse_id = %s)")
+                    params.append(location.warehouse_id)
+            count = p.stage_units_where(where_sql, params)
+            if not count:
+                continue
+            if p.lock_staged(from_status):
+                raise RaceLost(f"lot {lot_row.code}: a unit moved meanwhile")
+            line = p.add_line(item, count, lot=lot_row, note=note.split(":")[0])
+            moved += move_units(p, line, to_status=to_status, note=note)
+            continue
+        problems: list[Problem] = []
+
+        def line_for(lot_id: int | None, n: int, item: Product = item, lot_row: Lot = lot_row
+                     ) -> DocumentLine:
+            return p.add_line(item, n, lot=lot_row, note=note.split(":")[0])
+
+        taken = take_stock(p, line_for, item, None, problems, lot=lot_row,
+                           location=location if bin_given else None,
+                           warehouse=location.warehouse if location and not bin_given
+                           else None, from_status=from_status, to_status=to_status,
+                           in_place=True, note=note)
+        put_stock(taken, to_status)
+        moved += sum(n for _row, n in taken)
+    return moved
 
 
 @retrying
@@ -234,6 +371,19 @@ class TransferIn(In):
     accept_scan_mismatch: bool = scan_mismatch_override()
 
 
+class HoldIn(In):
+    product: str | None = Field(default=None, description="Product SKU (the lot's, when a lot "
+                                "code is on several products: all of them when not named).")
+    serials: list[str] = serial_list()
+    lot: str | None = Field(default=None, description="A whole lot (without --qty), or the "
+                            "lot of the quantity.")
+    quantity: int | None = Field(default=None, ge=1, le=10**15, description="How many of a "
+                                 "lot or plain product (with --warehouse).")
+    warehouse: str | None = Field(default=None, description="CODE or CODE/BIN: where the "
+                                  "quantity (or the part of the lot) is.")
+    reason: str = Field(default="", max_length=500)
+
+
 class ScrapIn(In):
     product: str
     reason: str = Field(min_length=1, max_length=500, description="Why it is written off.")
@@ -260,7 +410,7 @@ TRANSFER = register(Operation(
 ))
 HOLD = register(Operation(
     name="hold", kind=DocumentKind.ADJUSTMENT, entry=hold, role="clerk", title="Hold",
-    help="Put units on hold (quarantine): they cannot ship.", body=SerialsIn,
+    help="Put units, a lot or a quantity on hold (quarantine): they cannot ship.", body=HoldIn,
     api_path="/holds", cli=("hold",),
     station=Station(url="/hold/", post_label="Post hold", needs=("product",),
                     arguments=unit_arguments,
@@ -269,7 +419,8 @@ HOLD = register(Operation(
 ))
 RELEASE = register(Operation(
     name="release", kind=DocumentKind.ADJUSTMENT, entry=release, role="clerk",
-    title="Release from hold", help="Release held units back into stock.", body=SerialsIn,
+    title="Release from hold", help="Release held units, a lot or a quantity back into stock.",
+    body=HoldIn,
     api_path="/releases", cli=("release",),
     station=Station(url="/release/", post_label="Post release", needs=("product",),
                     arguments=unit_arguments,

@@ -64,6 +64,10 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     if original.kind == DocumentKind.CORRECTION:
         raise NotReversible([Problem("not_reversible", f"{number} is a serial correction: post "
                                      "another correction instead", field="document")])
+    if original.kind == DocumentKind.RECALL:
+        raise NotReversible([Problem("not_reversible", f"{number} is a recall: it moves nothing "
+                                     "(reverse the hold posted under it to release what it "
+                                     "held)", field="document")])
     with posting(DocumentKind.REVERSAL, user) as p:
         earlier = Document.objects.filter(kind=DocumentKind.REVERSAL, related=original).first()
         if earlier:

@@ -165,6 +165,19 @@ class Posting:
             f"INSERT INTO st_units (pos, unit_id) SELECT m.id, m.unit_id FROM {MOVEMENT} m "
             "WHERE m.document_id = %s AND m.unit_id IS NOT NULL", [document.pk])
 
+    def stage_units_where(self, condition: str, params: Sequence[Any],
+                          source: str = f"{UNIT} u") -> int:
+        """Stage the units `SELECT u.id FROM {source} WHERE {condition}` finds, set-based (a
+        lot, a recall's selection); returns how many."""
+        self._temp_table("st_units", "pos integer NOT NULL, unit_id bigint NOT NULL")
+        self.cursor.execute(
+            f"INSERT INTO st_units (pos, unit_id) SELECT u.id, u.id FROM {source} "
+            f"WHERE {condition}", list(params))
+        count = self.cursor.rowcount
+        if self.pg:
+            self.cursor.execute("ANALYZE st_units")  # as `bulk_load`: the planner sees its size
+        return count
+
     def _temp_table(self, name: str, columns: str) -> None:
         self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
         self.cursor.execute(f"TRUNCATE {name}" if self.pg else f"DELETE FROM {name}")
@@ -212,6 +225,19 @@ class Posting:
         rows = [LockedUnit(*row) for row in self.cursor.fetchall()]
         rows.sort(key=lambda r: r.pos)
         return rows
+
+    def lock_staged(self, status: str) -> int:
+        """Lock the staged units (PostgreSQL: in id order, like `lock_units`; SQLite's
+        `BEGIN IMMEDIATE` already serializes writers) without reading them into Python, and
+        count those no longer of `status` (moved by another posting while this one waited)."""
+        if self.pg:
+            self.cursor.execute(
+                f"SELECT u.id FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+                "ORDER BY u.id FOR UPDATE OF u")
+        self.cursor.execute(
+            f"SELECT COUNT(*) FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id "
+            "WHERE u.status <> %s", [status])
+        return int(self.cursor.fetchone()[0])
 
     def is_recent(self, posted_at: dt.datetime | str | None) -> bool:
         """Was a document posted after this posting was asked for (by another clerk)?"""

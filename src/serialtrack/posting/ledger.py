@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -322,14 +322,11 @@ def add_stock(
     value: Decimal | None = None,
     receipt_line: DocumentLine | None = None,
 ) -> None:
-    """Add to on-hand, with its ledger row and its cost layer (`cost` per unit, or the whole
-    `value`: a customer return comes back at what it shipped at). `record=False` when the
-    ledger row and the layer were already written by `take_stock` (a transfer is one movement
-    from bin to bin)."""
-    row, _ = StockQuantity.objects.select_for_update().get_or_create(
-        product=product, lot=lot, location=location, defaults={"quantity": 0}
-    )
-    StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
+    """Add to on-hand (in stock), with its ledger row and its cost layer (`cost` per unit, or
+    the whole `value`: a customer return comes back at what it shipped at). `record=False` when
+    the ledger row and the layer were already written by `take_stock` (a transfer is one
+    movement from bin to bin)."""
+    _put(product.pk, lot.pk if lot else None, location.pk, "in_stock", quantity)
     if not record:
         return
     if value is None and cost is not None:
@@ -375,35 +372,58 @@ def _take_layers(p: Posting, product_id: int, lot_id: int | None, location_id: i
     return taken
 
 
+def _put(product_id: int, lot_id: int | None, location_id: int, status: str, quantity: int
+         ) -> None:
+    """Add `quantity` to the on-hand row of product × lot × bin × status."""
+    row, _ = StockQuantity.objects.select_for_update().get_or_create(
+        product_id=product_id, lot_id=lot_id, location_id=location_id, status=status,
+        defaults={"quantity": 0})
+    StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
+
+
+# The line a quantity move is written on: one line, or one per lot taken (`line_for(lot id,
+# quantity of that lot)`, called once per lot, so a FEFO pick over two lots names both).
+LineFor = Callable[[int | None, int], DocumentLine]
+
+
 def take_stock(
     p: Posting,
-    line: DocumentLine,
+    line: DocumentLine | LineFor,
     product: Product,
-    quantity: int,
+    quantity: int | None,
     problems: list[Problem],
     *,
     warehouse: Warehouse | None = None,
     location: Location | None = None,
     lot: Lot | None = None,
+    lots: Sequence[int] | None = None,
     to_status: str | None,
     to_location: Location | None = None,
     to_party: Party | None = None,
+    from_status: str = "in_stock",
+    in_place: bool = False,
     note: str = "",
     unexpired_on: dt.date | None = None,
 ) -> list[tuple[StockQuantity, int]]:
-    """Take `quantity` out of stock: the named lot, else earliest expiry first, then first in,
-    first out. Rows are locked in id order. Not enough on hand -> a problem, nothing taken.
-    `unexpired_on`: stock whose lot expired before that day is never taken (a shipment).
+    """Take `quantity` out of stock of `from_status` (only `in_stock` is ever picked: held
+    quantities stay where they are): the named lot, else earliest expiry first, then first in,
+    first out. `quantity=None`: every row that matches, whole. `in_place`: the quantity stays in
+    its bin (a change of status, its cost layers untouched; the caller puts it back with
+    `put_stock`). `unexpired_on`: stock whose lot expired before that day is never taken (a
+    shipment). Rows are locked in id order. Not enough on hand -> a problem, nothing taken.
     Each row's quantity leaves its cost layers oldest first, one movement per layer taken
     (its value the cost that left); into `to_location` (a transfer) each part becomes a layer
     there, keeping its age and cost."""
-    rows = StockQuantity.objects.select_for_update().filter(product=product, quantity__gt=0)
+    rows = StockQuantity.objects.select_for_update().filter(product=product, quantity__gt=0,
+                                                            status=from_status)
     if location is not None:
         rows = rows.filter(location=location)
     elif warehouse is not None:
         rows = rows.filter(location__warehouse=warehouse)
     if lot is not None:
         rows = rows.filter(lot=lot)
+    if lots is not None:
+        rows = rows.filter(lot_id__in=list(lots))
     if to_location is not None:
         rows = rows.exclude(location=to_location)  # into a bin of the same warehouse
     everything = rows
@@ -413,15 +433,18 @@ def take_stock(
     locked = [by_id[pk] for pk in StockQuantity.objects.filter(pk__in=by_id)
               .first_expiry_first().values_list("pk", flat=True)]
     on_hand = sum(r.quantity for r in locked)
+    if quantity is None:
+        quantity = on_hand
     if on_hand < quantity:
         what = f"{product.sku} lot {lot.code}" if lot else product.sku
         place = location or warehouse
+        held = "" if from_status == "in_stock" else " on hold"
         expired = _expired_quantity(everything, unexpired_on) if unexpired_on else 0
         problems.append(Problem(
             "expired" if expired and not on_hand else "insufficient_stock",
             f"{what}: {quantity} requested, "
             + (f"only expired stock is left ({expired} expired)" if expired and not on_hand
-               else f"{on_hand} on hand" + (f" and {expired} expired" if expired else ""))
+               else f"{on_hand}{held} on hand" + (f" and {expired} expired" if expired else ""))
             + (f" in {place}" if place else ""),
             field="quantity", extra={"product": product.sku, "requested": quantity,
                                      "on_hand": on_hand, "expired": expired},
@@ -435,14 +458,28 @@ def take_stock(
         n = min(row.quantity, remaining)
         remaining -= n
         taken.append((row, n))
+    lines: dict[int | None, DocumentLine] = {}
+    if not isinstance(line, DocumentLine):
+        per_lot: dict[int | None, int] = {}
+        for row, n in taken:
+            per_lot[row.lot_id] = per_lot.get(row.lot_id, 0) + n
+        lines = {lot_id: line(lot_id, n) for lot_id, n in per_lot.items()}
     since = _mark(p)
     for row, n in taken:
         StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") - n)
+        row_line = line if isinstance(line, DocumentLine) else lines[row.lot_id]
+        if in_place:  # a change of status in its bin: no value moves, no layer is touched
+            Movement.objects.create(
+                document=p.document, line=row_line, product=product, lot_id=row.lot_id,
+                quantity=n, from_location_id=row.location_id, to_location_id=row.location_id,
+                from_status=from_status, to_status=to_status, to_party=to_party,
+                created_at=p.now, user=p.user, note=note)
+            continue
         for layer, k, value in _take_layers(p, product.pk, row.lot_id, row.location_id, n):
             move = Movement.objects.create(
-                document=p.document, line=line, product=product, lot_id=row.lot_id, quantity=k,
-                from_location_id=row.location_id, to_location=to_location,
-                from_status="in_stock", to_status=to_status, to_party=to_party,
+                document=p.document, line=row_line, product=product, lot_id=row.lot_id,
+                quantity=k, from_location_id=row.location_id, to_location=to_location,
+                from_status=from_status, to_status=to_status, to_party=to_party,
                 cost=(value / k).quantize(FOUR_PLACES), value=value, layer=layer,
                 created_at=p.now, user=p.user, note=note,
             )
@@ -457,6 +494,13 @@ def take_stock(
     return taken
 
 
+def put_stock(taken: list[tuple[StockQuantity, int]], status: str) -> None:
+    """Put what `take_stock(in_place=True)` took back in the same bins, now of `status`
+    (a hold or a release of quantities: its ledger rows are already written)."""
+    for row, n in taken:
+        _put(row.product_id, row.lot_id, row.location_id, status, n)
+
+
 def _expired_quantity(rows: Any, day: dt.date) -> int:
     """How much of `rows` expired before `day` (read on a refusal only)."""
     expired = Lot.objects.filter(expiry__lt=day).values("id")
@@ -466,15 +510,18 @@ def _expired_quantity(rows: Any, day: dt.date) -> int:
 def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: list[Problem]
                      ) -> None:
     """Undo a quantity movement `move` (of the document being reversed): on-hand back where
-    it was, its cost layers as they were (the layer it brought in taken back whole, the layer
-    it took from given back what it gave), and its reversing ledger row; a problem when the
-    quantity has moved on since."""
+    it was (of the status it left), its cost layers as they were (the layer it brought in
+    taken back whole, the layer it took from given back what it gave), and its reversing ledger
+    row; a problem when the quantity has moved on since."""
+    stocked = ("in_stock", "on_hold")
     lot = f" lot {move.lot.code}" if move.lot else ""
     brought = list(CostLayer.objects.select_for_update().filter(source=move))
     if move.to_location_id:
         row = (StockQuantity.objects.select_for_update()
                .filter(product_id=move.product_id, lot_id=move.lot_id,
-                       location_id=move.to_location_id).first())
+                       location_id=move.to_location_id,
+                       status=move.to_status if move.to_status in stocked else "in_stock")
+               .first())
         if row is None or row.quantity < move.quantity:
             problems.append(Problem(
                 "not_reversible",
@@ -498,10 +545,8 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
             remaining_quantity=0, remaining_value=0)
     back_to: CostLayer | None = None
     if move.from_location_id:
-        row, _ = StockQuantity.objects.select_for_update().get_or_create(
-            product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
-            defaults={"quantity": 0})
-        StockQuantity.objects.filter(pk=row.pk).update(quantity=F("quantity") + move.quantity)
+        _put(move.product_id, move.lot_id, move.from_location_id,
+             move.from_status if move.from_status in stocked else "in_stock", move.quantity)
         back_to = (CostLayer.objects.select_for_update().filter(pk=move.layer_id).first()
                    if move.layer_id else None)
         if back_to is not None:

@@ -11,7 +11,14 @@ from pydantic import Field
 
 from serialtrack import catalog
 from serialtrack.errors import Expired, InvalidInput, Problem, refuse
-from serialtrack.inventory.models import Document, DocumentKind, DraftLine, OrderKind, Tracking
+from serialtrack.inventory.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DraftLine,
+    OrderKind,
+    Tracking,
+)
 from serialtrack.posting.adjustments import move_serials
 from serialtrack.posting.engine import LockedUnit, Posting, posting, retrying, where
 from serialtrack.posting.expiry import expired_lot, expired_units
@@ -78,10 +85,16 @@ def ship(
             refuse(problems)
             p.open_document(party=party, warehouse=location.warehouse, reference=reference,
                             reason=reason)
-            line = p.add_line(item, quantity, lot=lot_row,
-                              from_location=location if bin_given else None,
-                              order_line=against.line if against else None)
-            take_stock(p, line, item, quantity, problems,
+            from_location = location if bin_given else None
+            order_row = against.line if against else None
+
+            def line_for(lot_id: int | None, n: int) -> DocumentLine:
+                # One line per lot picked, naming it: "which customers got lot X" is answered
+                # by the document as well as by its ledger rows.
+                return p.add_line(item, n, lot_id=lot_id, from_location=from_location,
+                                  order_line=order_row)
+
+            take_stock(p, line_for, item, quantity, problems,
                        warehouse=None if bin_given else location.warehouse,
                        location=location if bin_given else None, lot=lot_row,
                        to_status="shipped", to_party=party,

@@ -69,7 +69,7 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
     rows = (StockQuantity.objects.filter(quantity__gt=0)
             .select_related("product", "lot", "location__warehouse")
             .order_by("location__warehouse__code", "location__code", "product__sku",
-                      F("lot__expiry").asc(nulls_last=True), "lot__code"))
+                      F("lot__expiry").asc(nulls_last=True), "lot__code", "status"))
     if warehouse:
         rows = rows.filter(location__warehouse__code=warehouse)
     if product:
@@ -80,7 +80,7 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
         {"warehouse": r.location.warehouse.code, "bin": r.location.code, "product": r.product.sku,
          "product_name": r.product.name, "lot": r.lot.code if r.lot else None,
          "expiry": r.lot.expiry.isoformat() if r.lot and r.lot.expiry else None,
-         "quantity": r.quantity}
+         "status": r.status, "quantity": r.quantity}
         for r in rows
     ]
 
@@ -88,12 +88,12 @@ def quantities_on_hand(warehouse: str | None = None, product: str | None = None,
 def quantity_pick(product: str, warehouse: str, quantity: int | None = None, *,
                   lot: str | None = None) -> list[dict[str, Any]]:
     """What shipping `quantity` of a lot or plain product from `warehouse` (`WH` or `WH/BIN`)
-    takes, in the engine's order (`posting.ledger.take_stock`), expired stock left out: the
-    named lot, else earliest expiry first, then the oldest lot, then the oldest stock row. Each
-    row on hand with `take`,
-    the part of `quantity` it gives (0 past the quantity; every row when none is given)."""
+    takes, in the engine's order (`posting.ledger.take_stock`; held quantities are never picked,
+    expired stock is left out): the named lot, else earliest expiry first, then the oldest lot,
+    then the oldest stock row. Each row on hand with `take`, the part of `quantity` it gives (0
+    past the quantity; every row when none is given)."""
     code, _slash, bin_code = warehouse.partition("/")
-    rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0,
+    rows = (StockQuantity.objects.filter(product__sku=product, quantity__gt=0, status="in_stock",
                                          location__warehouse__code=code)
             .select_related("lot", "location").first_expiry_first()
             .unexpired_on(timezone.localdate()))  # expired stock is never picked

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import expiry, files, genuine, orders, quantities, replace, setup, views
+from serialtrack.web import expiry, files, genuine, orders, quantities, recalls, replace, setup, views
 
 app_name = "web"
 
@@ -67,4 +67,8 @@ urlpatterns = [
     path("sales-orders/", orders.order_list, {"kind_path": "sales-orders"}, name="sales_orders"),
     path("sales-orders/<str:number>", orders.order_page, {"kind_path": "sales-orders"},
          name="sales_order"),
+    path("recalls/", recalls.recalls, name="recalls"),
+    path("recalls/<str:number>/", recalls.recall, name="recall"),
+    path("recalls/<str:number>/hold", recalls.hold, name="recall_hold"),
+    path("recalls/<str:number>/customers.<str:fmt>", recalls.export, name="recall_export"),
 ]

@@ -634,7 +634,7 @@ def _flat(view: str, rows: list[dict[str, Any]], quantities: list[Any],
         for serial in g["serials"]:
             yield [g["warehouse"], g["bin"], g["product"], g["status"], serial, lot, 1]
     for q in quantities:
-        yield [q["warehouse"], q["bin"], q["product"], "in_stock", "", q["lot"] or "", q["quantity"]]
+        yield [q["warehouse"], q["bin"], q["product"], q["status"], "", q["lot"] or "", q["quantity"]]
 
 
 def _csv(lines: Iterable[list[Any]]) -> Iterator[str]:
