@@ -612,6 +612,22 @@ def _bulk_page(s: Shop) -> Call:
                 role="clerk", headers=HTMX)
 
 
+@request("POST /drafts/<int:draft_id>/expected")
+def _expected_page(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('E'))}/expected",
+                {"expected_quantity": str(s.many)}, status=302, role="clerk")
+
+
+@request("GET /drafts/<int:draft_id>/discard")
+def _discard_ask(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('J'))}/discard", role="clerk")
+
+
+@request("POST /drafts/<int:draft_id>/discard")
+def _discard_page(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('Z'))}/discard", status=302, role="clerk")
+
+
 @request("POST /drafts/<int:draft_id>/post")
 def _post_page(s: Shop) -> Call:
     return Call(f"/drafts/{s.draft(scans=s.serials('H'))}/post", status=302,

@@ -329,6 +329,17 @@ def remove_scan(draft_id: int, serial: str) -> None:
                                 serial=serial.strip())])
 
 
+def set_expected_quantity(draft_id: int, expected: int | None) -> Document:
+    """Change how many scans the draft expects (None: no count, post whatever is scanned)."""
+    doc = get_draft(draft_id)
+    if expected is not None and not 0 < expected <= MAX_EXPECTED:
+        raise InvalidInput([Problem("invalid", f"expected quantity {expected} must be from 1 "
+                                    f"to {MAX_EXPECTED:,}", field="expected_quantity")])
+    DraftLine.objects.filter(pk=doc.draft.pk).update(expected_quantity=expected)
+    doc.draft.expected_quantity = expected
+    return doc
+
+
 def discard_draft(draft_id: int) -> None:
     """Throw a draft away with its scans. Only drafts: nothing posted is ever deleted."""
     doc = get_draft(draft_id)

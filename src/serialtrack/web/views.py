@@ -122,8 +122,10 @@ def draft_url(draft_id: int) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     hold_count, on_hold = worklists.units_in("on_hold")
     repair_count, in_repair = worklists.units_in("in_repair")
+    discarded = whole_number(request.GET.get("discarded") or "")
     return show(request, "web/home.html", {
         "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold,
+        "discarded": discarded,
         "hold_count": hold_count, "in_repair": in_repair, "repair_count": repair_count,
         "documents": worklists.recent_documents(),
         "release_url": _station_url(station_url("release"), on_hold),
@@ -496,6 +498,40 @@ def bulk(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     context = _station_context(request, doc, bulk=result, oob=True)
     template = "web/_bulk_result.html" if request.htmx else "web/draft.html"
     return show(request, template, context)
+
+
+@require_POST
+@station
+@with_draft
+def expected(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Change the draft's expected quantity (empty: no count)."""
+    raw = _text(request, "expected_quantity")
+    value = whole_number(raw) if raw else None
+    problems: list[Problem] = []
+    if raw and (value is None or value < 1):
+        problems.append(Problem("invalid", f"expected quantity {raw!r} must be a whole number "
+                                "of 1 or more", field="expected_quantity"))
+    else:
+        try:
+            doc = drafts.set_expected_quantity(draft_id, value)
+        except Refused as exc:
+            problems = exc.problems
+    if problems:
+        return show(request, "web/draft.html",
+                    _station_context(request, doc, post_problems=problems), status=422)
+    return HttpResponseRedirect(draft_url(draft_id))
+
+
+@require_http_methods(["GET", "POST"])
+@station
+@with_draft
+def discard(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Asked first (GET: what would be thrown away), then done (POST): the draft and its scans
+    are gone, as `DELETE /api/drafts/{id}` does."""
+    if request.method == "GET":
+        return show(request, "web/discard.html", _state(request, doc))
+    drafts.discard_draft(draft_id)
+    return HttpResponseRedirect(f"/?{urlencode({'discarded': draft_id})}")
 
 
 @require_POST

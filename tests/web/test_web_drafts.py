@@ -1,0 +1,98 @@
+"""Drafts that can be fixed from the web: the expected quantity changed, a draft discarded after
+a confirmation, resumed from Home, marked there when open longer than a day. Through Django's
+test client on the real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from serialtrack.inventory.models import Document, DraftLine, DraftSerial
+from serialtrack.posting import drafts
+from tests.helpers.web import PASSWORD
+
+
+def _client(name: str, role: str) -> Client:
+    from serialtrack.accounts.services import create_user
+
+    person, _ = create_user(name, role, PASSWORD)
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+@pytest.fixture
+def clerk(shop: dict, user: Any) -> Client:
+    return _client("casey", "clerk")
+
+
+def _draft(user: Any, serials: list[str], expected: int | None = 2) -> int:
+    doc = drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1",
+                              supplier="Supplier S", expected_quantity=expected)
+    drafts.add_scans(doc.pk, serials, user)
+    return int(doc.pk)
+
+
+def test_the_expected_quantity_is_changed_and_the_draft_then_posts(clerk: Client,
+                                                                   user: Any) -> None:
+    draft_id = _draft(user, ["Q-1"], expected=2)
+    page = clerk.get(f"/drafts/{draft_id}/")
+    assert 'name="expected_quantity"' in page.content.decode()
+    answer = clerk.post(f"/drafts/{draft_id}/expected", {"expected_quantity": "1"})
+    assert answer.status_code == 302 and answer["Location"] == f"/drafts/{draft_id}/"
+    assert DraftLine.objects.get(document_id=draft_id).expected_quantity == 1
+    posted = clerk.post(f"/drafts/{draft_id}/post")
+    assert posted.status_code == 302 and "/documents/RCV-" in posted["Location"]
+
+
+def test_an_empty_expected_quantity_means_no_count_and_a_bad_one_is_refused(
+        clerk: Client, user: Any) -> None:
+    draft_id = _draft(user, ["Q-2"], expected=5)
+    bad = clerk.post(f"/drafts/{draft_id}/expected", {"expected_quantity": "0"})
+    assert bad.status_code == 422
+    assert "expected quantity &#x27;0&#x27; must be a whole number" in bad.content.decode()
+    assert DraftLine.objects.get(document_id=draft_id).expected_quantity == 5
+    assert clerk.post(f"/drafts/{draft_id}/expected", {"expected_quantity": ""}).status_code == 302
+    assert DraftLine.objects.get(document_id=draft_id).expected_quantity is None
+
+
+def test_discard_asks_first_then_throws_the_draft_away(clerk: Client, user: Any) -> None:
+    draft_id = _draft(user, ["D-1", "D-2"])
+    ask = clerk.get(f"/drafts/{draft_id}/discard")
+    html = ask.content.decode()
+    assert ask.status_code == 200
+    assert 'data-testid="discard-count">2<' in html and "Discard the draft" in html
+    assert Document.objects.filter(pk=draft_id).exists()  # asking changes nothing
+
+    done = clerk.post(f"/drafts/{draft_id}/discard")
+    assert done.status_code == 302 and done["Location"] == f"/?discarded={draft_id}"
+    assert not Document.objects.filter(pk=draft_id).exists()
+    assert not DraftSerial.objects.filter(serial__in=["D-1", "D-2"]).exists()
+    home = clerk.get(done["Location"]).content.decode()
+    assert f"Draft #{draft_id} discarded." in home
+    assert clerk.get(f"/drafts/{draft_id}/").status_code == 404
+
+
+def test_a_viewer_cannot_discard_nor_change_a_draft(shop: dict, user: Any) -> None:
+    viewer = _client("rita", "viewer")
+    draft_id = _draft(user, ["V-1"])
+    assert viewer.post(f"/drafts/{draft_id}/discard").status_code == 403
+    assert viewer.post(f"/drafts/{draft_id}/expected", {"expected_quantity": "1"}).status_code == 403
+    assert Document.objects.filter(pk=draft_id).exists()
+    assert DraftLine.objects.get(document_id=draft_id).expected_quantity == 2
+
+
+def test_home_resumes_drafts_and_marks_those_open_longer_than_a_day(clerk: Client,
+                                                                    user: Any) -> None:
+    fresh = _draft(user, ["H-1"])
+    old = _draft(user, ["H-2"])
+    Document.objects.filter(pk=old).update(
+        created_at=Document.objects.get(pk=old).created_at - dt.timedelta(days=3, hours=2))
+    html = clerk.get("/").content.decode()
+    assert f'href="/drafts/{fresh}/">Resume draft #{fresh}<' in html
+    assert f'href="/drafts/{old}/">Resume draft #{old}<' in html
+    assert html.count('data-testid="stale"') == 1
+    assert "open 3 days" in html
