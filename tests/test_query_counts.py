@@ -612,6 +612,14 @@ def _bulk_page(s: Shop) -> Call:
                 role="clerk", headers=HTMX)
 
 
+@request("POST /drafts/<int:draft_id>/dismiss")
+def _dismiss_page(s: Shop) -> Call:
+    draft_id = s.draft(scans=s.serials("R"))
+    s.api("POST", f"/api/drafts/{draft_id}/serials", {"serials": s.serials("R")}, role="clerk",
+          status=200)  # the same again: each refused, into the scan log
+    return Call(f"/drafts/{draft_id}/dismiss", {}, role="clerk", headers=HTMX)
+
+
 @request("POST /drafts/<int:draft_id>/expected")
 def _expected_page(s: Shop) -> Call:
     return Call(f"/drafts/{s.draft(scans=s.serials('E'))}/expected",

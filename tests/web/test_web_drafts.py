@@ -5,6 +5,7 @@ test client on the real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -96,3 +97,46 @@ def test_home_resumes_drafts_and_marks_those_open_longer_than_a_day(clerk: Clien
     assert f'href="/drafts/{old}/">Resume draft #{old}<' in html
     assert html.count('data-testid="stale"') == 1
     assert "open 3 days" in html
+
+
+# -- the scan log: every scan with its verdict, refused ones kept until dismissed ---------------
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_refused_scans_stay_in_the_log_beside_the_accepted_until_dismissed(
+        clerk: Client, user: Any) -> None:
+    from serialtrack.inventory.models import DraftRefusal
+
+    draft_id = _draft(user, [], expected=None)
+    for serial in ("L-1", "L-1", "L-2", "bad\u200bserial"):
+        answer = clerk.post(f"/drafts/{draft_id}/scan", {"serial": serial}, headers=HTMX)
+        assert answer.status_code == 200
+    last = answer.content.decode()
+    assert 'data-testid="refused-count">2<' in last  # the repeat and the invisible character
+    assert 'data-testid="scanned-count">2<' in last
+    assert 'data-verdict="refused"' in last and "Dismiss refused" in last
+
+    page = clerk.get(f"/drafts/{draft_id}/").content.decode()
+    entries = re.findall(r'data-verdict="(\w+)"[^>]*>\s*<time[^>]*>[^<]*</time>\s*<span[^>]*>.</span> '
+                         r'<code class="serial">([^<]*)</code>', page)
+    assert entries == [("refused", "bad\u200bserial"), ("accepted", "L-2"),
+                       ("refused", "L-1"), ("accepted", "L-1")]  # newest first
+
+    first = DraftRefusal.objects.filter(line__document_id=draft_id).order_by("id").first()
+    assert first is not None
+    dismissed = clerk.post(f"/drafts/{draft_id}/dismiss", {"refusal": str(first.pk)}, headers=HTMX)
+    assert 'data-testid="refused-count">1<' in dismissed.content.decode()
+    assert clerk.post(f"/drafts/{draft_id}/dismiss", {}, headers=HTMX).status_code == 200
+    assert not DraftRefusal.objects.filter(line__document_id=draft_id).exists()
+    page = clerk.get(f"/drafts/{draft_id}/").content.decode()
+    assert 'data-testid="refused-count">0<' in page and page.count('data-verdict="accepted"') == 2
+
+
+def test_posting_a_draft_clears_its_refusals(clerk: Client, user: Any) -> None:
+    from serialtrack.inventory.models import DraftRefusal
+
+    draft_id = _draft(user, ["P-1", "P-1"], expected=None)
+    assert DraftRefusal.objects.filter(line__document_id=draft_id).count() == 1
+    assert clerk.post(f"/drafts/{draft_id}/post").status_code == 302
+    assert not DraftRefusal.objects.filter(line__document_id=draft_id).exists()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from serialtrack import catalog
 from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
@@ -33,6 +34,7 @@ from serialtrack.inventory.models import (
     DocumentKind,
     DocumentStatus,
     DraftLine,
+    DraftRefusal,
     DraftSerial,
     Party,
     Product,
@@ -223,8 +225,9 @@ def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
 
 def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
               disposition: str | None = None, *, doc: Document | None = None) -> list[Verdict]:
-    """Judge and keep scans. A refused scan is not kept; its verdict says why. `doc` is the
-    open draft when the caller has already read it."""
+    """Judge and keep scans. A refused scan is not kept as a scan; its verdict says why, and
+    goes into the draft's scan log (`DraftRefusal`, the first `REFUSALS_LOGGED` of a call) until
+    dismissed. `doc` is the open draft when the caller has already read it."""
     doc = doc if doc is not None else get_draft(draft_id)
     line: DraftLine = doc.draft
     makers = line.scans == MANUFACTURER_SERIALS  # the pattern is for the units' own serials
@@ -272,7 +275,32 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     line.scanned += len(candidates)
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
-    return [verdicts[i] for i in sorted(verdicts)]
+    ordered = [verdicts[i] for i in sorted(verdicts)]
+    _log_refusals(line, [v for v in ordered if not v.accepted][:REFUSALS_LOGGED])
+    return ordered
+
+
+REFUSALS_LOGGED = 500  # of one call: a bulk paste's refusals are listed in full in its answer
+
+
+def _log_refusals(line: DraftLine, refused: list[Verdict]) -> None:
+    """Keep refused scans in the draft's scan log, oldest first (one INSERT)."""
+    if not refused:
+        return
+    now = timezone.now()
+    DraftRefusal.objects.bulk_create([
+        DraftRefusal(line_id=line.pk, serial=v.serial, code=v.code or "", message=v.message or "",
+                     scanned_at=now) for v in refused])
+
+
+def dismiss_refusals(draft_id: int, refusal_id: int | None = None) -> int:
+    """Take one refused scan (or, with no id, every one) off the draft's scan log; how many."""
+    doc = get_draft(draft_id)
+    found = DraftRefusal.objects.filter(line=doc.draft)
+    if refusal_id is not None:
+        found = found.filter(pk=refusal_id)
+    deleted, _ = found.delete()
+    return deleted
 
 
 def _maker_problem(raw: str, product: Any) -> tuple[str, Problem | None]:
@@ -295,13 +323,13 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-KEEP_CHUNK = 500  # rows per INSERT of a bulk paste (4 parameters each)
+KEEP_CHUNK = 400  # rows per INSERT of a bulk paste (5 parameters each)
 
 
 @functools.cache
 def _insert_scans(rows: int) -> str:
-    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
-    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan, scanned_at) "
             f"VALUES {values} ON CONFLICT (line_id, serial) DO NOTHING")
 
 
@@ -311,7 +339,8 @@ def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[st
     0008); return those another request stored first (a repeat)."""
     if not serials:
         return []
-    rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(line.pk, s, disposition, tokens.get(s, ""), now) for s in serials]
     if len(rows) == 1:  # a scan at the bench: one statement, committed at once
         return serials if execute(_insert_scans(1), rows[0]) == 0 else []
     with connection.cursor() as cursor, transaction.atomic():
@@ -370,6 +399,7 @@ def post_draft(draft_id: int, user: Any) -> Document:
     with transaction.atomic(), into_draft(doc):
         posted = _entry(doc, serials, dispositions)(user)
         DraftSerial.objects.filter(line=line).delete()
+        DraftRefusal.objects.filter(line=line).delete()
     return posted
 
 

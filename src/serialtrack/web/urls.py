@@ -20,6 +20,7 @@ urlpatterns = [
     path("drafts/<int:draft_id>/scan", views.scan, name="scan"),
     path("drafts/<int:draft_id>/remove", views.remove, name="remove"),
     path("drafts/<int:draft_id>/bulk", views.bulk, name="bulk"),
+    path("drafts/<int:draft_id>/dismiss", views.dismiss, name="dismiss"),
     path("drafts/<int:draft_id>/expected", views.expected, name="expected"),
     path("drafts/<int:draft_id>/discard", views.discard, name="discard"),
     path("drafts/<int:draft_id>/post", views.post, name="post"),

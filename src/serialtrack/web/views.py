@@ -29,6 +29,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -356,7 +357,8 @@ def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
     line = doc.draft
     op = _operation_of(doc)
     assert op.station is not None
-    summary = {"scanned": stations.scan_count(line), "expected_quantity": line.expected_quantity}
+    scanned, refused = stations.draft_counts(line)
+    summary = {"scanned": scanned, "refused": refused, "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
     return {"doc": doc, "line": line, "summary": summary, "ready": ready,
@@ -368,8 +370,9 @@ def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
 
 def _station_context(request: HttpRequest, doc: Document, **extra: Any) -> dict[str, Any]:
     context = _state(request, doc)
-    context["scans"] = stations.draft_scans(doc.draft)
-    context["more_scans"] = max(0, context["summary"]["scanned"] - len(context["scans"]))
+    context["scans"] = stations.scan_log(doc.draft)
+    kept = sum(1 for s in context["scans"] if s["verdict"] == "accepted")
+    context["more_scans"] = max(0, context["summary"]["scanned"] - kept)
     if doc.kind == "shipment":
         context["picks"] = stations.pick_list(doc.draft)
     if doc.kind == "return":
@@ -435,11 +438,34 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         return show(request, "web/draft.html", _station_context(request, doc, verdict=verdict))
     context = _state(request, doc)
     context.update(verdict=verdict, oob=True)
+    entry = {"verdict": "accepted" if verdict.accepted else "refused", "serial": verdict.serial,
+             "disposition": disposition or "", "scanned_at": timezone.now(),
+             "message": verdict.message}
     if verdict.accepted:
-        context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
         if doc.kind == "shipment":
             context["picks"] = stations.pick_list(doc.draft)
+    else:
+        entry["id"] = stations.newest_refusal(doc.draft, verdict.serial)
+    context["new_scan"] = entry
     return show(request, "web/_scan_result.html", context)
+
+
+@require_POST
+@station
+@with_draft
+def dismiss(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Take a refused scan off the scan log (`refusal`: its id), or every one (no id)."""
+    refusal = whole_number(_text(request, "refusal"))
+    drafts.dismiss_refusals(draft_id, refusal)
+    if not request.htmx:
+        return HttpResponseRedirect(draft_url(draft_id))
+    context = _state(request, doc)
+    context["oob"] = True
+    if refusal is None:
+        context["scans"] = stations.scan_log(doc.draft)
+        kept = sum(1 for s in context["scans"] if s["verdict"] == "accepted")
+        context["more_scans"] = max(0, context["summary"]["scanned"] - kept)
+    return show(request, "web/_dismissed.html", {**context, "all": refusal is None})
 
 
 @require_POST
