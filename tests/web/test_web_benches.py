@@ -4,6 +4,7 @@ fixed (expected quantity changed, discarded after the confirmation)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -84,3 +85,34 @@ def test_a_draft_is_fixed_then_discarded(browser: Any, site: Site) -> None:
     expect(page.get_by_test_id("discarded")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(rf"draft #{draft_path.split('/')[2]}$"))
            ).to_have_count(0)
+
+
+def test_the_header_search_finds_each_kind_of_key(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    site.cli("receive", "--warehouse", "WH1/A-01", "--product", "HT-200", "--supplier",
+             "Scanners Wholesale", "--lot", "LOT-77Q", "device-00907", "device-00908")
+    shipment = json.loads(site.cli("ship", "--warehouse", "WH1", "--customer", "Customer B",
+                                   "--product", "HT-200", "--json", "device-00908"))["document"]
+    site.add_user("seeker", "viewer")
+    page = sign_in(browser, site, "seeker")
+
+    def find(text: str) -> None:
+        box = page.locator("#site-search")
+        box.fill(text)
+        box.press("Enter")
+
+    for text, lands in ((shipment.lower(), f"/documents/{shipment}"),
+                        ("DEVICE-00907", "/units/HT-200/device-00907"),
+                        ("0090", None),  # two units: a list
+                        ("lot-77", "/report/?lot=LOT-77Q&product=HT-200"),
+                        ("handheld", "/report/?product=HT-200"),
+                        ("customer b", "/report/?view=out&customer=Customer+B")):
+        find(text)
+        if lands:
+            expect(page).to_have_url(re.compile(re.escape(lands) + "$"))
+        else:
+            expect(page.get_by_test_id("hit-count")).to_have_text("2")
+    find("no-such-thing")
+    expect(page.get_by_test_id("nothing-found")).to_contain_text("Nothing found for no-such-thing")
+    expect(page.locator("main")).not_to_contain_text("Refused")

@@ -36,13 +36,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
-from serialtrack.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
+from serialtrack.errors import InvalidInput, NotFound, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentStatus
 from serialtrack.posting import drafts, operations
 from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.queries import choices, stations, worklists
-from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
+from serialtrack.queries import search as site_search
+from serialtrack.queries.documents import recent_shipments, shipment_to_return
 from serialtrack.serials import expand_tokens, read_serials_file
 
 View = Callable[..., HttpResponse]
@@ -612,24 +613,43 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 @station
 def search(request: HttpRequest) -> HttpResponse:
-    """A serial -> its unit page (several products carry it: choose); a document number -> its
-    page."""
+    """The search box (queries/search.py): one thing found opens its page; several are listed;
+    none is said plainly. `product` picks the unit of a serial that several products carry;
+    `contains` asks for a contains-search of serials where it reads every unit."""
     q = (request.GET.get("q") or "").strip()
     sku = (request.GET.get("product") or "").strip() or None
     context: dict[str, Any] = {"q": q}
-    if q:
-        doc = None if sku else document_named(q)
-        if doc is not None:
-            return HttpResponseRedirect(document_url(doc.number))
+    if q and sku:
         try:
-            found = queries.find_unit(q, sku)
-        except AmbiguousSerial as exc:
-            context["choices"] = exc.problems[0].extra.get("products", [])
-        except NotFound as exc:
-            context["problems"] = exc.problems
+            found_unit = queries.find_unit(q, sku)
+        except NotFound:
+            pass
         else:
-            return HttpResponseRedirect(unit_url(found["product"], found["serial"]))
-    return show(request, "web/search.html", context, status=404 if context.get("problems") else 200)
+            return HttpResponseRedirect(unit_url(found_unit["product"], found_unit["serial"]))
+    if q:
+        found = site_search.search(q, contains=request.GET.get("contains") == "1")
+        hits = [{**hit, "url": _hit_url(hit)} for hit in found.hits]
+        if len(hits) == 1 and not found.problem:
+            return HttpResponseRedirect(hits[0]["url"])
+        context.update(hits=hits, found=found,
+                       contains_url=f"/search?{urlencode({'q': q, 'contains': '1'})}")
+    missed = bool(q) and not context.get("hits")
+    return show(request, "web/search.html", context, status=404 if missed else 200)
+
+
+def _hit_url(hit: dict[str, Any]) -> str:
+    kind = hit["kind"]
+    if kind == "unit":
+        return unit_url(hit["sku"], hit["serial"])
+    if kind == "document":
+        return document_url(hit["number"])
+    if kind == "lot":
+        return f"/report/?{urlencode({'lot': hit['code'], 'product': hit['sku']})}"
+    if kind == "product":
+        return f"/report/?{urlencode({'product': hit['sku']})}"
+    if hit["is_customer"]:
+        return f"/report/?{urlencode({'view': 'out', 'customer': hit['name']})}"
+    return f"/report/?{urlencode({'view': 'out', 'holder': hit['name']})}"
 
 
 # -- the serial report -------------------------------------------------------------------------
