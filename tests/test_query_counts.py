@@ -620,6 +620,13 @@ def _dismiss_page(s: Shop) -> Call:
     return Call(f"/drafts/{draft_id}/dismiss", {}, role="clerk", headers=HTMX)
 
 
+@request("POST /documents/<str:number>/again")
+def _again_page(s: Shop) -> Call:
+    draft_id = s.draft(scans=s.serials("AG"))
+    number = s.api("POST", f"/api/drafts/{draft_id}/post", role="clerk")["document"]
+    return Call(f"/documents/{number}/again", {}, status=302, role="clerk")
+
+
 @request("POST /drafts/<int:draft_id>/expected")
 def _expected_page(s: Shop) -> Call:
     return Call(f"/drafts/{s.draft(scans=s.serials('E'))}/expected",

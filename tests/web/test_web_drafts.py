@@ -140,3 +140,43 @@ def test_posting_a_draft_clears_its_refusals(clerk: Client, user: Any) -> None:
     assert DraftRefusal.objects.filter(line__document_id=draft_id).count() == 1
     assert clerk.post(f"/drafts/{draft_id}/post").status_code == 302
     assert not DraftRefusal.objects.filter(line__document_id=draft_id).exists()
+
+
+# -- post and continue ----------------------------------------------------------------------------
+
+def test_after_posting_same_again_opens_a_draft_like_it(clerk: Client, user: Any) -> None:
+    doc = drafts.create_draft(kind="receipt", user=user, product="HT-1", warehouse="WH1/A-01",
+                              supplier="Supplier S", expected_quantity=1, lot="L-9")
+    drafts.add_scans(doc.pk, ["AG-1"], user)
+    posted = clerk.post(f"/drafts/{doc.pk}/post")
+    assert posted.status_code == 302
+    number = posted["Location"].split("/documents/")[1].removesuffix("?posted=1")
+    assert posted["Location"] == f"/documents/{number}?posted=1"
+    page = clerk.get(posted["Location"]).content.decode()
+    assert f"Posted <strong>{number}</strong>." in page and "Same again" in page
+    assert "Same again" not in clerk.get(f"/documents/{number}").content.decode()
+
+    again = clerk.post(f"/documents/{number}/again")
+    assert again.status_code == 302
+    new_id = int(again["Location"].split("/")[2])
+    new = Document.objects.select_related("party").get(pk=new_id)
+    line = DraftLine.objects.select_related("product").get(document=new)
+    assert (new.kind, new.status, new.party.name) == ("receipt", "draft", "Supplier S")
+    assert (line.product.sku, line.location_ref, line.expected_quantity, line.lot_code,
+            line.scanned) == ("HT-1", "WH1/A-01", None, "", 0)
+
+
+def test_same_again_needs_a_document_posted_from_a_draft(clerk: Client, user: Any) -> None:
+    from tests.helpers.posting import receive
+
+    direct = receive(user, ["AG-2"]).number
+    answer = clerk.post(f"/documents/{direct}/again")
+    assert answer.status_code == 422
+    assert "was not posted from a draft" in answer.content.decode()
+    assert clerk.post("/documents/RCV-999999/again").status_code == 404
+
+
+def test_the_receive_form_starts_with_no_warehouse_chosen(clerk: Client) -> None:
+    html = clerk.get("/receive/").content.decode()
+    select = html[html.index('<select name="warehouse"'):]
+    assert select.index('<option value="">') < select.index('<option value="WH1')

@@ -146,6 +146,36 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     return doc
 
 
+def repeat_draft(number: str, user: Any) -> Document:
+    """Open a new draft like the one that posted document `number` ("same again": the next box
+    of the same product from the same supplier into the same place): same kind and operation,
+    product, warehouse or bins, party (a return: the same shipment), what its scans are, its
+    disposition and reason; no scans, no expected quantity, no lot."""
+    doc = catalog.get_document(number)
+    line = (DraftLine.objects.select_related("product").filter(document=doc).first()
+            if doc.status == DocumentStatus.POSTED else None)
+    if line is None:
+        raise InvalidInput([Problem("invalid", f"{number} was not posted from a draft: there is "
+                                    "nothing to repeat", field="document")])
+    party = Party.objects.filter(pk=doc.party_id).values_list("name", flat=True).first()
+    where: dict[str, Any] = {}
+    if doc.kind in (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN):
+        where["warehouse"] = line.location_ref or None
+    else:
+        where["source"] = line.location_ref or None
+        where["destination"] = line.destination_ref or None
+    if doc.kind == DocumentKind.RECEIPT:
+        where["supplier"] = party
+    elif doc.kind == DocumentKind.SHIPMENT:
+        where["customer"] = party
+    elif doc.kind == DocumentKind.RETURN:
+        where["shipment"] = (Document.objects.filter(pk=doc.related_id)
+                             .values_list("number", flat=True).first())
+    return create_draft(kind=doc.kind, operation=line.operation, user=user,
+                        product=line.product.sku if line.product else None, scans=line.scans,
+                        disposition=line.disposition, reason=doc.reason, **where)
+
+
 def _check_operation(kind: str, operation: str) -> None:
     """Adjustment and repair drafts name one of their kind's operations; the others none."""
     own = draft_operations(kind)

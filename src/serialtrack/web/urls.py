@@ -26,6 +26,7 @@ urlpatterns = [
     path("drafts/<int:draft_id>/post", views.post, name="post"),
     path("units/<str:sku>/<path:serial>", views.unit, name="unit"),
     path("documents/<str:number>", views.document, name="document"),
+    path("documents/<str:number>/again", views.again, name="again"),
     path("search", views.search, name="search"),
     path("report/", views.report, name="report"),
     path("quantities/<str:kind>/", quantities.quantities, name="quantities"),

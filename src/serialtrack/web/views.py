@@ -37,7 +37,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
 from serialtrack.errors import InvalidInput, NotFound, Problem, Refused
-from serialtrack.inventory.models import Document, DocumentStatus
+from serialtrack.inventory.models import Document, DocumentStatus, DraftLine
 from serialtrack.posting import drafts, operations
 from serialtrack.posting.operations import Operation
 from serialtrack.posting.returns import DISPOSITIONS
@@ -571,7 +571,26 @@ def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         return show(request, "web/draft.html",
                     _station_context(request, doc, post_problems=exc.problems),
                     status=409 if exc.http_status == 409 else 422)
-    return HttpResponseRedirect(document_url(posted.number))
+    return HttpResponseRedirect(f"{document_url(posted.number)}?posted=1")
+
+
+@require_POST
+@station
+def again(request: HttpRequest, number: str) -> HttpResponse:
+    """"Same again": a new draft like the one that posted `number`, and its scan station."""
+    try:
+        doc = catalog.get_document(number)
+    except NotFound as exc:
+        return not_found(request, exc)
+    operation = DraftLine.objects.filter(document=doc).values_list("operation", flat=True).first()
+    if operation is not None and not has_role(request.user, drafts.role_needed(doc.kind,
+                                                                               operation)):
+        return forbidden(request, drafts.role_needed(doc.kind, operation))
+    try:
+        repeated = drafts.repeat_draft(number, request.user)
+    except Refused as exc:
+        return show(request, "web/not_found.html", {"problems": exc.problems}, status=422)
+    return HttpResponseRedirect(draft_url(repeated.pk))
 
 
 # -- units, documents, search ------------------------------------------------------------------
@@ -604,9 +623,13 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as exc:
         return not_found(request, exc)
     summary = queries.document_summary(doc, with_serials=True)
+    line = (DraftLine.objects.filter(document=doc).values_list("operation", flat=True).first()
+            if request.GET.get("posted") else None)
     return show(request, "web/document.html", {
         "doc": doc, "summary": summary, "posted_at": _when(summary["posted_at"]),
-        "kind_title": doc.get_kind_display(),
+        "kind_title": doc.get_kind_display(), "just_posted": line is not None,
+        "may_repeat": line is not None and has_role(request.user,
+                                                    drafts.role_needed(doc.kind, line)),
     })
 
 
