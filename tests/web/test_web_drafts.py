@@ -180,3 +180,28 @@ def test_the_receive_form_starts_with_no_warehouse_chosen(clerk: Client) -> None
     html = clerk.get("/receive/").content.decode()
     select = html[html.index('<select name="warehouse"'):]
     assert select.index('<option value="">') < select.index('<option value="WH1')
+
+
+# -- small things ------------------------------------------------------------------------------
+
+def test_repair_pages_return_links_and_the_announced_verdict(clerk: Client, user: Any) -> None:
+    from serialtrack import posting
+    from tests.helpers.posting import receive, ship
+
+    receive(user, ["SM-1", "SM-2"], warehouse="WH2")
+    started = posting.start_repair(product="HT-1", serials=["SM-1"], user=user).number
+    html = clerk.get(f"/documents/{started}").content.decode()
+    assert '<span class="muted">Repair started</span>' in html
+    assert "<dt>Warehouse</dt><dd>WH2</dd>" in html
+    done = posting.repair_done(product="HT-1", serials=["SM-1"], user=user).number
+    assert '<span class="muted">Repair done</span>' in clerk.get(f"/documents/{done}").content.decode()
+
+    shipped = ship(user, ["SM-2"], warehouse="WH2").number
+    page = clerk.get("/return/").content.decode()
+    assert f'<a href="/documents/{shipped}">{shipped}</a>' in page
+    found = clerk.post("/return/", {"find": "SM-2", "disposition": "restock"})
+    assert found.status_code in (200, 302)
+
+    draft_id = _draft(user, [])
+    assert 'id="verdict" class="verdict-box" aria-live="polite"' in clerk.get(
+        f"/drafts/{draft_id}/").content.decode()

@@ -60,15 +60,21 @@ def move_serials(
     doc_fields: dict[str, Any] | None = None,
     line_fields: dict[str, Any] | None = None,
     start_warranty_days: int | None = None,
+    own_warehouse: bool = False,
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
-    against `allowed`, refuse with every problem or move them all in one go."""
+    against `allowed`, refuse with every problem or move them all in one go. `own_warehouse`:
+    the document names the warehouse the units are in, when they are all in one."""
     clean, problems = serial_line(item, serials, quantity)
     with posting(kind, user) as p:
         units = take_units(p, item, clean, problems)
         check_units(p, units, allowed, problems)
         refuse(problems)
-        p.open_document(reason=reason, **(doc_fields or {}))
+        fields = dict(doc_fields or {})
+        warehouses = {u.warehouse_id for u in units}
+        if own_warehouse and len(warehouses) == 1 and None not in warehouses:
+            fields["warehouse_id"] = warehouses.pop()
+        p.open_document(reason=reason, **fields)
         line = p.add_line(item, len(clean), **(line_fields or {}))
         loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
         move_units(p, line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,

@@ -40,6 +40,7 @@ from serialtrack.errors import InvalidInput, NotFound, Problem, Refused
 from serialtrack.inventory.models import Document, DocumentStatus, DraftLine
 from serialtrack.posting import drafts, operations
 from serialtrack.posting.operations import Operation
+from serialtrack.posting.repairs import NOTE_REPAIR_DONE, NOTE_REPAIR_STARTED
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries import search as site_search
@@ -574,6 +575,16 @@ def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     return HttpResponseRedirect(f"{document_url(posted.number)}?posted=1")
 
 
+def _kind_title(doc: Document, summary: dict[str, Any]) -> str:
+    """What a document is: its kind, or for a repair document what it did (its lines say:
+    "repair started", "repair done")."""
+    notes = {line["note"] for line in summary["lines"]}
+    if doc.kind == "repair" and len(notes) == 1 and notes <= {NOTE_REPAIR_STARTED,
+                                                              NOTE_REPAIR_DONE}:
+        return str(notes.pop()).capitalize()
+    return doc.get_kind_display()
+
+
 @require_POST
 @station
 def again(request: HttpRequest, number: str) -> HttpResponse:
@@ -627,7 +638,7 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
             if request.GET.get("posted") else None)
     return show(request, "web/document.html", {
         "doc": doc, "summary": summary, "posted_at": _when(summary["posted_at"]),
-        "kind_title": doc.get_kind_display(), "just_posted": line is not None,
+        "kind_title": _kind_title(doc, summary), "just_posted": line is not None,
         "may_repeat": line is not None and has_role(request.user,
                                                     drafts.role_needed(doc.kind, line)),
     })
