@@ -30,7 +30,7 @@ from serialtrack.inventory.models import Document, Lot, Party, Product
 from serialtrack.queries.units import units_by_serial
 
 LIMIT = 20  # of each kind of hit
-SQLITE_SCAN_LIMIT = 200_000
+SQLITE_SCAN_LIMIT = 50_000
 TOP = "\U0010ffff"  # sorts after any character a serial can hold: the end of a prefix range
 MIN_CONTAINS = 3  # shorter texts make no trigram: a contains-search of them is not offered
 
@@ -161,10 +161,11 @@ def _units_containing(q: str) -> list[dict[str, Any]]:
         makers = _fetch(f"u.manufacturer_serial ILIKE %s LIMIT {LIMIT}", [pattern],
                         "manufacturer serial contains")
     else:
-        own = _fetch(f"lower(u.serial) LIKE lower(%s) ESCAPE '\\' LIMIT {LIMIT}", [pattern],
+        # SQLite's LIKE ignores the case of ASCII letters by itself
+        own = _fetch(f"u.serial LIKE %s ESCAPE '\\' LIMIT {LIMIT}", [pattern],
                      "serial contains")
-        makers = _fetch("u.manufacturer_serial IS NOT NULL AND lower(u.manufacturer_serial) "
-                        f"LIKE lower(%s) ESCAPE '\\' LIMIT {LIMIT}", [pattern],
+        makers = _fetch("u.manufacturer_serial IS NOT NULL AND u.manufacturer_serial "
+                        f"LIKE %s ESCAPE '\\' LIMIT {LIMIT}", [pattern],
                         "manufacturer serial contains")
     keys = {(h["sku"], h["serial"]) for h in own}
     return own + [h for h in makers if (h["sku"], h["serial"]) not in keys]
