@@ -116,3 +116,32 @@ def test_the_header_search_finds_each_kind_of_key(browser: Any, site: Site) -> N
     find("no-such-thing")
     expect(page.get_by_test_id("nothing-found")).to_contain_text("Nothing found for no-such-thing")
     expect(page.locator("main")).not_to_contain_text("Refused")
+
+
+def test_the_scan_pages_fit_a_phone(browser: Any, site: Site) -> None:
+    """At 390 px: no page wider than the screen; on the scan station the header is one line, so
+    the scan field and its verdict sit high on the screen, above the on-screen keyboard."""
+    from playwright.sync_api import expect
+
+    site.add_user("phoebe", "clerk")
+    page = sign_in(browser, site, "phoebe", phone=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path in ("/receive/", "/return/", "/ship/", "/", "/report/"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    open_station(page, "/receive/", {"supplier": "Scanners Wholesale", "warehouse": "WH1",
+                                     "product": "HT-200"})
+    page.keyboard.type("device-00990\n")
+    verdict = page.locator("#verdict [data-verdict]")
+    expect(verdict).to_contain_text("device-00990")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    header = page.locator("header.top").bounding_box()
+    box = verdict.bounding_box()
+    assert header is not None and box is not None
+    assert header["height"] <= 100, header  # 192 px before the compact header
+    page.screenshot(path=str(SHOTS / "receive-station-phone-compact.png"), full_page=True)
+    assert box["y"] + box["height"] <= 844 - 300, box  # above a 300 px keyboard
+    add = page.get_by_role("button", name="Add").bounding_box()
+    assert add is not None and add["height"] >= 44 and add["width"] >= 44
+    page.screenshot(path=str(SHOTS / "receive-station-phone-compact.png"), full_page=True)
