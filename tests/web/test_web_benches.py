@@ -142,6 +142,6 @@ def test_the_scan_pages_fit_a_phone(browser: Any, site: Site) -> None:
     assert header["height"] <= 100, header  # 192 px before the compact header
     page.screenshot(path=str(SHOTS / "receive-station-phone-compact.png"), full_page=True)
     assert box["y"] + box["height"] <= 844 - 300, box  # above a 300 px keyboard
-    add = page.get_by_role("button", name="Add").bounding_box()
+    add = page.get_by_role("button", name="Add", exact=True).bounding_box()
     assert add is not None and add["height"] >= 44 and add["width"] >= 44
     page.screenshot(path=str(SHOTS / "receive-station-phone-compact.png"), full_page=True)
