@@ -825,6 +825,37 @@ def _bulk_page(s: Shop) -> Call:
                 role="clerk", headers=HTMX)
 
 
+@request("POST /drafts/<int:draft_id>/dismiss")
+def _dismiss_page(s: Shop) -> Call:
+    draft_id = s.draft(scans=s.serials("R"))
+    s.api("POST", f"/api/drafts/{draft_id}/serials", {"serials": s.serials("R")}, role="clerk",
+          status=200)  # the same again: each refused, into the scan log
+    return Call(f"/drafts/{draft_id}/dismiss", {}, role="clerk", headers=HTMX)
+
+
+@request("POST /documents/<str:number>/again")
+def _again_page(s: Shop) -> Call:
+    draft_id = s.draft(scans=s.serials("AG"))
+    number = s.api("POST", f"/api/drafts/{draft_id}/post", role="clerk")["document"]
+    return Call(f"/documents/{number}/again", {}, status=302, role="clerk")
+
+
+@request("POST /drafts/<int:draft_id>/expected")
+def _expected_page(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('E'))}/expected",
+                {"expected_quantity": str(s.many)}, status=302, role="clerk")
+
+
+@request("GET /drafts/<int:draft_id>/discard")
+def _discard_ask(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('J'))}/discard", role="clerk")
+
+
+@request("POST /drafts/<int:draft_id>/discard")
+def _discard_page(s: Shop) -> Call:
+    return Call(f"/drafts/{s.draft(scans=s.serials('Z'))}/discard", status=302, role="clerk")
+
+
 @request("POST /drafts/<int:draft_id>/post")
 def _post_page(s: Shop) -> Call:
     return Call(f"/drafts/{s.draft(scans=s.serials('H'))}/post", status=302,

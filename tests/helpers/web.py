@@ -101,5 +101,6 @@ def post_draft(page: Any, kind: str) -> str:
     from playwright.sync_api import expect
 
     page.get_by_role("button", name=f"Post {kind}").click()
-    expect(page).to_have_url(re.compile(r"/documents/[A-Z]+-\d{6}$"))
-    return page.url.rsplit("/", 1)[1]
+    expect(page).to_have_url(re.compile(r"/documents/[A-Z]+-\d{6}\?posted=1$"))
+    expect(page.get_by_test_id("posted-notice")).to_be_visible()
+    return page.url.rsplit("/", 1)[1].removesuffix("?posted=1")

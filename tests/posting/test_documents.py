@@ -218,3 +218,30 @@ def test_stock_report_groups_by_warehouse_bin_product(shop: dict, user: Any) -> 
     gone = queries.out_of_storage()
     assert [(g["serial"], g["status"], g["holder"]) for g in gone] == [
         (SERIALS[1], "shipped", "Customer A")]
+
+
+# -- messages that say what they mean ------------------------------------------------------------
+
+def test_a_serial_of_another_product_is_refused_naming_its_product(shop: dict, user: Any) -> None:
+    catalog.create_product("SCN-9", "Scanner", "serial")
+    receive(user, ["OTHER-1"])  # a unit of HT-1
+    exc = refused(errors.Refused, posting.ship, warehouse="WH1", customer="Customer A",
+                  product="SCN-9", serials=["OTHER-1", "NOWHERE-1"], user=user)
+    messages = [p.message for p in exc.problems]
+    assert "serial 'OTHER-1' is not a unit of SCN-9: it is a unit of HT-1" in messages
+    assert "serial 'NOWHERE-1' is not a unit of SCN-9" in messages
+
+
+def test_one_serial_is_said_in_the_singular(shop: dict, user: Any) -> None:
+    exc = refused(errors.Refused, receive, user, ["ONE-1"], quantity=2)
+    assert "quantity 2 but 1 serial given" in [p.message for p in exc.problems]
+
+
+def test_repair_documents_name_their_warehouse_and_what_they_did(shop: dict, user: Any) -> None:
+    receive(user, ["RP-1", "RP-2"], warehouse="WH2")
+    started = posting.start_repair(product="HT-1", serials=["RP-1", "RP-2"], user=user)
+    done = posting.repair_done(product="HT-1", serials=["RP-1"], user=user)
+    for doc, note in ((started, "repair started"), (done, "repair done")):
+        summary = queries.document_summary(doc)
+        assert summary["warehouse"] == "WH2"
+        assert [line["note"] for line in summary["lines"]] == [note]

@@ -521,6 +521,8 @@ class DraftSerial(models.Model):
     serial = models.CharField(max_length=128)
     disposition = models.CharField(max_length=16, blank=True, default="")
     scan = models.TextField(blank=True, default="")  # the GS1 scan it came from (lot, expiry)
+    # when it was scanned (the scan log); null for scans kept before migration 0011
+    scanned_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -704,3 +706,15 @@ class Recall(models.Model):
     document = models.OneToOneField(Document, on_delete=models.DO_NOTHING,
                                     related_name="recall")
     criteria = models.JSONField(default=dict)
+
+
+class DraftRefusal(models.Model):
+    """A scan the draft refused, with its verdict: kept in the draft's scan log until a clerk
+    dismisses it (or the draft posts), so a refusal in a burst of scans is never lost. Scratch
+    data like the draft's scans."""
+
+    line = models.ForeignKey(DraftLine, on_delete=models.CASCADE, related_name="refusals")
+    serial = models.TextField()  # as scanned (it may break every rule of a serial)
+    code = models.CharField(max_length=40, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    scanned_at = models.DateTimeField()

@@ -72,6 +72,7 @@ def move_serials(
     after: Callable[[], None] | None = None,
     check: Callable[[Posting], tuple[list[Problem], str]] | None = None,
     accept_scan_mismatch: bool = False,
+    own_warehouse: bool = False,
 ) -> Document:
     """The shape every serial adjustment shares: validate the list, lock the units, check each
     against `allowed` (and the locked set against `check`: its problems, and a note for the
@@ -80,7 +81,8 @@ def move_serials(
     naming each field, unless a manager `accept_scan_mismatch`es it (the note says so).
     `line_for(count, problems)`, inside the transaction, gives more fields of the line (a
     shipment's order line) or adds problems; `after()` runs once the document is posted, before
-    commit."""
+    commit. `own_warehouse`: the document names the warehouse the units are in, when they are
+    all in one."""
     if accept_scan_mismatch:
         check_override(user, "accept_scan_mismatch", reason)
     labels: dict[str, LotInfo] = {}
@@ -97,7 +99,11 @@ def move_serials(
         note = "; ".join(n for n in notes if n) or note
         more = line_for(len(clean), problems) if line_for is not None else {}
         refuse(problems)
-        p.open_document(reason=reason, **(doc_fields or {}))
+        fields = dict(doc_fields or {})
+        warehouses = {u.warehouse_id for u in units}
+        if own_warehouse and len(warehouses) == 1 and None not in warehouses:
+            fields["warehouse_id"] = warehouses.pop()
+        p.open_document(reason=reason, **fields)
         line = p.add_line(item, len(clean), **(line_fields or {}), **more)
         loc_id = to_location if to_location is KEEP else (to_location.pk if to_location else None)
         move_units(p, line, to_status=to_status, to_location_id=loc_id, to_party_id=to_party_id,

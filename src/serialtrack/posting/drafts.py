@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from serialtrack import catalog
 from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
@@ -33,6 +34,7 @@ from serialtrack.inventory.models import (
     DocumentKind,
     DocumentStatus,
     DraftLine,
+    DraftRefusal,
     DraftSerial,
     OrderKind,
     Party,
@@ -163,6 +165,36 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     return doc
 
 
+def repeat_draft(number: str, user: Any) -> Document:
+    """Open a new draft like the one that posted document `number` ("same again": the next box
+    of the same product from the same supplier into the same place): same kind and operation,
+    product, warehouse or bins, party (a return: the same shipment), what its scans are, its
+    disposition and reason; no scans, no expected quantity, no lot."""
+    doc = catalog.get_document(number)
+    line = (DraftLine.objects.select_related("product").filter(document=doc).first()
+            if doc.status == DocumentStatus.POSTED else None)
+    if line is None:
+        raise InvalidInput([Problem("invalid", f"{number} was not posted from a draft: there is "
+                                    "nothing to repeat", field="document")])
+    party = Party.objects.filter(pk=doc.party_id).values_list("name", flat=True).first()
+    where: dict[str, Any] = {}
+    if doc.kind in (DocumentKind.RECEIPT, DocumentKind.SHIPMENT, DocumentKind.RETURN):
+        where["warehouse"] = line.location_ref or None
+    else:
+        where["source"] = line.location_ref or None
+        where["destination"] = line.destination_ref or None
+    if doc.kind == DocumentKind.RECEIPT:
+        where["supplier"] = party
+    elif doc.kind == DocumentKind.SHIPMENT:
+        where["customer"] = party
+    elif doc.kind == DocumentKind.RETURN:
+        where["shipment"] = (Document.objects.filter(pk=doc.related_id)
+                             .values_list("number", flat=True).first())
+    return create_draft(kind=doc.kind, operation=line.operation, user=user,
+                        product=line.product.sku if line.product else None, scans=line.scans,
+                        disposition=line.disposition, reason=doc.reason, **where)
+
+
 def _check_operation(kind: str, operation: str) -> None:
     """Adjustment and repair drafts name one of their kind's operations; the others none."""
     own = draft_operations(kind)
@@ -242,8 +274,9 @@ def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
 
 def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
               disposition: str | None = None, *, doc: Document | None = None) -> list[Verdict]:
-    """Judge and keep scans. A refused scan is not kept; its verdict says why. `doc` is the
-    open draft when the caller has already read it."""
+    """Judge and keep scans. A refused scan is not kept as a scan; its verdict says why, and
+    goes into the draft's scan log (`DraftRefusal`, the first `REFUSALS_LOGGED` of a call) until
+    dismissed. `doc` is the open draft when the caller has already read it."""
     doc = doc if doc is not None else get_draft(draft_id)
     line: DraftLine = doc.draft
     makers = line.scans == MANUFACTURER_SERIALS  # the pattern is for the units' own serials
@@ -291,7 +324,32 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     line.scanned += len(candidates)
     for serial, index in candidates.items():
         verdicts[index] = Verdict(serial, True)
-    return [verdicts[i] for i in sorted(verdicts)]
+    ordered = [verdicts[i] for i in sorted(verdicts)]
+    _log_refusals(line, [v for v in ordered if not v.accepted][:REFUSALS_LOGGED])
+    return ordered
+
+
+REFUSALS_LOGGED = 500  # of one call: a bulk paste's refusals are listed in full in its answer
+
+
+def _log_refusals(line: DraftLine, refused: list[Verdict]) -> None:
+    """Keep refused scans in the draft's scan log, oldest first (one INSERT)."""
+    if not refused:
+        return
+    now = timezone.now()
+    DraftRefusal.objects.bulk_create([
+        DraftRefusal(line_id=line.pk, serial=v.serial, code=v.code or "", message=v.message or "",
+                     scanned_at=now) for v in refused])
+
+
+def dismiss_refusals(draft_id: int, refusal_id: int | None = None) -> int:
+    """Take one refused scan (or, with no id, every one) off the draft's scan log; how many."""
+    doc = get_draft(draft_id)
+    found = DraftRefusal.objects.filter(line=doc.draft)
+    if refusal_id is not None:
+        found = found.filter(pk=refusal_id)
+    deleted, _ = found.delete()
+    return deleted
 
 
 def _maker_problem(raw: str, product: Any) -> tuple[str, Problem | None]:
@@ -314,13 +372,13 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-KEEP_CHUNK = 500  # rows per INSERT of a bulk paste (4 parameters each)
+KEEP_CHUNK = 400  # rows per INSERT of a bulk paste (5 parameters each)
 
 
 @functools.cache
 def _insert_scans(rows: int) -> str:
-    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
-    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan) "
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan, scanned_at) "
             f"VALUES {values} ON CONFLICT (line_id, serial) DO NOTHING")
 
 
@@ -330,7 +388,8 @@ def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[st
     0008); return those another request stored first (a repeat)."""
     if not serials:
         return []
-    rows = [(line.pk, s, disposition, tokens.get(s, "")) for s in serials]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(line.pk, s, disposition, tokens.get(s, ""), now) for s in serials]
     if len(rows) == 1:  # a scan at the bench: one statement, committed at once
         return serials if execute(_insert_scans(1), rows[0]) == 0 else []
     with connection.cursor() as cursor, transaction.atomic():
@@ -346,6 +405,17 @@ def remove_scan(draft_id: int, serial: str) -> None:
     if not deleted:
         raise NotFound([Problem("not_found", f"serial {serial.strip()!r} is not in this draft",
                                 serial=serial.strip())])
+
+
+def set_expected_quantity(draft_id: int, expected: int | None) -> Document:
+    """Change how many scans the draft expects (None: no count, post whatever is scanned)."""
+    doc = get_draft(draft_id)
+    if expected is not None and not 0 < expected <= MAX_EXPECTED:
+        raise InvalidInput([Problem("invalid", f"expected quantity {expected} must be from 1 "
+                                    f"to {MAX_EXPECTED:,}", field="expected_quantity")])
+    DraftLine.objects.filter(pk=doc.draft.pk).update(expected_quantity=expected)
+    doc.draft.expected_quantity = expected
+    return doc
 
 
 def discard_draft(draft_id: int) -> None:
@@ -378,6 +448,7 @@ def post_draft(draft_id: int, user: Any) -> Document:
     with transaction.atomic(), into_draft(doc):
         posted = _entry(doc, serials, dispositions)(user)
         DraftSerial.objects.filter(line=line).delete()
+        DraftRefusal.objects.filter(line=line).delete()
     return posted
 
 

@@ -31,6 +31,7 @@ from serialtrack.inventory.models import (
     Location,
     Lot,
     Product,
+    Unit,
 )
 
 UNIT = "inventory_unit"
@@ -427,14 +428,29 @@ def check_units(
             problems.append(p.unavailable(unit, why, code))
 
 
+OWNERS_NAMED = 1000  # unknown serials of a refusal whose products are looked up
+
+
+def _owners(serials: Sequence[str]) -> dict[str, list[str]]:
+    """The products whose units carry these serials (a refusal names them): index seeks."""
+    owners: dict[str, list[str]] = {}
+    for serial, sku in (Unit.objects.filter(serial__in=list(serials))
+                        .order_by("product__sku").values_list("serial", "product__sku")):
+        owners.setdefault(serial, []).append(sku)
+    return owners
+
+
 def take_units(
     p: Posting, product: Product, serials: Sequence[str], problems: list[Problem]
 ) -> list[LockedUnit]:
     """Stage `serials` of `product`, name the unknown ones, lock the known ones in id order."""
     p.stage_serials(serials)
     found, unknown = p.resolve_staged_serials(product)
+    owners = _owners(unknown[:OWNERS_NAMED]) if unknown else {}
     for serial in unknown:
-        problems.append(Problem("not_found", f"serial {serial!r} is not a unit of {product.sku}",
-                                serial=serial))
+        elsewhere = owners.get(serial)
+        whose = f": it is a unit of {', '.join(elsewhere)}" if elsewhere else ""
+        problems.append(Problem("not_found", f"serial {serial!r} is not a unit of "
+                                f"{product.sku}{whose}", serial=serial))
     p.stage_units(found)
     return p.lock_units()

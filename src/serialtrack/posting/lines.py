@@ -24,7 +24,8 @@ def serial_line(item: Product, serials: Iterable[str], quantity: int | None, pat
     given += len(scan_problems)
     problems = scan_problems + problems
     if quantity is not None and quantity != given:
-        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} serials given",
+        serials = "serial" if given == 1 else "serials"
+        problems.append(Problem("count_mismatch", f"quantity {quantity} but {given} {serials} given",
                                 field="quantity", extra={"quantity": quantity, "serials": given}))
     if given == 0:
         problems.append(Problem("count_mismatch", f"{item.sku} is serial-tracked: list the serials",

@@ -230,7 +230,8 @@ def _pair_makers(item: Product, clean: list[str], makers: list[str | None], seri
         return None
     if len(stored) != len(clean):
         problems.append(Problem(
-            "count_mismatch", f"{len(stored)} manufacturer serials for {len(clean)} serials",
+            "count_mismatch", (f"{len(stored)} manufacturer serial{'' if len(stored) == 1 else 's'} for "
+            f"{len(clean)} serial{'' if len(clean) == 1 else 's'}"),
             field="manufacturer_serials", extra={"serials": len(clean),
                                                  "manufacturer_serials": len(stored)}))
         return None

@@ -31,6 +31,11 @@ from serialtrack.posting.operations import (
     unit_arguments,
 )
 
+# the note on a repair document's line: what the document did (a repair document is one of
+# these, a ship-back or a replacement)
+NOTE_REPAIR_STARTED = "repair started"
+NOTE_REPAIR_DONE = "repair done"
+
 
 def _in_repair(unit: LockedUnit) -> str | None:
     return None if unit.status == "in_repair" else f"{where(unit)}, not in repair"
@@ -43,6 +48,7 @@ def start_repair(*, product: str, serials: Iterable[str], user: Any, reason: str
         kind=DocumentKind.REPAIR, item=item, serials=serials, user=user, reason=reason,
         allowed=lambda u: None if u.status in ("in_stock", "on_hold") else where(u),
         to_status="in_repair", note=f"into repair: {reason}" if reason else "into repair",
+        line_fields={"note": NOTE_REPAIR_STARTED}, own_warehouse=True,
     )
 
 
@@ -54,6 +60,7 @@ def repair_done(*, product: str, serials: Iterable[str], user: Any, reason: str 
         kind=DocumentKind.REPAIR, item=item, serials=serials, user=user, reason=reason,
         allowed=_in_repair, to_status="in_stock",
         note=f"repaired: {reason}" if reason else "repaired",
+        line_fields={"note": NOTE_REPAIR_DONE}, own_warehouse=True,
     )
 
 

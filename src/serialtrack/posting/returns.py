@@ -16,6 +16,7 @@ from serialtrack.inventory.models import (
     DocumentKind,
     DocumentStatus,
     DraftLine,
+    Location,
     Lot,
     Movement,
     Product,
@@ -83,11 +84,17 @@ def receive_return(
     """Post a return of serials from `shipment`. `dispositions` may set one per serial
     (restock / hold / repair / scrap); the others get `disposition`. A GS1 label scanned whose
     lot, expiry or GTIN contradicts the unit's record is refused naming each field, unless a
-    manager accepts it (`accept_scan_mismatch`, with a reason kept in the history)."""
+    manager accepts it (`accept_scan_mismatch`, with a reason kept in the history).
+
+    Where each unit lands: `warehouse` as `CODE/BIN` puts every unit into that bin; otherwise
+    each unit goes back into the bin it shipped from when that bin is in the warehouse it comes
+    back to (`CODE`, or by default the shipment's), else into that warehouse's default bin."""
     if accept_scan_mismatch:
         check_override(user, "accept_scan_mismatch", reason)
     origin = get_shipment(shipment)
-    location = catalog.get_location(warehouse or origin.warehouse.code)
+    given = (warehouse or "").strip()
+    location = catalog.get_location(given or origin.warehouse.code)
+    chosen_bin = "/" in given
     problems: list[Problem] = []
     labels: dict[str, LotInfo] = {}
     gtins: dict[str, str] = {}
@@ -104,7 +111,7 @@ def receive_return(
                                     field="disposition"))
     refuse(problems)
     with posting(DocumentKind.RETURN, user) as p:
-        units = _units_on_shipment(p, origin, clean, problems)
+        units, shipped_from = _units_on_shipment(p, origin, clean, problems)
         returned = _returned_from(p, origin)
         last_shipping = _last_shipping_document(p)
 
@@ -123,39 +130,60 @@ def receive_return(
         p.open_document(party=origin.party, warehouse=location.warehouse, related=origin,
                         reason=reason)
         by_unit = {u.id: u for u in units}
+
+        def bin_of(unit_id: int) -> int:
+            source = shipped_from.get(unit_id)
+            if chosen_bin or source is None or source[1] != location.warehouse_id:
+                return location.pk
+            return source[0]
+
+        bins = {location.pk: location}
+        wanted = {bin_of(uid) for uid in by_unit} - set(bins)
+        if wanted:
+            bins.update(Location.objects.select_related("warehouse").in_bulk(wanted))
         for disp in DISPOSITIONS:
             group = [(u.pos, u.id) for u in by_unit.values() if chosen[u.serial] == disp]
             if not group:
                 continue
             to_status = DISPOSITIONS[disp]
             stored = to_status != "scrapped"
-            product_ids = {by_unit[uid].product_id for _pos, uid in group}
-            for product_id in sorted(product_ids):
+            places = sorted({(by_unit[uid].product_id, bin_of(uid) if stored else 0)
+                             for _pos, uid in group})
+            for product_id, bin_id in places:
                 subset = [(pos, uid) for pos, uid in group
-                          if by_unit[uid].product_id == product_id]
+                          if by_unit[uid].product_id == product_id
+                          and (not stored or bin_of(uid) == bin_id)]
                 line = p.add_line(Product.objects.get(pk=product_id), len(subset),
-                                  to_location=location if stored else None,
+                                  to_location=bins[bin_id] if stored else None,
                                   note=f"disposition: {disp}")
                 p.stage_units(subset)
                 move_units(p, line, to_status=to_status,
-                             to_location_id=location.pk if stored else None, to_party_id=None,
-                             note="; ".join(n for n in (f"returned: {disp}", accepted) if n))
+                           to_location_id=bin_id if stored else None, to_party_id=None,
+                           note="; ".join(n for n in (f"returned: {disp}", accepted) if n))
         return p.finish()
 
 
 def _units_on_shipment(
     p: Posting, origin: Document, serials: list[str], problems: list[Problem]
-) -> list[LockedUnit]:
+) -> tuple[list[LockedUnit], dict[int, tuple[int, int]]]:
+    """The units of `serials` that `origin` shipped, locked; and for each, the bin it shipped
+    from with that bin's warehouse."""
     p.stage_serials(serials)
     p.cursor.execute(
-        "SELECT s.pos, s.serial, x.unit_id FROM st_serials s LEFT JOIN ("
-        f"SELECT m.unit_id, u.serial FROM {MOVEMENT} m JOIN inventory_unit u ON u.id = m.unit_id "
+        "SELECT s.pos, s.serial, x.unit_id, x.from_location_id, x.warehouse_id "
+        "FROM st_serials s LEFT JOIN ("
+        f"SELECT m.unit_id, u.serial, m.from_location_id, l.warehouse_id FROM {MOVEMENT} m "
+        "JOIN inventory_unit u ON u.id = m.unit_id "
+        "LEFT JOIN inventory_location l ON l.id = m.from_location_id "
         "WHERE m.document_id = %s AND m.to_status = 'shipped') x ON x.serial = s.serial "
         "ORDER BY s.pos",
         [origin.pk],
     )
     found: list[tuple[int, int]] = []
-    for pos, serial, unit_id in p.cursor.fetchall():
+    shipped_from: dict[int, tuple[int, int]] = {}
+    for pos, serial, unit_id, from_location, from_warehouse in p.cursor.fetchall():
+        if unit_id is not None and from_location is not None:
+            shipped_from[unit_id] = (from_location, from_warehouse)
         if unit_id is None:
             problems.append(Problem("not_on_shipment",
                                     f"serial {serial!r} was not shipped on {origin.number}",
@@ -163,7 +191,7 @@ def _units_on_shipment(
         else:
             found.append((pos, unit_id))
     p.stage_units(found)
-    return p.lock_units()
+    return p.lock_units(), shipped_from
 
 
 def _returned_from(p: Posting, origin: Document) -> dict[int, str]:
@@ -276,8 +304,10 @@ class ReturnIn(In):
     disposition: Disposition = Field(default="restock", description="restock | hold | repair | scrap")
     dispositions: dict[str, Disposition] = Field(default_factory=dict,
                                                  description="per-serial dispositions")
-    warehouse: str | None = Field(default=None,
-                                  description="Where it comes back to (default: the shipment's).")
+    warehouse: str | None = Field(
+        default=None, description="Where it comes back to: CODE/BIN puts every unit into that bin; "
+        "CODE (default: the shipment's warehouse) puts each unit back into the bin it shipped "
+        "from, or the warehouse's default bin.")
     product: str | None = Field(default=None, description="For lot/quantity products, with the quantity.")
     quantity: int | None = Field(default=None, ge=1)
     lot: str | None = None

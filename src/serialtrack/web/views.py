@@ -29,18 +29,21 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from serialtrack import catalog, queries
 from serialtrack.accounts.roles import has_role, role_of
-from serialtrack.errors import AmbiguousSerial, InvalidInput, NotFound, Problem, Refused
-from serialtrack.inventory.models import Document, DocumentStatus
+from serialtrack.errors import InvalidInput, NotFound, Problem, Refused
+from serialtrack.inventory.models import Document, DocumentStatus, DraftLine
 from serialtrack.posting import drafts, operations
 from serialtrack.posting.operations import Operation
+from serialtrack.posting.repairs import NOTE_REPAIR_DONE, NOTE_REPAIR_STARTED
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.queries import choices, stations, worklists
+from serialtrack.queries import search as site_search
 from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
 from serialtrack.queries.packing_slips import SLIP_KINDS
 from serialtrack.serials import expand_tokens, read_serials_file
@@ -137,8 +140,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/setup/")
     hold_count, on_hold = worklists.units_in("on_hold")
     repair_count, in_repair = worklists.units_in("in_repair")
+    discarded = whole_number(request.GET.get("discarded") or "")
     return show(request, "web/home.html", {
         "nav": "home", "drafts": worklists.drafts_in_progress(), "on_hold": on_hold,
+        "discarded": discarded,
         "hold_count": hold_count, "in_repair": in_repair, "repair_count": repair_count,
         "documents": worklists.recent_documents(),
         "release_url": _station_url(station_url("release"), on_hold),
@@ -376,7 +381,8 @@ def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
     line = doc.draft
     op = _operation_of(doc)
     assert op.station is not None
-    summary = {"scanned": stations.scan_count(line), "expected_quantity": line.expected_quantity}
+    scanned, refused = stations.draft_counts(line)
+    summary = {"scanned": scanned, "refused": refused, "expected_quantity": line.expected_quantity}
     expected = summary["expected_quantity"]
     ready = summary["scanned"] > 0 and (expected is None or expected == summary["scanned"])
     return {"doc": doc, "line": line, "summary": summary, "ready": ready,
@@ -388,8 +394,9 @@ def _state(request: HttpRequest, doc: Document) -> dict[str, Any]:
 
 def _station_context(request: HttpRequest, doc: Document, **extra: Any) -> dict[str, Any]:
     context = _state(request, doc)
-    context["scans"] = stations.draft_scans(doc.draft)
-    context["more_scans"] = max(0, context["summary"]["scanned"] - len(context["scans"]))
+    context["scans"] = stations.scan_log(doc.draft)
+    kept = sum(1 for s in context["scans"] if s["verdict"] == "accepted")
+    context["more_scans"] = max(0, context["summary"]["scanned"] - kept)
     if doc.kind == "shipment":
         context["picks"] = stations.pick_list(doc.draft)
     if doc.kind == "return":
@@ -455,11 +462,34 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         return show(request, "web/draft.html", _station_context(request, doc, verdict=verdict))
     context = _state(request, doc)
     context.update(verdict=verdict, oob=True)
+    entry = {"verdict": "accepted" if verdict.accepted else "refused", "serial": verdict.serial,
+             "disposition": disposition or "", "scanned_at": timezone.now(),
+             "message": verdict.message}
     if verdict.accepted:
-        context["new_scan"] = {"serial": verdict.serial, "disposition": disposition or ""}
         if doc.kind == "shipment":
             context["picks"] = stations.pick_list(doc.draft)
+    else:
+        entry["id"] = stations.newest_refusal(doc.draft, verdict.serial)
+    context["new_scan"] = entry
     return show(request, "web/_scan_result.html", context)
+
+
+@require_POST
+@station
+@with_draft
+def dismiss(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Take a refused scan off the scan log (`refusal`: its id), or every one (no id)."""
+    refusal = whole_number(_text(request, "refusal"))
+    drafts.dismiss_refusals(draft_id, refusal)
+    if not request.htmx:
+        return HttpResponseRedirect(draft_url(draft_id))
+    context = _state(request, doc)
+    context["oob"] = True
+    if refusal is None:
+        context["scans"] = stations.scan_log(doc.draft)
+        kept = sum(1 for s in context["scans"] if s["verdict"] == "accepted")
+        context["more_scans"] = max(0, context["summary"]["scanned"] - kept)
+    return show(request, "web/_dismissed.html", {**context, "all": refusal is None})
 
 
 @require_POST
@@ -523,6 +553,40 @@ def bulk(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
 @require_POST
 @station
 @with_draft
+def expected(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Change the draft's expected quantity (empty: no count)."""
+    raw = _text(request, "expected_quantity")
+    value = whole_number(raw) if raw else None
+    problems: list[Problem] = []
+    if raw and (value is None or value < 1):
+        problems.append(Problem("invalid", f"expected quantity {raw!r} must be a whole number "
+                                "of 1 or more", field="expected_quantity"))
+    else:
+        try:
+            doc = drafts.set_expected_quantity(draft_id, value)
+        except Refused as exc:
+            problems = exc.problems
+    if problems:
+        return show(request, "web/draft.html",
+                    _station_context(request, doc, post_problems=problems), status=422)
+    return HttpResponseRedirect(draft_url(draft_id))
+
+
+@require_http_methods(["GET", "POST"])
+@station
+@with_draft
+def discard(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
+    """Asked first (GET: what would be thrown away), then done (POST): the draft and its scans
+    are gone, as `DELETE /api/drafts/{id}` does."""
+    if request.method == "GET":
+        return show(request, "web/discard.html", _state(request, doc))
+    drafts.discard_draft(draft_id)
+    return HttpResponseRedirect(f"/?{urlencode({'discarded': draft_id})}")
+
+
+@require_POST
+@station
+@with_draft
 def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     try:
         posted = drafts.post_draft(draft_id, request.user)
@@ -530,7 +594,36 @@ def post(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
         return show(request, "web/draft.html",
                     _station_context(request, doc, post_problems=exc.problems),
                     status=409 if exc.http_status == 409 else 422)
-    return HttpResponseRedirect(document_url(posted.number))
+    return HttpResponseRedirect(f"{document_url(posted.number)}?posted=1")
+
+
+def _kind_title(doc: Document, summary: dict[str, Any]) -> str:
+    """What a document is: its kind, or for a repair document what it did (its lines say:
+    "repair started", "repair done")."""
+    notes = {line["note"] for line in summary["lines"]}
+    if doc.kind == "repair" and len(notes) == 1 and notes <= {NOTE_REPAIR_STARTED,
+                                                              NOTE_REPAIR_DONE}:
+        return str(notes.pop()).capitalize()
+    return doc.get_kind_display()
+
+
+@require_POST
+@station
+def again(request: HttpRequest, number: str) -> HttpResponse:
+    """"Same again": a new draft like the one that posted `number`, and its scan station."""
+    try:
+        doc = catalog.get_document(number)
+    except NotFound as exc:
+        return not_found(request, exc)
+    operation = DraftLine.objects.filter(document=doc).values_list("operation", flat=True).first()
+    if operation is not None and not has_role(request.user, drafts.role_needed(doc.kind,
+                                                                               operation)):
+        return forbidden(request, drafts.role_needed(doc.kind, operation))
+    try:
+        repeated = drafts.repeat_draft(number, request.user)
+    except Refused as exc:
+        return show(request, "web/not_found.html", {"problems": exc.problems}, status=422)
+    return HttpResponseRedirect(draft_url(repeated.pk))
 
 
 # -- units, documents, search ------------------------------------------------------------------
@@ -565,33 +658,57 @@ def document(request: HttpRequest, number: str) -> HttpResponse:
     summary = queries.document_summary(doc, with_serials=True)
     slip = (f"/api/documents/{quote(doc.number, safe='')}/packing-slip.pdf"
             if doc.number and doc.kind in SLIP_KINDS else None)
+    line = (DraftLine.objects.filter(document=doc).values_list("operation", flat=True).first()
+            if request.GET.get("posted") else None)
     return show(request, "web/document.html", {
         "doc": doc, "summary": summary, "posted_at": _when(summary["posted_at"]),
-        "kind_title": doc.get_kind_display(), "packing_slip_url": slip,
+        "kind_title": _kind_title(doc, summary), "packing_slip_url": slip,
+        "just_posted": line is not None,
+        "may_repeat": line is not None and has_role(request.user,
+                                                    drafts.role_needed(doc.kind, line)),
     })
 
 
 @require_GET
 @station
 def search(request: HttpRequest) -> HttpResponse:
-    """A serial -> its unit page (several products carry it: choose); a document number -> its
-    page."""
+    """The search box (queries/search.py): one thing found opens its page; several are listed;
+    none is said plainly. `product` picks the unit of a serial that several products carry;
+    `contains` asks for a contains-search of serials where it reads every unit."""
     q = (request.GET.get("q") or "").strip()
     sku = (request.GET.get("product") or "").strip() or None
     context: dict[str, Any] = {"q": q}
-    if q:
-        doc = None if sku else document_named(q)
-        if doc is not None:
-            return HttpResponseRedirect(document_url(doc.number))
+    if q and sku:
         try:
-            found = queries.find_unit(q, sku)
-        except AmbiguousSerial as exc:
-            context["choices"] = exc.problems[0].extra.get("products", [])
-        except NotFound as exc:
-            context["problems"] = exc.problems
+            found_unit = queries.find_unit(q, sku)
+        except NotFound:
+            pass
         else:
-            return HttpResponseRedirect(unit_url(found["product"], found["serial"]))
-    return show(request, "web/search.html", context, status=404 if context.get("problems") else 200)
+            return HttpResponseRedirect(unit_url(found_unit["product"], found_unit["serial"]))
+    if q:
+        found = site_search.search(q, contains=request.GET.get("contains") == "1")
+        hits = [{**hit, "url": _hit_url(hit)} for hit in found.hits]
+        if len(hits) == 1 and not found.problem:
+            return HttpResponseRedirect(hits[0]["url"])
+        context.update(hits=hits, found=found,
+                       contains_url=f"/search?{urlencode({'q': q, 'contains': '1'})}")
+    missed = bool(q) and not context.get("hits")
+    return show(request, "web/search.html", context, status=404 if missed else 200)
+
+
+def _hit_url(hit: dict[str, Any]) -> str:
+    kind = hit["kind"]
+    if kind == "unit":
+        return unit_url(hit["sku"], hit["serial"])
+    if kind == "document":
+        return document_url(hit["number"])
+    if kind == "lot":
+        return f"/report/?{urlencode({'lot': hit['code'], 'product': hit['sku']})}"
+    if kind == "product":
+        return f"/report/?{urlencode({'product': hit['sku']})}"
+    if hit["is_customer"]:
+        return f"/report/?{urlencode({'view': 'out', 'customer': hit['name']})}"
+    return f"/report/?{urlencode({'view': 'out', 'holder': hit['name']})}"
 
 
 # -- the serial report -------------------------------------------------------------------------
