@@ -44,7 +44,7 @@ from serialtrack.posting.repairs import NOTE_REPAIR_DONE, NOTE_REPAIR_STARTED
 from serialtrack.posting.returns import DISPOSITIONS
 from serialtrack.queries import choices, stations, worklists
 from serialtrack.queries import search as site_search
-from serialtrack.queries.documents import document_named, recent_shipments, shipment_to_return
+from serialtrack.queries.documents import recent_shipments, shipment_to_return
 from serialtrack.queries.packing_slips import SLIP_KINDS
 from serialtrack.serials import expand_tokens, read_serials_file
 
