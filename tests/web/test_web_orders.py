@@ -65,6 +65,7 @@ def test_receive_against_a_po_in_the_browser(browser: Any, site: Site) -> None:
     page.goto("/purchase-orders/PO-000001")
     page.get_by_test_id("station-link").click()
     expect(page.get_by_test_id("order")).to_have_value("PO-000001")
+    page.locator("select[name=warehouse]").select_option("WH1")  # where it lands: no default
     page.get_by_role("button", name="Start scanning").click()
     expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
     expect(page.get_by_test_id("draft-order")).to_have_text("PO-000001")

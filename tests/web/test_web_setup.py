@@ -347,7 +347,7 @@ def test_a_new_business_sets_up_in_the_browser_from_the_first_sign_in(cli: Cli) 
             for serial in ("device-00001", "device-00002"):
                 expect(scan(page, serial)).to_have_attribute("data-verdict", "accepted")
             page.get_by_role("button", name="Post receipt").click()
-            expect(page).to_have_url(re.compile(r"/documents/RCV-\d{6}$"))
+            expect(page).to_have_url(re.compile(r"/documents/RCV-\d{6}\?posted=1$"))
 
             # Shipping to a customer nobody has added yet: created in place, back to the form.
             page.goto("/ship/")
@@ -364,8 +364,8 @@ def test_a_new_business_sets_up_in_the_browser_from_the_first_sign_in(cli: Cli) 
             page.get_by_role("button", name="Start scanning").click()
             expect(scan(page, "device-00001")).to_have_attribute("data-verdict", "accepted")
             page.get_by_role("button", name="Post shipment").click()
-            expect(page).to_have_url(re.compile(r"/documents/SHP-\d{6}$"))
-            shipment = page.url.rsplit("/", 1)[1]
+            expect(page).to_have_url(re.compile(r"/documents/SHP-\d{6}\?posted=1$"))
+            shipment = page.url.rsplit("/", 1)[1].split("?")[0]
 
             page.goto("/return/")
             page.locator("input[name=find]").fill(shipment)
@@ -373,7 +373,7 @@ def test_a_new_business_sets_up_in_the_browser_from_the_first_sign_in(cli: Cli) 
             expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
             expect(scan(page, "device-00001")).to_have_attribute("data-verdict", "accepted")
             page.get_by_role("button", name="Post return").click()
-            expect(page).to_have_url(re.compile(r"/documents/RET-\d{6}$"))
+            expect(page).to_have_url(re.compile(r"/documents/RET-\d{6}\?posted=1$"))
             browser.close()
     finally:
         proc.terminate()
