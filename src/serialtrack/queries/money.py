@@ -224,13 +224,16 @@ _ORDER_LINE = (
 # from a customer into storage (−: a return, a shipment reversed), and the part of a landed cost
 # for goods already gone (+: expensed when the landed cost is posted).
 _COGS = (
-    "SELECT d.number, d.kind, MIN(m.created_at), m.line_id, m.product_id, m.lot_id, "
+    "SELECT x.number, x.kind, x.first_at, x.line_id, x.product_id, x.lot_id, x.party, x.sign, "
+    "x.sold_against, x.qty, x.amount, o.number, ol.line_no, ol.unit_price FROM ("
+    "SELECT d.number AS number, d.kind AS kind, MIN(m.created_at) AS first_at, "
+    "m.line_id AS line_id, m.product_id AS product_id, m.lot_id AS lot_id, "
     "CASE WHEN m.from_location_id IS NULL AND m.to_location_id IS NOT NULL "
     "THEN m.from_party_id ELSE m.to_party_id END AS party, "
     "CASE WHEN m.from_location_id IS NULL AND m.to_location_id IS NOT NULL THEN -1 "
     "WHEN m.from_location_id IS NULL THEN 0 ELSE 1 END AS sign, "
     f"{_ORDER_LINE} AS sold_against, "
-    "SUM(m.quantity), {value} "
+    "SUM(m.quantity) AS qty, {value} AS amount "
     "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
     "WHERE m.created_at >= %s AND m.created_at <= %s AND ("
     "(m.from_location_id IS NOT NULL AND m.to_location_id IS NULL AND m.to_status = 'shipped') "
@@ -238,21 +241,11 @@ _COGS = (
     "AND m.from_status = 'shipped') "
     "OR (d.kind = 'landed_cost' AND m.from_location_id IS NULL AND m.to_location_id IS NULL)"
     "){filters} "
-    "GROUP BY d.number, d.kind, m.line_id, m.product_id, m.lot_id, party, sign, sold_against "
-    "ORDER BY MIN(m.created_at), d.number, m.line_id"
+    "GROUP BY d.number, d.kind, m.line_id, m.product_id, m.lot_id, party, sign, sold_against"
+    ") x LEFT JOIN inventory_orderline ol ON ol.id = x.sold_against "
+    "LEFT JOIN inventory_order o ON o.id = ol.order_id "
+    "ORDER BY x.first_at, x.number, x.line_id"
 )
-
-
-def _order_lines(ids: Iterable[int]) -> dict[int, tuple[str, int, Decimal | None]]:
-    """Sales order line id -> (order number, line number, unit price)."""
-    from serialtrack.inventory.models import OrderLine
-
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {pk: (number, line_no, price) for pk, number, line_no, price in
-            OrderLine.objects.filter(pk__in=wanted)
-            .values_list("pk", "order__number", "line_no", "unit_price")}
 
 
 def margin_percent(revenue: Decimal | None, margin: Decimal | None) -> Decimal | None:
@@ -291,12 +284,13 @@ def cogs_lines(start: dt.datetime, end: dt.datetime, customer: str | None = None
     names = _Names((), (r[4] for r in rows), (r[5] for r in rows))
     parties = dict(Party.objects.filter(pk__in={r[6] for r in rows if r[6]})
                    .values_list("pk", "name"))
-    order_lines = _order_lines(r[8] for r in rows)
     lines = []
-    for number, kind, when, line_id, prod, lot, party, sign, sold_against, q, v in rows:
+    for (number, kind, when, line_id, prod, lot, party, sign, _sold_against, q, v, order,
+         order_line, price) in rows:
         value = _money(v)
+        sign = int(sign)
         quantity = int(q) * sign if sign else 0
-        order, order_line, price = order_lines.get(sold_against, (None, None, None))
+        price = Decimal(str(price)) if price is not None else None
         revenue = (Decimal(0).quantize(FOUR_PLACES) if not sign
                    else (price * quantity).quantize(FOUR_PLACES) if price is not None else None)
         lines.append({
