@@ -125,6 +125,9 @@ def test_sales_order_margin_over_http(users: dict[str, Api]) -> None:
     assert (cogs["revenue"], cogs["total"], cogs["margin"]) == ("999.9800", "350.1333",
                                                                 "649.8467")
     assert cogs["by_product"][0]["margin"] == "649.8467"
+    sale = viewer("GET", "/api/history/D2").json()["sale"]
+    assert (sale["sales_order"], sale["price"], sale["cost"], sale["margin"]) == (
+        so, "499.9900", "250.0333", "249.9567")
     back = clerk("POST", "/api/returns", {"shipment": shipments[1], "serials": ["D2"]})
     assert back.status_code == 201, back.content
     line = viewer("GET", f"/api/sales-orders/{so}").json()["lines"][0]

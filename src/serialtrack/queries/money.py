@@ -1,5 +1,6 @@
-"""Money and the past, read from the ledger: stock value (valuation) and cost of goods sold, and
-stock on hand, for today or for any past moment — each equal to what it said at that moment.
+"""Money and the past, read from the ledger: stock value (valuation), cost of goods sold with
+the revenue and gross margin beside it (a shipment line at its sales order line's unit price),
+and stock on hand, for today or for any past moment — each equal to what it said at that moment.
 
 Every movement carries the value it moves (`Movement.value`: a unit's own cost — specific
 identification —, or the FIFO cost a quantity took from its cost layer; a landed cost's share).
