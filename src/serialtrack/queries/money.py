@@ -352,7 +352,8 @@ def cogs(date_from: str, date_to: str, customer: str | None = None,
             groups.setdefault(key(ln), []).append(ln)
         return [{**dict(zip(names, k if isinstance(k, tuple) else (k,), strict=True)),
                  **_totals(g)}
-                for k, g in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+                for k, g in sorted(groups.items(), key=lambda kv: tuple(
+                    x or "" for x in (kv[0] if isinstance(kv[0], tuple) else (kv[0],))))]
 
     totals = _totals(lines)
     return {"from": start.date().isoformat(), "to": end.date().isoformat(),
@@ -369,7 +370,8 @@ def cogs(date_from: str, date_to: str, customer: str | None = None,
 def sales_order_money(line_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]:
     """Sales order line id -> (quantity sold, COGS): what the shipments against it took out of
     stock (their movements' value), less what came back from those shipments (returns,
-    reversals) at the value it came back at. One grouped query through the order-line index."""
+    reversals) at the value it came back at. One grouped query through the order-line index,
+    then the movements by document (and a returned unit's shipment movement by its document)."""
     ids = [int(i) for i in line_ids]
     if not ids:
         return {}
@@ -377,7 +379,9 @@ def sales_order_money(line_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]
     sql = (
         f"SELECT x.ol, SUM(x.q), {_sum_money('x.v')} FROM ("
         "SELECT dl.order_line_id AS ol, m.quantity AS q, m.value AS v "
-        "FROM inventory_documentline dl JOIN inventory_movement m ON m.line_id = dl.id "
+        # through the movements' document index (their line has none)
+        "FROM inventory_documentline dl JOIN inventory_movement m "
+        "ON m.document_id = dl.document_id AND m.line_id = dl.id "
         f"WHERE dl.order_line_id IN ({marks}) AND m.from_location_id IS NOT NULL "
         "AND m.to_location_id IS NULL AND m.to_status = 'shipped' "
         "UNION ALL "
