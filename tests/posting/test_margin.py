@@ -131,3 +131,16 @@ def test_shipments_without_a_priced_order_line_are_unpriced(shop: Any, user: Any
     assert summary["gross_margin"]["unpriced_sold"] == 1
     assert summary["gross_margin"]["cogs"] == "160.00"
     assert unit_history("A1", "HT-1")["sale"]["price"] is None
+
+
+def test_a_reversed_shipment_gives_back_its_revenue(shop: Any, user: Any) -> None:
+    receive(user, ["A1", "A2"], cost=D("80"))
+    so = sale(user, ("HT-1", 2, "100"))
+    ship(user, ["A1"], order=so.number)
+    wrong = ship(user, ["A2"], order=so.number)
+    posting.reverse(number=wrong.number, user=user, reason="wrong unit")
+    data = report()
+    assert (data["revenue"], data["total"], data["margin"]) == (D("100"), D("80"), D("20"))
+    line = order_summary(get_order(so.number))["lines"][0]
+    assert (line["shipped"], line["sold"], line["revenue"], line["cogs"], line["margin"]) == (
+        1, 1, "100.00", "80.00", "20.00")
