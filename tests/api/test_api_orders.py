@@ -5,6 +5,7 @@ the PDF, and idempotent creation."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from tests.helpers.api import Api
 from tests.helpers.orders import pdf_text
@@ -99,3 +100,39 @@ def test_sales_order_round_trip(users: dict[str, Api]) -> None:
     assert bad.status_code == 404 and bad.json()["errors"][0]["line"] == 1
 
 
+
+
+def test_sales_order_margin_over_http(users: dict[str, Api]) -> None:
+    """Two partial shipments of serials at different costs against one priced SO line, and a
+    return of one of them: the SO's gross margin and the COGS report's revenue and margin."""
+    clerk, manager, viewer = users["clerk"], users["manager"], users["viewer"]
+    shop(manager)
+    for serial, cost in (("D1", "100.10"), ("D2", "250.0333")):
+        assert clerk("POST", "/api/receipts", {
+            "warehouse": "WH1", "product": "HT-200", "supplier": "Scanners Wholesale",
+            "cost": cost, "serials": [serial]}).status_code == 201
+    so = manager("POST", "/api/sales-orders", {"customer": "Customer A", "lines": [
+        {"product": "HT-200", "quantity": 3, "unit_price": "499.99"}]}).json()["number"]
+    shipments = [clerk("POST", "/api/shipments", {"warehouse": "WH1", "product": "HT-200",
+                                                  "order": so, "serials": [serial]}
+                       ).json()["document"] for serial in ("D1", "D2")]
+    shown = viewer("GET", f"/api/sales-orders/{so}").json()
+    assert shown["gross_margin"] == {"sold": 2, "revenue": "999.98", "cogs": "350.1333",
+                                     "margin": "649.8467", "margin_percent": "64.99",
+                                     "unpriced_sold": 0}
+    today = timezone.localdate().isoformat()
+    cogs = viewer("GET", f"/api/reports/cogs?from={today}&to={today}").json()
+    assert (cogs["revenue"], cogs["total"], cogs["margin"]) == ("999.9800", "350.1333",
+                                                                "649.8467")
+    assert cogs["by_product"][0]["margin"] == "649.8467"
+    sale = viewer("GET", "/api/history/D2").json()["sale"]
+    assert (sale["sales_order"], sale["price"], sale["cost"], sale["margin"]) == (
+        so, "499.9900", "250.0333", "249.9567")
+    back = clerk("POST", "/api/returns", {"shipment": shipments[1], "serials": ["D2"]})
+    assert back.status_code == 201, back.content
+    line = viewer("GET", f"/api/sales-orders/{so}").json()["lines"][0]
+    assert (line["shipped"], line["sold"], line["revenue"], line["cogs"], line["margin"]) == (
+        2, 1, "499.99", "100.10", "399.89")
+    cogs = viewer("GET", f"/api/reports/cogs?from={today}&to={today}").json()
+    assert (cogs["revenue"], cogs["total"], cogs["margin"]) == ("499.9900", "100.1000",
+                                                                "399.8900")

@@ -17,7 +17,8 @@ def test_recall_over_http(users: dict[str, Api]) -> None:
         assert manager("POST", "/api/products", product).status_code == 201
     manager("POST", "/api/warehouses", {"code": "WH1"})
     manager("POST", "/api/parties", {"name": "Sup", "supplier": True})
-    manager("POST", "/api/parties", {"name": "Acme", "customer": True})
+    manager("POST", "/api/parties", {"name": "Acme", "customer": True,
+                                     "email": "recalls@acme.test", "contact": "Bo"})
     assert clerk("POST", "/api/receipts", {"warehouse": "WH1", "product": "HT-1",
                                            "supplier": "Sup", "lot": "L77",
                                            "serials": ["A1", "A2", "A3"]}).status_code == 201
@@ -52,8 +53,10 @@ def test_recall_over_http(users: dict[str, Api]) -> None:
     exported = viewer("GET", f"/api/recalls/{number}/export?format=csv")
     assert exported["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
-    assert [(r["customer"], r["serials"], r["lot_quantities"]) for r in rows] == [
-        ("Acme", "HT-1 A1", "SAL-1 lot L77: 4")]
+    assert [(r["customer"], r["contact"], r["email"], r["serials"], r["lot_quantities"])
+            for r in rows] == [("Acme", "Bo", "recalls@acme.test", "HT-1 A1", "SAL-1 lot L77: 4")]
+    assert [(c["customer"], c["email"]) for c in report["customers"]] == [
+        ("Acme", "recalls@acme.test")]
     xlsx = viewer("GET", f"/api/recalls/{number}/export?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert viewer("GET", "/api/recalls/RCL-999999").status_code == 404

@@ -55,6 +55,26 @@ def test_purchase_and_sales_orders_round_trip(cli: Cli, tmp_path: Path) -> None:
     assert "Customer A" in wrong.stderr and "Customer B" in wrong.stderr
     cli.json("ship", "--so", so["number"], "-p", "HT-200", "-w", "WH1", "D1")
     assert cli.json("so", "show", so["number"])["lines"][0]["open"] == 1
+    # gross margin: D2 (received on the PO at 199.90) sold at 350.00 on a priced line
+    priced = cli.json("so", "create", "--customer", "Customer B", "--line", "HT-200:1:350.00",
+                      user="manager")
+    cli.json("ship", "--so", priced["number"], "-p", "HT-200", "-w", "WH1", "D2")
+    shown = cli.json("so", "show", priced["number"])
+    assert shown["gross_margin"] == {"sold": 1, "revenue": "350.00", "cogs": "199.90",
+                                     "margin": "150.10", "margin_percent": "42.89",
+                                     "unpriced_sold": 0}
+    assert "150.10" in cli("so", "show", priced["number"]).stdout
+    unpriced = cli.json("so", "show", so["number"])["gross_margin"]
+    assert (unpriced["revenue"], unpriced["cogs"], unpriced["unpriced_sold"]) == (
+        None, "199.90", 1)
+    sale = cli.json("history", "D2", "-p", "HT-200")["sale"]
+    assert (sale["price"], sale["cost"], sale["margin"]) == ("350.0000", "199.9000", "150.1000")
+    assert "sold for 350.0000" in cli("history", "D2", "-p", "HT-200").stdout
+    report = cli.json("cogs", "--from", "2000-01-01", "--to", "2999-12-31")
+    assert (report["revenue"], report["margin"], report["unpriced"]["quantity"]) == (
+        "350.0000", "150.1000", 1)
+    text = cli("cogs", "--from", "2000-01-01", "--to", "2999-12-31").stdout
+    assert "Customer B" in text and "gross margin" in text
     assert cli.json("so", "cancel", so["number"], check=3, user="manager")["code"]
     cli("so", "create", "--customer", "Customer A", "--line", "HT-200", check=3)
     cli("so", "create", "--customer", "Customer A", check=2)

@@ -21,7 +21,8 @@ def test_recall_round_trip(cli: Cli) -> None:
     cli("warehouse", "add", "WH1")
     cli("warehouse", "add-bin", "WH1", "A-01")
     cli("party", "add", "Sup", "--supplier")
-    cli("party", "add", "Acme", "--customer")
+    cli("party", "add", "Acme", "--customer", "--contact", "Ann Lee", "--email", "ann@acme.test",
+        "--phone", "+1 555 0100", "--address", "1 Main St")
     cli("receive", "-w", "WH1", "-p", "HT-1", "--supplier", "Sup", "--lot", "L77",
         "D-001..D-004")
     cli("receive", "-w", "WH1/A-01", "-p", "SAL-1", "--supplier", "Sup", "--lot", "L77",
@@ -56,8 +57,10 @@ def test_recall_round_trip(cli: Cli) -> None:
     done = cli.json("recall", "export", "RCL-000001", "--format", "csv", "-o", str(out))
     assert done["customers"] == 1
     rows = list(csv.DictReader(out.open()))
-    assert rows == [{"customer": "Acme", "contact": "", "units": "1", "serials": "HT-1 D-001",
-                     "lot_quantities": "SAL-1 lot L77: 7"}]
+    # the party's contact details, to send the notice to
+    assert rows == [{"customer": "Acme", "contact": "Ann Lee", "email": "ann@acme.test",
+                     "phone": "+1 555 0100", "address": "1 Main St", "units": "1",
+                     "serials": "HT-1 D-001", "lot_quantities": "SAL-1 lot L77: 7"}]
     cli("recall", "export", "RCL-000001", "--format", "xlsx", "-o", str(cli.cwd / "c.xlsx"))
     assert Path(cli.cwd / "c.xlsx").read_bytes()[:2] == b"PK"
     missing = cli.json("recall", "show", "RCL-000009", check=3)

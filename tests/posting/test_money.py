@@ -55,8 +55,8 @@ def test_cogs_of_two_serials_is_exactly_their_own_costs(shop: Any, user: Any) ->
     today = timezone.localdate().isoformat()
     report = money.cogs(today, today)
     assert report["total"] == D("350.1333")
-    assert report["by_customer_product"] == [
-        {"customer": "Customer A", "product": "HT-1", "quantity": 2, "cogs": D("350.1333")}]
+    assert [(r["customer"], r["product"], r["quantity"], r["cogs"])
+            for r in report["by_customer_product"]] == [("Customer A", "HT-1", 2, D("350.1333"))]
     assert [ln["document"] for ln in report["lines"]] == [doc.number]
     # what is left is valued at the two other units' own costs
     assert value_of(valuation(), "HT-1") == (2, D("350.1333"))

@@ -76,3 +76,24 @@ def test_receive_against_a_po_in_the_browser(browser: Any, site: Site) -> None:
     expect(page.get_by_test_id("order-status")).to_have_text("partially received")
     expect(page.get_by_test_id("open-1")).to_have_text("1")
     expect(page.get_by_test_id("order-documents")).to_contain_text(number)
+
+
+@pytest.mark.django_db
+def test_sales_order_page_and_unit_page_show_the_margin(clerk_client: Any, user: Any) -> None:
+    from decimal import Decimal
+
+    receive(user, ["M1"], cost=Decimal("100.10"))
+    receive(user, ["M2"], cost=Decimal("250.0333"))
+    so = sale(user, ("HT-1", 2, "499.99"))
+    for serial in ("M1", "M2"):
+        posting.ship(warehouse="WH1", customer="Customer A", product="HT-1", serials=[serial],
+                     user=user, order=so.number)
+    page = clerk_client.get(f"/sales-orders/{so.number}").content.decode()
+    assert 'data-testid="order-margin-total">649.8467<' in page
+    assert "999.98" in page and "350.1333" in page
+    unit = clerk_client.get("/units/HT-1/M1").content.decode()
+    sold = re.search(r'data-testid="unit-sale">(.*?)</dd>', unit, re.S)
+    assert sold is not None
+    text = re.sub(r"<[^>]+>", "", sold.group(1))
+    assert "sold for 499.99" in text and "cost 100.10" in text and "margin 399.89" in text
+    assert so.number in text

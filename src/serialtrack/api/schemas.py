@@ -195,6 +195,8 @@ class HistoryOut(Schema):
     unit: dict[str, Any]
     movements: list[dict[str, Any]]
     at: dict[str, Any] | None = None  # where the unit was at `?at=` (README: Money and the past)
+    # a shipped unit's sale: price, cost, margin (README: Revenue and gross margin)
+    sale: dict[str, Any] | None = None
 
 
 class LoginIn(In):

@@ -382,6 +382,14 @@ def history(
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
             out.print(f"formerly: {', '.join(u['former_serials'])}", highlight=False)
+        sale = d.get("sale")
+        if sale and sale["price"] is not None:
+            out.print(f"sold for {sale['price']}, cost {sale['cost']}, margin {sale['margin']} "
+                      f"({sale['sales_order']} line {sale['order_line']}, {sale['shipment']})",
+                      highlight=False)
+        elif sale:
+            out.print(f"shipped on {sale['shipment']} without a priced sales order line "
+                      f"(cost {sale['cost']})", highlight=False)
         render_scan(u)
         table = Table("time", "document", "kind", "from → to", "status", "party", "user", "note")
         for m in d["movements"]:

@@ -50,8 +50,10 @@ def cogs(
     = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Cost of goods sold in a period, by customer and product: shipments at the cost that left
-    stock, less returns at the cost they came back at, plus the expensed part of landed costs."""
+    """Cost of goods sold, revenue and gross margin in a period, by customer and by product:
+    shipments at the cost that left stock, less returns at the cost they came back at, plus the
+    expensed part of landed costs; revenue at the unit price of the sales order line each
+    shipment line filled (shipments without one are counted as unpriced)."""
     from serialtrack.queries.money import cogs as cogs_report
     from serialtrack.queries.money import show_money
 
@@ -60,18 +62,35 @@ def cogs(
     def render(d: dict[str, Any]) -> None:
         if lines:
             detail = Table("time", "document", "kind", "customer", "product", "lot", "quantity",
-                           "cost of goods")
+                           "sales order", "revenue", "cost of goods")
             for ln in d["lines"]:
+                order = (f"{ln['sales_order']}/{ln['order_line']}" if ln["sales_order"] else "")
                 detail.add_row(ln["time"][:19].replace("T", " "), ln["document"], ln["kind"],
                                ln["customer"] or "", ln["product"], ln["lot"] or "",
-                               str(ln["quantity"]), show_money(ln["cogs"]))
+                               str(ln["quantity"]), order,
+                               "unpriced" if ln["revenue"] is None else show_money(ln["revenue"]),
+                               show_money(ln["cogs"]))
             out.print(detail)
-        table = Table("customer", "product", "quantity", "cost of goods",
-                      title=f"Cost of goods sold {d['from']} – {d['to']}")
-        for row in d["by_customer_product"]:
-            table.add_row(row["customer"] or "—", row["product"], str(row["quantity"]),
-                          show_money(row["cogs"]))
-        table.add_row("total", "", "", show_money(d["total"]), style="bold")
-        out.print(table)
+
+        def row(table: Table, names: list[str], t: dict[str, Any], **style: Any) -> None:
+            table.add_row(*names, str(t["quantity"]), show_money(t["revenue"]),
+                          show_money(t["cogs"]), show_money(t["margin"]),
+                          "" if t["margin_percent"] is None else f"{t['margin_percent']} %",
+                          str(t["unpriced"]["quantity"]) if t["unpriced"]["lines"] else "",
+                          **style)
+
+        columns = ("quantity", "revenue", "cost of goods", "gross margin", "margin %", "unpriced")
+        for key, heads in (("by_customer", ["customer"]), ("by_product", ["product"])):
+            table = Table(*heads, *columns,
+                          title=f"{key.replace('_', ' ').capitalize()} {d['from']} – {d['to']}")
+            for t in d[key]:
+                row(table, [t[h] or "—" for h in heads], t)
+            row(table, ["total"], d["totals"], style="bold")
+            out.print(table)
+        if d["unpriced"]["lines"]:
+            out.print(f"unpriced: {d['unpriced']['quantity']} shipped without a priced sales "
+                      f"order line ({d['unpriced']['lines']} lines, cost of goods "
+                      f"{show_money(d['unpriced']['cogs'])}): not in revenue or margin",
+                      highlight=False)
 
     emit(data, as_json, render)

@@ -88,6 +88,17 @@ def render_order(d: dict[str, Any]) -> None:
                       str(r["open"]), "" if r["short"] is None else str(r["short"]),
                       r["unit_price"] or "", r["amount"] or "")
     out.print(table)
+    if d.get("gross_margin"):
+        gm = d["gross_margin"]
+        money = Table("line", "product", "sold", "revenue", "cost of goods", "margin", "margin %",
+                      title="Gross margin (shipped less returned)")
+        for r in d["lines"]:
+            money.add_row(str(r["line"]), r["product"], str(r["sold"]),
+                          r["revenue"] or "unpriced", r["cogs"], r["margin"] or "",
+                          r["margin_percent"] or "")
+        money.add_row("total", "", str(gm["sold"]), gm["revenue"] or "unpriced", gm["cogs"],
+                      gm["margin"] or "", gm["margin_percent"] or "", style="bold")
+        out.print(money)
     if d.get("documents"):
         docs = Table("document", "posted", "quantity", "lines", "reversed by")
         for doc in d["documents"]:

@@ -80,8 +80,9 @@ def _render(d: dict[str, Any]) -> None:
                           s["lot"], str(s["quantity"]), str(s["returned"]))
         out.print(table)
     for c in d["customers"]:
-        out.print(f"  customer {c['customer']}: {c['units']} units, {c['quantity']} lot qty",
-                  highlight=False)
+        reach = ", ".join(c[f] for f in ("contact", "email", "phone") if c.get(f))
+        out.print(f"  customer {c['customer']}: {c['units']} units, {c['quantity']} lot qty"
+                  + (f" ({reach})" if reach else ""), highlight=False)
 
 
 @recall_app.command("export")

@@ -164,6 +164,8 @@ def move_units(
     def expr(value: Any, column: str, params: list[Any]) -> str:
         if value is KEEP:
             return f"u.{column}"
+        if value is None:  # typed: PostgreSQL takes an untyped NULL (parameter) for text
+            return "CAST(NULL AS NUMERIC)" if column == "cost" else "NULL"
         params.append(value)
         return "%s"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection
 
-from serialtrack.queries.money import moment
+from serialtrack.queries.money import moment, unit_sale
 from serialtrack.queries.units import as_datetime, find_unit
 
 MOVES = (
@@ -84,6 +84,9 @@ def unit_history(serial: str, product: str | None = None, at: str | None = None
             "cost": Decimal(cost).quantize(Decimal("0.0001")) if cost is not None else None,
         })
     data: dict[str, Any] = {"unit": unit, "movements": movements}
+    if bound is None:
+        # sold for X, cost Y, margin Z: while it is out with a customer
+        data["sale"] = unit_sale(unit["id"]) if unit["status"] == "shipped" else None
     if bound is not None:
         last = rows[-1] if rows else None
         data["at"] = {

@@ -1,5 +1,6 @@
-"""Money and the past, read from the ledger: stock value (valuation) and cost of goods sold, and
-stock on hand, for today or for any past moment — each equal to what it said at that moment.
+"""Money and the past, read from the ledger: stock value (valuation), cost of goods sold with
+the revenue and gross margin beside it (a shipment line at its sales order line's unit price),
+and stock on hand, for today or for any past moment — each equal to what it said at that moment.
 
 Every movement carries the value it moves (`Movement.value`: a unit's own cost — specific
 identification —, or the FIFO cost a quantity took from its cost layer; a landed cost's share).
@@ -202,18 +203,38 @@ def valuation(at: str | None = None, warehouse: str | None = None,
             "value": sum((ln["value"] for ln in lines), Decimal(0)).quantize(FOUR_PLACES)}
 
 
-# -- cost of goods sold --------------------------------------------------------------------------
+# -- cost of goods sold, revenue and margin ------------------------------------------------------
+
+# The sales order line a movement sold against (or gave back to): a shipment's own line's; for
+# goods coming back (a customer return, a reversal) the line of the movement that shipped them
+# out on the document it names (the same unit; for lots and quantities the same product and lot).
+_ORDER_LINE = (
+    "CASE WHEN m.from_location_id IS NOT NULL THEN "
+    "(SELECT dl.order_line_id FROM inventory_documentline dl WHERE dl.id = m.line_id) "
+    "WHEN m.to_location_id IS NOT NULL THEN "
+    "(SELECT sl.order_line_id FROM inventory_movement sm "
+    "JOIN inventory_documentline sl ON sl.id = sm.line_id "
+    "WHERE sm.document_id = d.related_id AND sm.product_id = m.product_id "
+    "AND sm.from_location_id IS NOT NULL AND sm.to_status = 'shipped' "
+    "AND (sm.unit_id = m.unit_id OR (m.unit_id IS NULL "
+    "AND COALESCE(sm.lot_id, 0) = COALESCE(m.lot_id, 0))) ORDER BY sm.id LIMIT 1) "
+    "END"
+)
 
 # What counts, each with its sign: goods leaving storage to a customer (+), goods coming back
 # from a customer into storage (−: a return, a shipment reversed), and the part of a landed cost
 # for goods already gone (+: expensed when the landed cost is posted).
 _COGS = (
-    "SELECT d.number, d.kind, MIN(m.created_at), m.line_id, m.product_id, m.lot_id, "
+    "SELECT x.number, x.kind, x.first_at, x.line_id, x.product_id, x.lot_id, x.party, x.sign, "
+    "x.sold_against, x.qty, x.amount, o.number, ol.line_no, ol.unit_price FROM ("
+    "SELECT d.number AS number, d.kind AS kind, MIN(m.created_at) AS first_at, "
+    "m.line_id AS line_id, m.product_id AS product_id, m.lot_id AS lot_id, "
     "CASE WHEN m.from_location_id IS NULL AND m.to_location_id IS NOT NULL "
     "THEN m.from_party_id ELSE m.to_party_id END AS party, "
     "CASE WHEN m.from_location_id IS NULL AND m.to_location_id IS NOT NULL THEN -1 "
     "WHEN m.from_location_id IS NULL THEN 0 ELSE 1 END AS sign, "
-    "SUM(m.quantity), {value} "
+    f"{_ORDER_LINE} AS sold_against, "
+    "SUM(m.quantity) AS qty, {value} AS amount "
     "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
     "WHERE m.created_at >= %s AND m.created_at <= %s AND ("
     "(m.from_location_id IS NOT NULL AND m.to_location_id IS NULL AND m.to_status = 'shipped') "
@@ -221,17 +242,29 @@ _COGS = (
     "AND m.from_status = 'shipped') "
     "OR (d.kind = 'landed_cost' AND m.from_location_id IS NULL AND m.to_location_id IS NULL)"
     "){filters} "
-    "GROUP BY d.number, d.kind, m.line_id, m.product_id, m.lot_id, party, sign "
-    "ORDER BY MIN(m.created_at), d.number, m.line_id"
+    "GROUP BY d.number, d.kind, m.line_id, m.product_id, m.lot_id, party, sign, sold_against"
+    ") x LEFT JOIN inventory_orderline ol ON ol.id = x.sold_against "
+    "LEFT JOIN inventory_order o ON o.id = ol.order_id "
+    "ORDER BY x.first_at, x.number, x.line_id"
 )
+
+
+def margin_percent(revenue: Decimal | None, margin: Decimal | None) -> Decimal | None:
+    """Gross margin as a percentage of revenue, to two places (None without revenue)."""
+    if revenue is None or margin is None or revenue == 0:
+        return None
+    return (margin * 100 / revenue).quantize(Decimal("0.01"))
 
 
 def cogs_lines(start: dt.datetime, end: dt.datetime, customer: str | None = None,
                product: str | None = None) -> list[dict[str, Any]]:
-    """Cost of goods sold between two moments, one row per document line (and customer): the
-    shape revenue and margin join on (a sales order's line price beside the shipment line that
-    filled it). `quantity` and `cogs` are negative for goods coming back; a landed cost's
-    expensed part is a row of kind `landed_cost` (quantity 0: no goods moved)."""
+    """Cost of goods sold between two moments, one row per document line (and customer and
+    sales order line), with the revenue it earned: `quantity` × the unit price of the sales
+    order line the shipment line filled (a return or a reversal of it gives that back).
+    `quantity`, `cogs` and `revenue` are negative for goods coming back; a landed cost's expensed
+    part is a row of kind `landed_cost` (quantity 0: no goods moved, no revenue: 0). `revenue`
+    is None (unpriced) for goods shipped without a sales order line or with a line without a
+    price."""
     filters = ""
     params: list[Any] = [_ts(start), _ts(end)]
     product_id = _product_id(product)
@@ -253,39 +286,142 @@ def cogs_lines(start: dt.datetime, end: dt.datetime, customer: str | None = None
     parties = dict(Party.objects.filter(pk__in={r[6] for r in rows if r[6]})
                    .values_list("pk", "name"))
     lines = []
-    for number, kind, when, line_id, prod, lot, party, sign, q, v in rows:
+    for (number, kind, when, line_id, prod, lot, party, sign, _sold_against, q, v, order,
+         order_line, price) in rows:
         value = _money(v)
+        sign = int(sign)
+        quantity = int(q) * sign if sign else 0
+        price = Decimal(str(price)) if price is not None else None
+        revenue = (Decimal(0).quantize(FOUR_PLACES) if not sign
+                   else (price * quantity).quantize(FOUR_PLACES) if price is not None else None)
         lines.append({
             "document": number, "kind": kind, "line_id": line_id,
             "time": as_datetime(when).isoformat() if when else None,
             "customer": parties.get(party), "product": names.product[prod].sku,
             "lot": names.lot[lot].code if lot else None,
-            "quantity": int(q) * sign if sign else 0,
+            "quantity": quantity,
             "cogs": -value if sign < 0 else value,
+            "sales_order": order, "order_line": order_line,
+            "unit_price": price.quantize(FOUR_PLACES) if price is not None else None,
+            "revenue": revenue,
         })
     return lines
 
 
+def _totals(lines: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Quantity, COGS, revenue and gross margin of some report lines. Revenue and margin count
+    the priced lines only (margin = their revenue − their COGS); the unpriced ones (shipped
+    without a sales order line or without a price) are counted apart."""
+    quantity, cogs_total, revenue, priced_cogs = 0, Decimal(0), Decimal(0), Decimal(0)
+    unpriced_quantity, unpriced_cogs, unpriced_lines, priced = 0, Decimal(0), 0, 0
+    for ln in lines:
+        quantity += ln["quantity"]
+        cogs_total += ln["cogs"]
+        if ln["revenue"] is None:
+            unpriced_lines += 1
+            unpriced_quantity += ln["quantity"]
+            unpriced_cogs += ln["cogs"]
+        else:
+            priced += 1
+            revenue += ln["revenue"]
+            priced_cogs += ln["cogs"]
+    margin = (revenue - priced_cogs).quantize(FOUR_PLACES) if priced else None
+    return {"quantity": quantity, "cogs": cogs_total.quantize(FOUR_PLACES),
+            "revenue": revenue.quantize(FOUR_PLACES) if priced else None,
+            "margin": margin,
+            "margin_percent": margin_percent(revenue if priced else None, margin),
+            "unpriced": {"lines": unpriced_lines, "quantity": unpriced_quantity,
+                         "cogs": unpriced_cogs.quantize(FOUR_PLACES)}}
+
+
 def cogs(date_from: str, date_to: str, customer: str | None = None,
          product: str | None = None) -> dict[str, Any]:
-    """Cost of goods sold from the start of `date_from` to the end of `date_to` (business time
-    zone): the document lines, the totals by customer and product, and the total."""
+    """Cost of goods sold, revenue and gross margin from the start of `date_from` to the end of
+    `date_to` (business time zone): the document lines, the totals by customer, by product, by
+    customer and product, and overall (`total` is the COGS; `totals` has all of it)."""
     start = day_start(date_from, "from")
     end = moment(day_start(date_to, "to").date().isoformat(), "to") or start
     if end < start:
         raise InvalidInput([Problem("invalid", f"--to {date_to} is before --from {date_from}",
                                     field="to")])
     lines = cogs_lines(start, end, customer, product)
-    totals: dict[tuple[str, str], list[Any]] = {}
-    for ln in lines:
-        entry = totals.setdefault((ln["customer"] or "", ln["product"]), [0, Decimal(0)])
-        entry[0] += ln["quantity"]
-        entry[1] += ln["cogs"]
+
+    def grouped(key: Any, names: tuple[str, ...]) -> list[dict[str, Any]]:
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for ln in lines:
+            groups.setdefault(key(ln), []).append(ln)
+        return [{**dict(zip(names, k if isinstance(k, tuple) else (k,), strict=True)),
+                 **_totals(g)}
+                for k, g in sorted(groups.items(), key=lambda kv: tuple(
+                    x or "" for x in (kv[0] if isinstance(kv[0], tuple) else (kv[0],))))]
+
+    totals = _totals(lines)
     return {"from": start.date().isoformat(), "to": end.date().isoformat(),
             "currency": currency(), "lines": lines,
-            "by_customer_product": [{"customer": c or None, "product": p, "quantity": q,
-                                     "cogs": v} for (c, p), (q, v) in sorted(totals.items())],
-            "total": sum((ln["cogs"] for ln in lines), Decimal(0)).quantize(FOUR_PLACES)}
+            "by_customer": grouped(lambda ln: ln["customer"], ("customer",)),
+            "by_product": grouped(lambda ln: ln["product"], ("product",)),
+            "by_customer_product": grouped(lambda ln: (ln["customer"], ln["product"]),
+                                           ("customer", "product")),
+            "total": totals["cogs"], "revenue": totals["revenue"], "margin": totals["margin"],
+            "margin_percent": totals["margin_percent"], "unpriced": totals["unpriced"],
+            "totals": totals}
+
+
+def sales_order_money(line_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]:
+    """Sales order line id -> (quantity sold, COGS): what the shipments against it took out of
+    stock (their movements' value), less what came back from those shipments (returns,
+    reversals) at the value it came back at. One grouped query through the order-line index,
+    then the movements by document (and a returned unit's shipment movement by its document)."""
+    ids = [int(i) for i in line_ids]
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT x.ol, SUM(x.q), {_sum_money('x.v')} FROM ("
+        "SELECT dl.order_line_id AS ol, m.quantity AS q, m.value AS v "
+        # through the movements' document index (their line has none)
+        "FROM inventory_documentline dl JOIN inventory_movement m "
+        "ON m.document_id = dl.document_id AND m.line_id = dl.id "
+        f"WHERE dl.order_line_id IN ({marks}) AND m.from_location_id IS NOT NULL "
+        "AND m.to_location_id IS NULL AND m.to_status = 'shipped' "
+        "UNION ALL "
+        f"SELECT {_ORDER_LINE} AS ol, -m.quantity AS q, -m.value AS v "
+        "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
+        "WHERE d.related_id IN (SELECT dl.document_id FROM inventory_documentline dl "
+        f"WHERE dl.order_line_id IN ({marks})) "
+        "AND m.from_location_id IS NULL AND m.to_location_id IS NOT NULL "
+        "AND m.from_status = 'shipped'"
+        f") x WHERE x.ol IN ({marks}) GROUP BY x.ol"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids * 3)
+        return {int(ol): (int(q or 0), _money(v)) for ol, q, v in cursor.fetchall()}
+
+
+def unit_sale(unit_id: int) -> dict[str, Any] | None:
+    """A shipped unit's sale: the shipment it went out on, the sales order line it filled, the
+    price it sold for (that line's unit price; None: shipped without a priced order line), its
+    cost (the value its shipment movement took out of stock) and the margin."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.number, m.value, o.number, ol.line_no, ol.unit_price "
+            "FROM inventory_movement m JOIN inventory_document d ON d.id = m.document_id "
+            "LEFT JOIN inventory_documentline dl ON dl.id = m.line_id "
+            "LEFT JOIN inventory_orderline ol ON ol.id = dl.order_line_id "
+            "LEFT JOIN inventory_order o ON o.id = ol.order_id "
+            "WHERE m.unit_id = %s AND m.from_location_id IS NOT NULL "
+            "AND m.to_location_id IS NULL AND m.to_status = 'shipped' "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT 1", [unit_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    shipment, value, order, line_no, price = row
+    cost = Decimal(str(value)).quantize(FOUR_PLACES) if value is not None else None
+    price = Decimal(str(price)).quantize(FOUR_PLACES) if price is not None else None
+    margin = price - cost if price is not None and cost is not None else None
+    return {"shipment": shipment, "sales_order": order, "order_line": line_no,
+            "price": price, "cost": cost, "margin": margin,
+            "margin_percent": margin_percent(price, margin)}
 
 
 # -- stock on hand at a past moment --------------------------------------------------------------

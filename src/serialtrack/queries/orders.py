@@ -31,6 +31,7 @@ from serialtrack.inventory.models import (
     Unit,
     UnitStatus,
 )
+from serialtrack.queries.money import margin_percent, sales_order_money
 
 KIND_WORDS = {OrderKind.PURCHASE: "purchase order", OrderKind.SALE: "sales order"}
 DONE_WORD = {OrderKind.PURCHASE: "received", OrderKind.SALE: "shipped"}
@@ -92,7 +93,44 @@ def line_rows(order: Order, lines: list[OrderLine] | None = None) -> list[dict[s
             else None,
             "tolerance_percent": str(line.tolerance_percent),
         })
+    if order.kind == OrderKind.SALE:
+        _add_margin(lines, rows)
     return rows
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """An exact amount as text: to the cent unless it has finer parts."""
+    if value is None:
+        return None
+    cents = value.quantize(Decimal("0.01"))
+    return str(cents) if cents == value else str(value.normalize())
+
+
+def _add_margin(lines: list[OrderLine], rows: list[dict[str, Any]]) -> None:
+    """Gross margin per sales order line: `sold` (shipped less returned), `revenue` (sold ×
+    the line's unit price; None without a price), `cogs` (the value of the shipment movements
+    against it less what came back), `margin` and `margin_percent`."""
+    money = sales_order_money(line.pk for line in lines)
+    for line, row in zip(lines, rows, strict=True):
+        sold, cost = money.get(line.pk, (0, Decimal(0)))
+        revenue = line.unit_price * sold if line.unit_price is not None else None
+        margin = revenue - cost if revenue is not None else None
+        row.update({"sold": sold, "revenue": _amount(revenue), "cogs": _amount(cost),
+                    "margin": _amount(margin),
+                    "margin_percent": _amount(margin_percent(revenue, margin))})
+
+
+def _margin_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """A sales order's totals: sold, revenue and COGS, and the margin of its priced lines
+    (a line without a price is counted in `unpriced_sold` and its COGS in `cogs` only)."""
+    priced = [r for r in lines if r["revenue"] is not None]
+    revenue = sum((Decimal(r["revenue"]) for r in priced), Decimal(0)) if priced else None
+    margin = (sum((Decimal(r["margin"]) for r in priced), Decimal(0)) if priced else None)
+    return {"sold": sum(r["sold"] for r in lines),
+            "revenue": _amount(revenue),
+            "cogs": _amount(sum((Decimal(r["cogs"]) for r in lines), Decimal(0))),
+            "margin": _amount(margin), "margin_percent": _amount(margin_percent(revenue, margin)),
+            "unpriced_sold": sum(r["sold"] for r in lines if r["revenue"] is None)}
 
 
 def order_summary(order: Order, with_documents: bool = True) -> dict[str, Any]:
@@ -114,6 +152,8 @@ def order_summary(order: Order, with_documents: bool = True) -> dict[str, Any]:
                             Decimal(0))),
         "lines": lines,
     }
+    if order.kind == OrderKind.SALE:
+        data["gross_margin"] = _margin_totals(lines)
     if with_documents:
         data["documents"] = documents_against(order)
     return data

@@ -4,7 +4,8 @@ held, returned, returned to supplier — from the units' current status and the 
 the recall), and the customer notification list (one row per customer with their serials and
 lot quantities). Set-based reads over the recall's stored selection; the unit list is paged.
 
-Parties carry a name only (the model has no contact details yet): `contact` is empty."""
+Each customer row carries the party's contact details (contact person, e-mail, phone, address)
+as set up under customers and suppliers, so the notification list can be mailed from."""
 
 from __future__ import annotations
 
@@ -35,7 +36,21 @@ UNIT_FIELDS = (
 )
 UNIT_KEYS = ("product", "serial", "lot", "status", "warehouse", "bin", "inside", "contains",
              "customer", "document", "date")  # document: the last that moved it
-EXPORT_COLUMNS = ("customer", "contact", "units", "serials", "lot_quantities")
+CONTACT_FIELDS = ("contact", "email", "phone", "address")
+EXPORT_COLUMNS = ("customer", *CONTACT_FIELDS, "units", "serials", "lot_quantities")
+NO_CONTACT = dict.fromkeys(CONTACT_FIELDS, "")
+
+
+def _contacts(names: set[str], known: dict[str, dict[str, str]] | None = None
+              ) -> dict[str, dict[str, str]]:
+    """Customer name -> its contact details (one query for the names not already `known`)."""
+    out = dict(known or {})
+    wanted = {n for n in names if n and n not in out}
+    if wanted:
+        for name, *fields in Party.objects.filter(name__in=wanted).values_list(
+                "name", *CONTACT_FIELDS):
+            out[name] = dict(zip(CONTACT_FIELDS, fields, strict=True))
+    return out
 
 
 def recall_document(number: str) -> Document:
@@ -152,14 +167,18 @@ def recall_report(number: str, limit: int = 100, offset: int = 0) -> dict[str, A
     held_quantity = sum(q["quantity"] for q in quantities if q["status"] == "on_hold")
     since = _since(doc, lot_ids)
     customers: dict[str, dict[str, Any]] = {}
-    for holder_id, name in Party.objects.filter(pk__in=shipped_to).values_list("id", "name"):
-        customers[name] = {"customer": name, "contact": "", "units": shipped_to[holder_id],
-                           "quantity": 0}
+    known: dict[str, dict[str, str]] = {}
+    for holder_id, name, *fields in (Party.objects.filter(pk__in=shipped_to)
+                                     .values_list("id", "name", *CONTACT_FIELDS)):
+        known[name] = dict(zip(CONTACT_FIELDS, fields, strict=True))
+        customers[name] = {"customer": name, "units": shipped_to[holder_id], "quantity": 0}
     for row in shipped:
-        entry = customers.setdefault(row["customer"], {"customer": row["customer"],
-                                                       "contact": "", "units": 0,
+        entry = customers.setdefault(row["customer"], {"customer": row["customer"], "units": 0,
                                                        "quantity": 0})
         entry["quantity"] += row["quantity"] - row["returned"]
+    contacts = _contacts(set(customers), known)
+    for name, entry in customers.items():
+        entry.update(contacts.get(name, NO_CONTACT))
     holds = list(Document.objects.filter(related=doc, kind=DocumentKind.ADJUSTMENT)
                  .exclude(number=None).order_by("id").values_list("number", flat=True))
     return {
@@ -200,9 +219,11 @@ def notification_rows(number: str) -> list[dict[str, Any]]:
         if out > 0:
             lots[row["customer"]][f"{row['product']} lot {row['lot']}"] += out
     rows = []
+    contacts = _contacts(set(serials) | set(lots))
     for name in sorted(set(serials) | set(lots), key=lambda n: n or ""):
         rows.append({
-            "customer": name, "contact": "", "units": len(serials.get(name, ())),
+            "customer": name, **contacts.get(name, NO_CONTACT),
+            "units": len(serials.get(name, ())),
             "serials": "; ".join(serials.get(name, ())),
             "lot_quantities": "; ".join(f"{what}: {n}" for what, n in
                                         sorted(lots.get(name, {}).items())),

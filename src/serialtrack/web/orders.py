@@ -15,6 +15,7 @@ from serialtrack.errors import NotFound
 from serialtrack.inventory.models import OrderKind, Tracking
 from serialtrack.order_pdf import purchase_order_pdf
 from serialtrack.queries import orders as read
+from serialtrack.queries.money import currency
 from serialtrack.web.views import not_found, show, station, station_url
 
 KIND_OF = {"purchase-orders": OrderKind.PURCHASE, "sales-orders": OrderKind.SALE}
@@ -63,7 +64,7 @@ def order_page(request: HttpRequest, kind_path: str, number: str) -> HttpRespons
     return show(request, "web/order.html", {
         "nav": kind_path, "kind": kind, "order": summary, "path": kind_path,
         "title": read.KIND_WORDS[kind].capitalize(), "party_word": PARTY[kind],
-        "done_word": read.DONE_WORD[kind], "station_url": first,
+        "done_word": read.DONE_WORD[kind], "station_url": first, "currency": currency(),
         "pick": read.pick(order.number) if kind == OrderKind.SALE and summary["open"] else None,
     })
 

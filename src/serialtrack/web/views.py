@@ -643,6 +643,7 @@ def unit(request: HttpRequest, sku: str, serial: str) -> HttpResponse:
     movements = [{**m, "time": _when(m["time"])} for m in history["movements"]]
     return show(request, "web/unit.html", {
         "unit": history["unit"], "movements": movements, "warranty": warranty,
+        "sale": history.get("sale"),
         "received_at": _when(history["unit"]["received_at"]),
         "may_replace": has_role(request.user, "manager"),
     })
