@@ -12,9 +12,10 @@ import io
 from typing import Any
 
 import pytest
+from django.db.models import Sum
 
 from serialtrack import catalog, errors, posting, queries
-from serialtrack.inventory.models import Movement, StockQuantity, Unit
+from serialtrack.inventory.models import CostLayer, Movement, StockQuantity, Unit
 from serialtrack.queries.recalls import notification_csv, notification_xlsx, recall_report
 from tests.helpers.posting import refused
 
@@ -124,14 +125,26 @@ def test_a_recall_of_one_lot_finds_every_unit_and_quantity_and_holds_what_is_in_
     assert progress["returned"] == {"units": 1, "quantity": 10}
 
 
+def _layer_quantities() -> set[tuple[int, int]]:
+    """What the cost layers of lot L77 still hold, per bin."""
+    return set(CostLayer.objects.filter(lot__code="L77", remaining_quantity__gt=0)
+               .values("location_id").annotate(q=Sum("remaining_quantity"))
+               .values_list("location_id", "q"))
+
+
 def test_reversing_the_recall_hold_releases_units_and_quantities(spread: dict,
                                                                  user: Any) -> None:
     doc = posting.create_recall(lot="L77", product="SAL-1", reason="r", user=user)
     hold = posting.hold_recall(number=doc.number, user=user)
     assert StockQuantity.objects.filter(status="on_hold", quantity__gt=0).count() == 2
+    layers = _layer_quantities()
     posting.reverse(number=hold.number or "", user=user)
     assert set(StockQuantity.objects.filter(lot__code="L77", quantity__gt=0)
                .values_list("status", "quantity")) == {("in_stock", 70), ("in_stock", 15)}
+    # a hold in its bin took no cost layer, so its reversal gives none back: the layers still
+    # hold exactly what is on hand (first in, first out stays right for the next shipment)
+    on_hand = StockQuantity.objects.filter(lot__code="L77", quantity__gt=0)
+    assert _layer_quantities() == layers == {(row.location_id, row.quantity) for row in on_hand}
     assert recall_report(doc.number)["progress"]["held"] == {"units": 0, "quantity": 0}
 
 

@@ -565,8 +565,9 @@ def reverse_quantity(p: Posting, line: DocumentLine, move: Movement, problems: l
         created_at=p.now, user=p.user, note=f"reverses {move.document.number}",
     )
     _enter_values(p, since)
-    if move.from_location_id and back_to is None:
-        # stock taken before cost layers were kept comes back as a layer of its own
+    if move.from_location_id and back_to is None and move.from_location_id != move.to_location_id:
+        # stock taken before cost layers were kept comes back as a layer of its own (a change
+        # of status in its bin — a hold, a release — took no layer: none comes back)
         CostLayer.objects.create(
             product_id=move.product_id, lot_id=move.lot_id, location_id=move.from_location_id,
             source=reversing, received_quantity=move.quantity,
