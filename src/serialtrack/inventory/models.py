@@ -300,6 +300,9 @@ class Unit(models.Model):
             models.Index(fields=["serial"], name="unit_serial"),
             models.Index(fields=["manufacturer_serial"], name="unit_mfr_serial",
                          condition=Q(manufacturer_serial__isnull=False)),
+            # the components installed in a unit (an assembly's tree, walked down by parent)
+            models.Index(fields=["parent"], name="unit_parent",
+                         condition=Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:

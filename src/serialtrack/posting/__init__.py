@@ -6,6 +6,7 @@ Each kind's module declares what it posts (`operations.register`); importing the
 fills the registry the interfaces read (`serialtrack.posting.operations`)."""
 
 from serialtrack.posting.adjustments import hold, release, scrap, transfer
+from serialtrack.posting.assemblies import assemble, disassemble, install_parts, remove_parts
 from serialtrack.posting.corrections import correct_serial, reverse
 from serialtrack.posting.engine import system_user
 from serialtrack.posting.landed_costs import add_landed_cost
@@ -23,16 +24,20 @@ from serialtrack.posting.supplier_returns import (
 __all__ = [
     "add_found",
     "add_landed_cost",
+    "assemble",
     "correct_serial",
     "create_recall",
     "customer_return",
+    "disassemble",
     "hold",
     "hold_recall",
+    "install_parts",
     "receive",
     "receive_quantity_return",
     "receive_return",
     "record_credit",
     "release",
+    "remove_parts",
     "repair_done",
     "replace",
     "return_to_supplier",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from pydantic import Field
 
 from serialtrack import catalog
@@ -68,6 +69,13 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         raise NotReversible([Problem("not_reversible", f"{number} is a recall: it moves nothing "
                                      "(reverse the hold posted under it to release what it "
                                      "held)", field="document")])
+    if Movement.objects.filter(Q(to_status="installed") | Q(from_status="installed"),
+                               document=original).exists():
+        raise NotReversible([Problem(
+            "not_reversible", f"{number} put units into or took them out of other units (an "
+            "assembly, a repair's parts): a reversal cannot undo that — disassemble the "
+            "assembly or remove the parts instead (serialtrack disassemble, repair remove), or "
+            "build it again (assemble, repair install)", field="document")])
     with posting(DocumentKind.REVERSAL, user) as p:
         earlier = Document.objects.filter(kind=DocumentKind.REVERSAL, related=original).first()
         if earlier:

@@ -5,7 +5,9 @@ ledger). Set-based statements over the posting's staged units (`st_units`, `st_s
 posting entries decide what moves, this module writes it.
 
 Units: `insert_units` (a receipt's new units), `move_units` (every other move), `reverse_units`
-(a reversal), `rename_unit` (a serial correction), and the manufacturer serials a receipt pairs.
+(a reversal), `rename_unit` (a serial correction), and the manufacturer serials a receipt pairs;
+`install_units`, `remove_units` and `revalue_unit` (parts into and out of an assembly, whose
+cost is its parts' costs).
 Quantities of lot and plain products: `add_stock`, `take_stock`, `reverse_quantity`."""
 
 from __future__ import annotations
@@ -217,6 +219,44 @@ def move_units(
         params_upd,
     )
     return moved
+
+
+def install_units(p: Posting, line: DocumentLine, parent_id: int, note: str) -> int:
+    """Put every staged unit inside unit `parent_id` (an assembly being built, a unit in repair
+    getting a spare part): out of its bin, status `installed`, `parent` set; its cost leaves the
+    bin with it (the parent takes it in, `revalue_unit`)."""
+    return move_units(p, line, to_status="installed", to_location_id=None, to_party_id=None,
+                      note=note, extra_set={"parent_id": parent_id})
+
+
+def remove_units(p: Posting, line: DocumentLine, *, to_location_id: int | None, note: str
+                 ) -> int:
+    """Take every staged (installed) unit out of its parent: back in stock in bin
+    `to_location_id` at its own cost, or scrapped (`to_location_id` None); `parent` cleared."""
+    return move_units(p, line, to_status="in_stock" if to_location_id else "scrapped",
+                      to_location_id=to_location_id, to_party_id=None, note=note,
+                      extra_set={"parent_id": None})
+
+
+def revalue_unit(p: Posting, line: DocumentLine, unit_id: int, amount: Decimal, note: str
+                 ) -> Decimal:
+    """Add `amount` (negative: take it away) to the cost of a unit in storage: a ledger row
+    that stays in its bin carrying `amount` as its value (the cost of the parts built into an
+    assembly or a repaired unit, or taken out of it), and the unit's new cost, returned."""
+    assert p.document is not None
+    unit = Unit.objects.select_for_update().get(pk=unit_id)
+    new_cost = exact(unit.cost) + exact(amount)
+    since = _mark(p)
+    Movement.objects.create(
+        document=p.document, line=line, unit=unit, product_id=unit.product_id,
+        lot_id=unit.lot_id, quantity=1, from_location_id=unit.location_id,
+        to_location_id=unit.location_id, from_status=unit.status, to_status=unit.status,
+        from_party_id=unit.holder_id, to_party_id=unit.holder_id, cost=new_cost,
+        value=exact(amount), created_at=p.now, user=p.user, note=note)
+    _enter_values(p, since)
+    Unit.objects.filter(pk=unit.pk).update(cost=new_cost, last_document=p.document,
+                                           moved_at=p.now)
+    return new_cost
 
 
 def pair_manufacturer_serials(p: Posting, pairs: list[tuple[str, int]]) -> None:

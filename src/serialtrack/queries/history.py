@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 
+from serialtrack.queries.assemblies import unit_tree
 from serialtrack.queries.money import moment, unit_sale
 from serialtrack.queries.units import as_datetime, find_unit
 
@@ -87,6 +88,8 @@ def unit_history(serial: str, product: str | None = None, at: str | None = None
     if bound is None:
         # sold for X, cost Y, margin Z: while it is out with a customer
         data["sale"] = unit_sale(unit["id"]) if unit["status"] == "shipped" else None
+        # what it is built from, and what it is inside (now: `at` has no tree)
+        unit.update(unit_tree(unit["id"]))
     if bound is not None:
         last = rows[-1] if rows else None
         data["at"] = {
