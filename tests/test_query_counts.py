@@ -42,7 +42,7 @@ PAGE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # -- the query functions under the pages --------------------------------------------------------
 
-PINNED = {"unit_history": 3, "warranty": 3, "find_unit": 1, "stock_on_hand": 1,
+PINNED = {"unit_history": 4, "warranty": 3, "find_unit": 1, "stock_on_hand": 1,
           "out_of_storage": 1}
 
 
@@ -438,6 +438,46 @@ def _replace(s: Shop) -> Call:
     s.in_repair(old)
     return Call("/api/repairs/replace", {"product": "HT-1", "old": old, "new": new}, 201,
                 "manager")
+
+
+def _kit(s: Shop) -> tuple[str, str]:
+    """A kit built from `many` units of HT-1 in WH1: (its product, its serial)."""
+    sku, serial = s.tag("DKIT-"), s.tag("DK-")
+    s.api("POST", "/api/products", {"sku": sku, "name": "Kit"})
+    s.api("POST", "/api/assemblies", {"product": sku, "serial": serial, "warehouse": "WH1",
+                                      "serials": s.units(s.many)}, role="clerk")
+    return sku, serial
+
+
+@request("POST /api/assemblies")
+def _assemble(s: Shop) -> Call:
+    sku = s.tag("KIT-")
+    s.api("POST", "/api/products", {"sku": sku, "name": "Kit"})
+    return Call("/api/assemblies", {"product": sku, "serial": s.tag("K-"), "warehouse": "WH1",
+                                    "serials": s.units(s.many)}, 201, "clerk")
+
+
+@request("POST /api/assemblies/disassemble")
+def _disassemble(s: Shop) -> Call:
+    sku, serial = _kit(s)
+    return Call("/api/assemblies/disassemble", {"serial": serial, "product": sku}, 201, "clerk")
+
+
+@request("POST /api/repairs/install")
+def _repair_install(s: Shop) -> Call:
+    (unit,) = s.units(1)
+    s.in_repair(unit)
+    return Call("/api/repairs/install", {"repair": unit, "serials": s.units(s.many)}, 201,
+                "manager")
+
+
+@request("POST /api/repairs/remove")
+def _repair_remove(s: Shop) -> Call:
+    (unit,) = s.units(1)
+    s.in_repair(unit)
+    parts = s.units(s.many)
+    s.api("POST", "/api/repairs/install", {"repair": unit, "serials": parts})
+    return Call("/api/repairs/remove", {"repair": unit, "serials": parts}, 201, "manager")
 
 
 @request("POST /api/documents/{number}/reverse")

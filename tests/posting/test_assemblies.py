@@ -132,6 +132,8 @@ def test_refusals_name_the_serial_and_change_nothing(parts: dict, user: Any) -> 
                     serials=["BK-7", "BK-8"], user=user)
     problem = refused(errors.Refused, _build, user, "BK-7", ("BK-7", "WH-3")).problems[0]
     assert problem.serial == "BK-7" and "the assembly itself" in problem.message
+    problem = refused(errors.Refused, _build, user, "BK-9", ("BK-9", "WH-3")).problems[0]
+    assert problem.serial == "BK-9" and "the assembly itself" in problem.message  # a new one
     problem = refused(errors.Refused, _build, user, "BK-7", ("BK-8",)).problems[0]
     assert problem.serial == "BK-8" and "BIKE itself" in problem.message
     # a cycle (a state only a damaged database has: refused all the same)

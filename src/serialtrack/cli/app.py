@@ -296,7 +296,8 @@ def show(
     or manufacturer serial names."""
     from serialtrack import catalog
     from serialtrack.errors import NotFound, Problem
-    from serialtrack.queries import document_summary, find_unit
+    from serialtrack.queries import document_summary
+    from serialtrack.queries.assemblies import unit_with_tree
 
     document = None
     if not product:
@@ -304,7 +305,7 @@ def show(
             document = catalog.get_document(number)
     if document is None:
         try:
-            unit = find_unit(number, product)
+            unit = unit_with_tree(number, product)
         except NotFound:
             if product:
                 raise
@@ -350,6 +351,22 @@ def render_unit(d: dict[str, Any]) -> None:
                        ("received_at", "received"), ("warranty_end", "warranty end")):
         if u.get(key):
             out.print(f"  {label}: {u[key]}", highlight=False)
+    render_tree(u)
+
+
+def render_tree(u: dict[str, Any]) -> None:
+    """What the unit is inside (nearest first) and what is installed in it, as a tree."""
+    from serialtrack.queries.assemblies import flatten
+
+    if u.get("inside"):
+        out.print("inside: " + " ← inside ".join(f"{n['product']} {n['serial']}"
+                                                  for n in u["inside"]), highlight=False)
+    if u.get("components"):
+        out.print("components:", highlight=False)
+        for depth, n in flatten(u["components"]):
+            out.print(f"{'  ' * (depth + 1)}└ {n['product']} {n['serial']}"
+                      + (f" ({n['status']})" if n["status"] != "installed" else ""),
+                      highlight=False)
 
 
 @app.command()
@@ -382,6 +399,7 @@ def history(
             out.print(f"manufacturer serial: {u['manufacturer_serial']}", highlight=False)
         if u["former_serials"]:
             out.print(f"formerly: {', '.join(u['former_serials'])}", highlight=False)
+        render_tree(u)
         sale = d.get("sale")
         if sale and sale["price"] is not None:
             out.print(f"sold for {sale['price']}, cost {sale['cost']}, margin {sale['margin']} "

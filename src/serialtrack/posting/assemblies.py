@@ -236,6 +236,11 @@ def assemble(*, product: str, serial: str, warehouse: str, serials: Iterable[str
                                 warehouse_id=location.warehouse_id, holder_id=None,
                                 last_number=None, last_posted_at=None, product_id=item.pk, pos=0,
                                 place=None, holder=None)
+        if existing is None and assembly_serial in components:  # the new unit among its parts
+            components.remove(assembly_serial)
+            problems.append(Problem("invalid", f"serial {assembly_serial!r} is the assembly "
+                                    "itself: it cannot be one of its own components",
+                                    serial=assembly_serial))
         parts = _take_parts(p, components, None, location.warehouse_id, problems)
         _check_parts(p, parts, target, item, problems, same_product_refused=True)
         refuse(problems)

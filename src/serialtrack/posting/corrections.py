@@ -69,8 +69,11 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         raise NotReversible([Problem("not_reversible", f"{number} is a recall: it moves nothing "
                                      "(reverse the hold posted under it to release what it "
                                      "held)", field="document")])
-    if Movement.objects.filter(Q(to_status="installed") | Q(from_status="installed"),
-                               document=original).exists():
+    # an assembly, or a repair that installed or removed parts (asked of repairs only)
+    if original.kind == DocumentKind.ASSEMBLY or (
+            original.kind == DocumentKind.REPAIR and Movement.objects.filter(
+                Q(to_status="installed") | Q(from_status="installed"), document=original
+            ).exists()):
         raise NotReversible([Problem(
             "not_reversible", f"{number} put units into or took them out of other units (an "
             "assembly, a repair's parts): a reversal cannot undo that — disassemble the "

@@ -47,11 +47,13 @@ def _names(cursor: Any, unit_id: int, locations: set[int], parties: set[int], us
     return names, [text for _key, text in sorted(former)]
 
 
-def unit_history(serial: str, product: str | None = None, at: str | None = None
-                 ) -> dict[str, Any]:
+def unit_history(serial: str, product: str | None = None, at: str | None = None, *,
+                 tree: bool = True) -> dict[str, Any]:
     """The unit and its movements, oldest first. `at` (a date: the end of that day, or an ISO
     8601 timestamp): only the movements up to then, and `at` says where the unit was then —
-    in which bin or with whom, in which status, at what cost (None: not received yet)."""
+    in which bin or with whom, in which status, at what cost (None: not received yet).
+    Without `at`, the unit also says what is installed in it (`components`, a tree) and what it
+    is inside (`inside`, nearest first): one more statement (`tree=False`: not needed)."""
     bound = moment(at)
     unit = find_unit(serial, product)
     with connection.cursor() as cursor:
@@ -89,7 +91,8 @@ def unit_history(serial: str, product: str | None = None, at: str | None = None
         # sold for X, cost Y, margin Z: while it is out with a customer
         data["sale"] = unit_sale(unit["id"]) if unit["status"] == "shipped" else None
         # what it is built from, and what it is inside (now: `at` has no tree)
-        unit.update(unit_tree(unit["id"]))
+        if tree:
+            unit.update(unit_tree(unit["id"]))
     if bound is not None:
         last = rows[-1] if rows else None
         data["at"] = {

@@ -16,7 +16,7 @@ from serialtrack.queries.history import unit_history
 
 def warranty(serial: str, product: str | None = None, today: dt.date | None = None
              ) -> dict[str, Any]:
-    return warranty_of(unit_history(serial, product), today)
+    return warranty_of(unit_history(serial, product, tree=False), today)
 
 
 def warranty_of(history: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
