@@ -2,8 +2,7 @@
 quantity wherever it is, holds exactly what is still in stock, lists the rest with its
 customer; lots and quantities can be held and released; a held quantity is never picked.
 
-Nothing writes `Unit.parent` yet (assemblies are another issue): the fixture installs units
-inside assemblies by setting `parent` and status `installed` directly through the ORM."""
+The fixture builds two assemblies (`posting.assemble`) with units of the recalled lot inside."""
 
 from __future__ import annotations
 
@@ -23,10 +22,9 @@ LOT_SERIALS = [f"R-{n:03d}" for n in range(1, 13)]  # HT-1 lot L77
 OTHER = ["X-001", "X-002"]  # HT-1 lot L88: not affected
 
 
-def _install(child: str, parent: str) -> None:
-    """Put `child` inside `parent` (what an assembly will post; set directly here)."""
-    Unit.objects.filter(serial=child).update(parent=Unit.objects.get(serial=parent),
-                                             status="installed", location=None)
+def _install(user: Any, child: str, parent: str) -> None:
+    """Build `child` into the bicycle `parent` (in stock in WH1)."""
+    posting.assemble(product="BIKE", serial=parent, warehouse="WH1", serials=[child], user=user)
 
 
 @pytest.fixture
@@ -60,10 +58,10 @@ def spread(shop: dict, user: Any) -> dict[str, Any]:
                  user=user)
     posting.ship(warehouse="WH2", customer="Customer B", product="SAL-1", quantity=5, user=user)
     # inside two assemblies: BK-1 in stock, BK-2 shipped to Customer C
+    _install(user, "R-010", "BK-1")
+    _install(user, "R-011", "BK-2")
     posting.ship(warehouse="WH1", customer="Customer C", product="BIKE", serials=["BK-2"],
                  user=user)
-    _install("R-010", "BK-1")
-    _install("R-011", "BK-2")
     return shop
 
 
