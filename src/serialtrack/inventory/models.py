@@ -758,7 +758,9 @@ class ServiceCase(models.Model):
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                   related_name="+")
     not_ours = models.BooleanField(default=False)
-    sold_on = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
+    # DO_NOTHING: a posted document is never deleted (the database's foreign key still holds),
+    # and deleting a draft document need not look for cases
+    sold_on = models.ForeignKey(Document, null=True, blank=True, on_delete=models.DO_NOTHING,
                                 related_name="+")
     sold_to = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
@@ -821,7 +823,7 @@ class ServiceCaseDocument(models.Model):
     shipped to the claimant since the case was opened). Linked once, never unlinked."""
 
     case = models.ForeignKey(ServiceCase, on_delete=models.PROTECT, related_name="documents")
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+")
     linked_at = models.DateTimeField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                              related_name="+")
