@@ -84,6 +84,8 @@ def test_case_pages(shop: dict, user: Any, settings: Any, tmp_path: Path) -> Non
     page = viewer.get("/rma/RMA-000001/").content.decode()
     assert "reject: dropped" in page and "Close the case" not in page
     assert viewer.get("/rma/RMA-000404/").status_code == 404
+    found = viewer.get("/search?q=rma-000001")  # the search box opens a case by its number
+    assert found.status_code == 302 and found["Location"] == "/rma/RMA-000001/"
     assert "RMA-000001" in viewer.get("/rma/?open=0").content.decode()
     assert "RMA-000001" not in viewer.get("/rma/?open=1").content.decode()
 

@@ -706,6 +706,8 @@ def _hit_url(hit: dict[str, Any]) -> str:
         return unit_url(hit["sku"], hit["serial"])
     if kind == "document":
         return document_url(hit["number"])
+    if kind == "case":
+        return reverse("web:rma_case", args=[hit["number"]])
     if kind == "lot":
         return f"/report/?{urlencode({'lot': hit['code'], 'product': hit['sku']})}"
     if kind == "product":
