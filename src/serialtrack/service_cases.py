@@ -80,14 +80,6 @@ def _text(value: str, field: str, limit: int, problems: list[Problem], what: str
     return text
 
 
-def _sale(history: dict[str, Any]) -> dict[str, Any] | None:
-    """The movement that last sold the unit to a customer (a shipment, or a repair's ship-back
-    or replacement), or None."""
-    sales = [m for m in history["movements"]
-             if m["to_status"] == "shipped" and m["kind"] in ("shipment", "repair")]
-    return sales[-1] if sales else None
-
-
 def open_case(*, scan: str, claimant: str, fault: str, user: Any,
               product: str | None = None, today: dt.date | None = None) -> ServiceCase:
     """Open a claim for the unit `scan` names (a plain serial, GS1 element string or Digital
@@ -113,7 +105,7 @@ def open_case(*, scan: str, claimant: str, fault: str, user: Any,
     if history is not None:
         unit = Unit.objects.get(pk=history["unit"]["id"])
         warranty = warranty_of(history, today)
-        sale = _sale(history)
+        sale = read.last_sale(history)
         sold_on = (Document.objects.select_related("party").get(number=sale["document"])
                    if sale else None)
         fields.update({

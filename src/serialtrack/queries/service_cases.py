@@ -40,6 +40,14 @@ LINKABLE_KINDS = (DocumentKind.RETURN, DocumentKind.REPAIR, DocumentKind.SHIPMEN
                   DocumentKind.ADJUSTMENT, DocumentKind.SUPPLIER_RETURN)
 
 
+def last_sale(history: dict[str, Any]) -> dict[str, Any] | None:
+    """The movement of a unit's history that last sold it to a customer (a shipment, or a
+    repair's ship-back or replacement), or None."""
+    sales = [m for m in history["movements"]
+             if m["to_status"] == "shipped" and m["kind"] in ("shipment", "repair")]
+    return sales[-1] if sales else None
+
+
 def get_case(number: str) -> ServiceCase:
     case = (ServiceCase.objects
             .select_related("unit__product", "claimant", "sold_on", "sold_to", "opened_by",
@@ -164,6 +172,9 @@ def case_summary(case: ServiceCase) -> dict[str, Any]:
         data["unit"] = {"product": unit["product"], "product_name": unit["product_name"],
                         "serial": unit["serial"], "status": unit["status"],
                         "location": unit["location"], "holder": unit["holder"]}
+        sale = last_sale(history)  # now (the case keeps the one found when it was opened)
+        data["unit"]["last_sale"] = ({"document": sale["document"], "time": sale["time"],
+                                      "customer": sale["party"]} if sale else None)
         data["warranty"] = {k: warranty[k] for k in ("sold_at", "sold_on", "sold_to",
                                                       "warranty_start", "warranty_end",
                                                       "under_warranty", "days_left")}

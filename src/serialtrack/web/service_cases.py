@@ -74,9 +74,9 @@ def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
     may = offered(user) | ({"replace"} if has_role(user, "manager") else set())
     sku, serial, status = unit["product"], unit["serial"], unit["status"]
     found: list[tuple[str, str, str, dict[str, str]]] = []
-    if status == "shipped" and case["sold_on"]:
+    if status == "shipped" and unit["last_sale"]:
         found.append(("return", "Receive the return", station_url("return"),
-                      {"find": case["sold_on"], "disposition": "repair"}))
+                      {"find": unit["last_sale"]["document"], "disposition": "repair"}))
     if status in ("in_stock", "on_hold"):
         found.append(("repair_start", "Start repair", station_url("repair_start"),
                       {"product": sku}))
