@@ -76,6 +76,15 @@ def backend() -> str:
 
 # -- in-process fixtures ----------------------------------------------------------------------
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files kept for good (service cases' photos) go to a temporary folder, never into the
+    checkout (the default is ./serialtrack-media)."""
+    from django.conf import settings as django_settings
+
+    django_settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def user(db: Any) -> Any:
     from serialtrack.posting import system_user

@@ -710,6 +710,119 @@ def _recall_export(s: Shop) -> Call:
     return Call(f"/api/recalls/{_recall(s)}/export?format=csv")
 
 
+# service cases (RMA claims): a case of this round's unit, sold to Customer A and claimed by
+# Customer B (flagged), with a note, back on a return (linked unless `linked` is False)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _sold(s: Shop) -> str:
+    (serial,) = s.units(1)
+    s.shipped(serial)
+    return serial
+
+
+def _case(s: Shop, linked: bool = True) -> tuple[str, str]:
+    (serial,) = s.units(1)
+    shp = s.shipped(serial)
+    number = s.api("POST", "/api/rma-cases", {"scan": serial, "claimant": "Customer B",
+                                              "fault": "dead"}, role="clerk")["number"]
+    s.api("POST", f"/api/rma-cases/{number}/notes", {"text": "called"}, role="clerk")
+    ret = s.api("POST", "/api/returns", {"shipment": shp, "serials": [serial],
+                                         "disposition": "repair"}, role="clerk")["document"]
+    if linked:
+        s.api("POST", f"/api/rma-cases/{number}/documents", {"document": ret}, role="clerk")
+    return str(number), str(ret)
+
+
+@request("GET /api/rma-cases")
+def _rma_list(s: Shop) -> Call:
+    _case(s)
+    return Call("/api/rma-cases")
+
+
+@request("POST /api/rma-cases")
+def _rma_open(s: Shop) -> Call:
+    return Call("/api/rma-cases", {"scan": _sold(s), "claimant": "Customer B", "fault": "x"},
+                201, "clerk")
+
+
+@request("GET /api/rma-cases/{number}")
+def _rma_case(s: Shop) -> Call:
+    return Call(f"/api/rma-cases/{_case(s)[0]}")
+
+
+@request("POST /api/rma-cases/{number}/notes")
+def _rma_note(s: Shop) -> Call:
+    return Call(f"/api/rma-cases/{_case(s)[0]}/notes", {"text": "more"}, 201, "clerk")
+
+
+@request("POST /api/rma-cases/{number}/documents")
+def _rma_link(s: Shop) -> Call:
+    number, ret = _case(s, linked=False)
+    return Call(f"/api/rma-cases/{number}/documents", {"document": ret}, 201, "clerk")
+
+
+@request("POST /api/rma-cases/{number}/close")
+def _rma_close(s: Shop) -> Call:
+    return Call(f"/api/rma-cases/{_case(s)[0]}/close", {"outcome": "reject", "reason": "r"},
+                200, "manager")
+
+
+plain("GET /rma/open/", "/rma/open/")
+
+
+@request("GET /rma/")
+def _rma_list_page(s: Shop) -> Call:
+    _case(s)
+    return Call("/rma/")
+
+
+@request("POST /rma/open/")
+def _rma_open_page(s: Shop) -> Call:
+    return Call("/rma/open/", {"scan": _sold(s), "claimant": "Customer B", "fault": "x"}, 302,
+                "clerk")
+
+
+@request("GET /rma/<str:number>/")
+def _rma_page(s: Shop) -> Call:
+    return Call(f"/rma/{_case(s)[0]}/")
+
+
+@request("POST /rma/<str:number>/note")
+def _rma_note_page(s: Shop) -> Call:
+    return Call(f"/rma/{_case(s)[0]}/note", {"text": "more"}, 302, "clerk")
+
+
+@request("POST /rma/<str:number>/photo")
+def _rma_photo_page(s: Shop) -> Call:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return Call(f"/rma/{_case(s)[0]}/photo",
+                {"photo": SimpleUploadedFile("crack.png", PNG, content_type="image/png")},
+                302, "clerk")
+
+
+@request("GET /rma/<str:number>/photos/<int:photo_id>")
+def _rma_photo_file(s: Shop) -> Call:
+    from serialtrack import service_cases
+
+    number = _case(s)[0]
+    photo = service_cases.add_photo(number, name="crack.png", chunks=[PNG], user=None)
+    return Call(f"/rma/{number}/photos/{photo.pk}")
+
+
+@request("POST /rma/<str:number>/link")
+def _rma_link_page(s: Shop) -> Call:
+    number, ret = _case(s, linked=False)
+    return Call(f"/rma/{number}/link", {"document": ret}, 302, "clerk")
+
+
+@request("POST /rma/<str:number>/close")
+def _rma_close_page(s: Shop) -> Call:
+    return Call(f"/rma/{_case(s)[0]}/close", {"outcome": "reject", "reason": "r"}, 302,
+                "manager")
+
+
 # -- pages ---------------------------------------------------------------------------------------
 
 plain("GET /login/", "/login/", role=None)

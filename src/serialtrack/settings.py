@@ -97,6 +97,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SERIALTRACK_MAX_BODY_BYTES", s
 
 STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("SERIALTRACK_STATIC_ROOT") or None  # only for collectstatic
+# Files kept for good (service cases' photos), through Django's default storage; never served
+# as static files: the case page hands them to signed-in users only.
+MEDIA_ROOT = os.path.abspath(os.environ.get("SERIALTRACK_MEDIA_DIR") or "serialtrack-media")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

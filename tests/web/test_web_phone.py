@@ -22,7 +22,8 @@ NOT_PAGES = {
     "imports/<int:job_id>/problems.csv", "labels/pdf", "setup/products/try-pattern",
     "setup/products/preview-serials", "tokens/<int:token_id>/revoke",
     "purchase-orders/<str:number>/pdf", "recalls/<str:number>/hold",
-    "recalls/<str:number>/customers.<str:fmt>",
+    "recalls/<str:number>/customers.<str:fmt>", "rma/<str:number>/note", "rma/<str:number>/photo",
+    "rma/<str:number>/photos/<int:photo_id>", "rma/<str:number>/link", "rma/<str:number>/close",
     # the hold / release / write-off / repair stations live on /adjust/ (these answer its forms)
     "hold/", "release/", "write-off/", "repair/", "repair/done/", "repair/ship-back/",
 }
@@ -60,10 +61,15 @@ def _shop(site: Site) -> dict[str, str]:
                   "--json")
     rcl = site.cli("recall", "create", "--reason", "battery swelling", "--lot", "L-2291",
                    "--json", user="boss")
+    rma = site.cli("rma", "open", "device-00301", "--claimant", "Customer B", "--fault",
+                   "the screen flickers when the terminal is cold, a long description that "
+                   "must wrap on a phone", "--json")
     number = re.compile(r'"(?:number|document)":\s*"([A-Z]+-\d+)"')
-    ids = {name: m.group(1) for name, out in (("po", po), ("so", so), ("recall", rcl))
+    ids = {name: m.group(1) for name, out in (("po", po), ("so", so), ("recall", rcl),
+                                              ("rma", rma))
            if (m := number.search(out))}
-    assert set(ids) == {"po", "so", "recall"}, (po, so, rcl)
+    assert set(ids) == {"po", "so", "recall", "rma"}, (po, so, rcl, rma)
+    site.cli("rma", "note", ids["rma"], "customer bought it second-hand")
     return ids
 
 
@@ -118,6 +124,8 @@ def test_every_page_fits_a_phone(browser: Any, site: Site) -> None:
         "sales-orders/": "/sales-orders/",
         "sales-orders/<str:number>": f"/sales-orders/{ids['so']}",
         "recalls/": "/recalls/", "recalls/<str:number>/": f"/recalls/{ids['recall']}/",
+        "rma/": "/rma/", "rma/open/": "/rma/open/",
+        "rma/<str:number>/": f"/rma/{ids['rma']}/",
     }
     # not visited signed in: an import job (it needs an upload; laid out like /import/), the
     # genuineness check (off unless switched on, as on this site; tests/test_genuine.py) and

@@ -499,4 +499,10 @@ for router in (system, catalog_router, units, reports, documents, accounts):
 # The label sheets', the orders', the supplier returns' (the report, credits, packing slips)
 # and the recalls' read routes live beside their code; importing them here registers every
 # route whenever the API is (the URL map, the schema, the authorization test).
-from serialtrack.api import labels, orders, recalls, supplier_returns  # noqa: E402, F401
+from serialtrack.api import (  # noqa: E402, F401
+    labels,
+    orders,
+    recalls,
+    service_cases,
+    supplier_returns,
+)

@@ -30,6 +30,7 @@ from serialtrack.cli.money import AtOpt, cogs, valuation
 from serialtrack.cli.orders import pick, po_app, so_app
 from serialtrack.cli.packing_slips import packing_slip
 from serialtrack.cli.recalls import recall_app
+from serialtrack.cli.service_cases import rma_app
 from serialtrack.cli.supplier_returns import supplier_credit, supplier_returns
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ app.add_typer(po_app, name="po")
 app.add_typer(so_app, name="so")
 app.command("pick")(pick)
 app.add_typer(recall_app, name="recall")
+app.add_typer(rma_app, name="rma")
 app.command("check-serials")(check_serials)
 app.command("packing-slip")(packing_slip)
 app.command("supplier-returns")(supplier_returns)

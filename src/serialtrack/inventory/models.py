@@ -721,3 +721,117 @@ class DraftRefusal(models.Model):
     code = models.CharField(max_length=40, blank=True, default="")
     message = models.TextField(blank=True, default="")
     scanned_at = models.DateTimeField()
+
+
+# -- service cases (RMA claims): a customer's claim about one unit, worked through the documents
+# that carry it out (a customer return, repairs, a replacement shipment). Cases post no stock:
+# `serialtrack.service_cases` writes them, `serialtrack.queries.service_cases` reads them. ------
+
+CASE_PREFIX = "RMA"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "open"
+    CLOSED = "closed", "closed"
+
+
+class CaseOutcome(models.TextChoices):
+    REPAIR = "repair", "repaired"
+    REPLACE = "replace", "replaced"
+    REFUND = "refund", "refunded"
+    REJECT = "reject", "rejected"
+
+
+class ServiceCase(models.Model):
+    """A claim (RMA-000001, gap-free) about one unit, opened by scanning it. What was found when
+    it was opened is kept on the case (the flags a service desk acts on): `not_ours` (the scan
+    names no unit of ours: `unit` is empty and `serial` is what the label said), the shipment
+    that sold it and to whom, `other_customer` (the claimant is not the customer it was sold
+    to), and whether it was under warranty that day. One open case per unit."""
+
+    number = models.CharField(max_length=32, unique=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="service_cases")
+    scan = models.CharField(max_length=500)  # as scanned (a plain serial, GS1 text, a URL)
+    serial = models.CharField(max_length=128)  # the serial the scan carries
+    claimant = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="service_cases")
+    fault = models.TextField()
+    status = models.CharField(max_length=8, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    not_ours = models.BooleanField(default=False)
+    # DO_NOTHING: a posted document is never deleted (the database's foreign key still holds),
+    # and deleting a draft document need not look for cases
+    sold_on = models.ForeignKey(Document, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                related_name="+")
+    sold_to = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    other_customer = models.BooleanField(default=False)
+    under_warranty = models.BooleanField(default=False)
+    warranty_end = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=CaseOutcome.choices, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    # refunds: the credit note / refund as the accounts system knows it (a number, an amount)
+    refund = models.CharField(max_length=200, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=Q(status="open"),
+                                    name="service_case_one_open_per_unit"),
+            models.CheckConstraint(condition=Q(status__in=["open", "closed"]),
+                                   name="service_case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="open", outcome="")
+                | Q(status="closed", outcome__in=["repair", "replace", "refund", "reject"]),
+                name="service_case_closed_has_outcome"),
+        ]
+        indexes = [models.Index(fields=["unit", "id"], name="service_case_unit"),
+                   models.Index(fields=["status", "id"], name="service_case_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ServiceCaseNote(models.Model):
+    """A note on a case: append-only (the database refuses UPDATE and DELETE, migration 0018)."""
+
+    case = models.ForeignKey(ServiceCase, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+
+class ServiceCasePhoto(models.Model):
+    """A photo attached to a case, stored with Django's default storage under
+    SERIALTRACK_MEDIA_DIR (served only to signed-in users, through the case page)."""
+
+    case = models.ForeignKey(ServiceCase, on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(upload_to="rma/%Y/%m/", max_length=300)
+    name = models.CharField(max_length=200)  # as uploaded
+    content_type = models.CharField(max_length=40)
+    size = models.BigIntegerField()
+    uploaded_at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+
+class ServiceCaseDocument(models.Model):
+    """A document that carried out (part of) a case: a customer return, a repair start / done /
+    ship-back / replacement, a shipment of a replacement: posted, and about the case's unit (or
+    shipped to the claimant since the case was opened). Linked once, never unlinked."""
+
+    case = models.ForeignKey(ServiceCase, on_delete=models.PROTECT, related_name="documents")
+    document = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="+")
+    linked_at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "document"], name="service_case_doc_unique"),
+        ]

@@ -5,7 +5,8 @@ In this order, stopping at the first that finds something:
 
 1. a GS1 scan (DataMatrix / GS1-128 element string, bracketed, Digital Link): the unit its
    (01) GTIN and (21) serial name (else its product, its lot);
-2. a document number, in any case (`shp-000002` is SHP-000002): one index seek;
+2. a document number, in any case (`shp-000002` is SHP-000002): one index seek; a service
+   case's number (`rma-000001`) likewise;
 3. a serial exactly as typed (its own serial, a maker's, a corrected-away one: `find_unit`);
 4. everything else, case-insensitively: serials and manufacturer serials equal to it, then
    starting with it (one range seek each on the case-folded serial's index, migration 0011),
@@ -26,7 +27,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from serialtrack.gs1 import Gs1Error, looks_like_gs1, parse_scan
-from serialtrack.inventory.models import Document, Lot, Party, Product
+from serialtrack.inventory.models import CASE_PREFIX, Document, Lot, Party, Product, ServiceCase
 from serialtrack.queries.units import units_by_serial
 
 LIMIT = 20  # of each kind of hit
@@ -62,6 +63,11 @@ def search(text: str, *, contains: bool = False) -> Found:
     if doc is not None:
         found.hits.append({"kind": "document", **doc})
         return found
+    if number.startswith(f"{CASE_PREFIX}-"):  # a service case: one index seek
+        case = ServiceCase.objects.filter(number=number).values_list("number", flat=True).first()
+        if case is not None:
+            found.hits.append({"kind": "case", "number": case})
+            return found
     exact = units_by_serial(q)
     if exact:
         found.hits = [_unit_hit(u["product"], u["serial"], u["status"], "serial") for u in exact]

@@ -3,7 +3,18 @@
 from django.urls import path
 
 from serialtrack.posting import operations
-from serialtrack.web import expiry, files, genuine, orders, quantities, recalls, replace, setup, views
+from serialtrack.web import (
+    expiry,
+    files,
+    genuine,
+    orders,
+    quantities,
+    recalls,
+    replace,
+    service_cases,
+    setup,
+    views,
+)
 
 app_name = "web"
 
@@ -75,4 +86,12 @@ urlpatterns = [
     path("recalls/<str:number>/", recalls.recall, name="recall"),
     path("recalls/<str:number>/hold", recalls.hold, name="recall_hold"),
     path("recalls/<str:number>/customers.<str:fmt>", recalls.export, name="recall_export"),
+    path("rma/", service_cases.case_list, name="rma_cases"),
+    path("rma/open/", service_cases.open_case, name="rma_open"),
+    path("rma/<str:number>/", service_cases.case_page, name="rma_case"),
+    path("rma/<str:number>/note", service_cases.add_note, name="rma_note"),
+    path("rma/<str:number>/photo", service_cases.add_photo, name="rma_photo"),
+    path("rma/<str:number>/photos/<int:photo_id>", service_cases.photo, name="rma_photo_file"),
+    path("rma/<str:number>/link", service_cases.link, name="rma_link"),
+    path("rma/<str:number>/close", service_cases.close, name="rma_close"),
 ]

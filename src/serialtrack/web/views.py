@@ -255,6 +255,9 @@ def _open_return(request: HttpRequest) -> HttpResponse:
         "customer": customer, "shipments": recent_shipments(customer or None),
     }
     if request.method == "GET":
+        # a link may fill the form in (a service case's "receive the return")
+        context["form"] = {"find": (request.GET.get("find") or "").strip(),
+                           "disposition": (request.GET.get("disposition") or "").strip()}
         return show(request, "web/return_start.html", context)
     shipment = _text(request, "shipment")
     find = _text(request, "find")
@@ -703,6 +706,8 @@ def _hit_url(hit: dict[str, Any]) -> str:
         return unit_url(hit["sku"], hit["serial"])
     if kind == "document":
         return document_url(hit["number"])
+    if kind == "case":
+        return reverse("web:rma_case", args=[hit["number"]])
     if kind == "lot":
         return f"/report/?{urlencode({'lot': hit['code'], 'product': hit['sku']})}"
     if kind == "product":

@@ -1,0 +1,220 @@
+"""Service cases (RMA claims): opening a case by scanning the unit (plain serial, GS1 element
+string, Digital Link) shows its sale, warranty, earlier claims and repairs; a claim for a unit
+sold to another customer is flagged; an unknown serial opens a case flagged "not ours"; linked
+documents carry the outcome out; every refusal names its field and changes nothing; notes are
+append-only; photos are kept in the media folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from serialtrack import catalog, errors, posting, service_cases
+from serialtrack.inventory.models import ServiceCase, ServiceCaseNote
+from serialtrack.queries.service_cases import case_summary, get_case, list_cases
+from tests.helpers.posting import receive, refused, ship
+from tests.helpers.scans import GTIN, datamatrix
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def summary(number: str) -> dict[str, Any]:
+    return case_summary(get_case(number))
+
+
+def sold(user: Any, serial: str = "D1", customer: str = "Customer A") -> str:
+    receive(user, [serial])
+    return ship(user, [serial], customer=customer).number
+
+
+def test_opening_by_scan_shows_sale_warranty_and_earlier_repairs(shop: dict, user: Any) -> None:
+    shp = sold(user)
+    ret = posting.receive_return(shipment=shp, serials=["D1"], disposition="repair", user=user)
+    fixed = posting.ship_back(product="HT-1", serials=["D1"], user=user)
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="keeps rebooting",
+                                   user=user)
+    assert case.number == "RMA-000001"
+    d = summary(case.number)
+    assert d["flags"] == []
+    assert d["unit"]["serial"] == "D1" and d["unit"]["status"] == "shipped"
+    # sold: the shipment that last sold it (here the ship-back after repair), to Customer A
+    assert (d["sold_on"], d["sold_to"]) == (fixed.number, "Customer A")
+    assert d["warranty"]["sold_on"] == shp  # the first sale started the warranty
+    assert d["under_warranty"] and d["warranty"]["under_warranty"]
+    assert d["warranty_end"] == d["warranty"]["warranty_end"] is not None
+    assert d["returned_before"] == [ret.number]
+    assert fixed.number in d["repaired_before"]
+    assert d["opened_by"] == "clerk" and d["fault"] == "keeps rebooting"
+
+    # a second claim later: the first one is listed as an earlier claim
+    service_cases.add_note(case.number, text="swapped the PSU", user=user)
+    # (a ship-back names no warehouse: the return names where it comes back to)
+    posting.receive_return(shipment=fixed.number, serials=["D1"], disposition="repair",
+                           warehouse="WH1", user=user)
+    ret2 = summary(case.number)["candidates"][0]["number"]
+    service_cases.link_document(case.number, document=ret2, user=user)
+    done = posting.repair_done(product="HT-1", serials=["D1"], user=user)
+    service_cases.link_document(case.number, document=done.number, user=user)
+    service_cases.close_case(case.number, outcome="repair", reason="new PSU", user=user)
+    second = service_cases.open_case(scan="D1", claimant="Customer A", fault="again",
+                                     user=user)
+    earlier = summary(second.number)["earlier_cases"]
+    assert [(c["number"], c["outcome"]) for c in earlier] == [(case.number, "repair")]
+
+
+def test_gs1_and_digital_link_scans_open_a_case(shop: dict, user: Any) -> None:
+    catalog.create_product("PUMP-1", "Infusion pump", "serial", gtin=GTIN, warranty_days=30)
+    posting.receive(warehouse="WH1", product="PUMP-1", supplier="Supplier S",
+                    serials=["SN-1", "SN-2"], user=user)
+    posting.ship(warehouse="WH1", customer="Customer A", product="PUMP-1",
+                 serials=["SN-1", "SN-2"], user=user)
+    by_matrix = service_cases.open_case(scan=datamatrix("SN-1"), claimant="Customer A",
+                                        fault="alarm", user=user)
+    by_link = service_cases.open_case(scan=f"https://id.gs1.org/01/{GTIN}/21/SN-2",
+                                      claimant="Customer A", fault="alarm", user=user)
+    assert by_matrix.unit.serial == "SN-1" and by_link.unit.serial == "SN-2"
+    assert summary(by_link.number)["unit"]["product"] == "PUMP-1"
+
+
+def test_claim_for_a_unit_sold_to_another_customer_is_flagged(shop: dict, user: Any) -> None:
+    shp = sold(user, customer="Customer A")
+    case = service_cases.open_case(scan="D1", claimant="Customer B", fault="cracked screen",
+                                   user=user)
+    stored = ServiceCase.objects.get(pk=case.pk)
+    assert stored.other_customer and stored.sold_to.name == "Customer A"
+    assert stored.sold_on.number == shp
+    d = summary(case.number)
+    assert [f["code"] for f in d["flags"]] == ["other_customer"]
+    assert "sold to Customer A, not to Customer B" in d["flags"][0]["message"]
+    assert list_cases(open_only=True)[0]["flags"][0]["code"] == "other_customer"
+
+
+def test_unknown_serial_opens_a_not_ours_case_that_can_only_be_rejected(
+        shop: dict, user: Any) -> None:
+    case = service_cases.open_case(scan="NOT-OURS-1", claimant="Customer A",
+                                   fault="dead", user=user)
+    d = summary(case.number)
+    assert d["not_ours"] and d["unit"] is None and d["serial"] == "NOT-OURS-1"
+    assert [f["code"] for f in d["flags"]] == ["not_ours"]
+    bad = refused(errors.InvalidInput, service_cases.close_case, case.number, outcome="refund",
+                  reason="goodwill", refund="CN-1", user=user)
+    assert [p.field for p in bad.problems] == ["outcome"]
+    service_cases.close_case(case.number, outcome="reject", reason="not sold by us", user=user)
+    assert summary(case.number)["status"] == "closed"
+    # a GS1 label of a GTIN that is none of ours is not ours either
+    other = service_cases.open_case(scan=datamatrix("X-1", gtin="04006381333931"),
+                                    claimant="Customer A", fault="dead", user=user)
+    assert other.not_ours and other.serial == "X-1"
+
+
+def test_never_sold_and_out_of_warranty_are_flagged(shop: dict, user: Any) -> None:
+    receive(user, ["D1"])
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="?", user=user)
+    assert [f["code"] for f in summary(case.number)["flags"]] == ["never_sold",
+                                                                   "out_of_warranty"]
+
+
+def test_outcomes_need_the_documents_that_carried_them_out(shop: dict, user: Any) -> None:
+    shp = sold(user)
+    receive(user, ["D2"])
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    # a repair needs a linked repair done / ship-back; a refund its credit note
+    bad = refused(errors.InvalidInput, service_cases.close_case, case.number, outcome="repair",
+                  reason="fixed", user=user)
+    assert [p.field for p in bad.problems] == ["documents"]
+    bad = refused(errors.InvalidInput, service_cases.close_case, case.number, outcome="refund",
+                  reason="goodwill", user=user)
+    assert [p.field for p in bad.problems] == ["refund"]
+    bad = refused(errors.InvalidInput, service_cases.close_case, case.number, outcome="swap",
+                  reason="", user=user)
+    assert sorted(p.field for p in bad.problems) == ["outcome", "reason"]
+    # the return and the replacement: linked, named by what they did
+    ret = posting.receive_return(shipment=shp, serials=["D1"], disposition="repair", user=user)
+    service_cases.link_document(case.number, document=ret.number, user=user)
+    rep = posting.replace(product="HT-1", old="D1", new="D2", user=user)
+    # a document about another unit is refused, naming the field
+    receive(user, ["D3"])
+    other = ship(user, ["D3"], customer="Customer B")
+    bad = refused(errors.InvalidInput, service_cases.link_document, case.number,
+                  document=other.number, user=user)
+    assert [p.field for p in bad.problems] == ["document"] and "D1" in bad.problems[0].message
+    bad = refused(errors.InvalidInput, service_cases.link_document, case.number,
+                  document="RCV-000001", user=user)
+    assert [p.field for p in bad.problems] == ["document"]
+    assert [c["number"] for c in summary(case.number)["candidates"]] == [rep.number]
+    service_cases.link_document(case.number, document=rep.number, user=user)
+    refused(errors.InvalidInput, service_cases.link_document, case.number,
+            document=rep.number, user=user)  # once
+    closed = service_cases.close_case(case.number, outcome="replace", reason="beyond repair",
+                                      user=user)
+    d = summary(closed.number)
+    assert d["status"] == "closed" and d["outcome"] == "replace"
+    assert [(x["number"], x["role"]) for x in d["documents"]] == [
+        (ret.number, "customer return"), (rep.number, "replacement")]
+    # closed: nothing more is linked, and it is not closed twice
+    bad = refused(errors.InvalidInput, service_cases.close_case, case.number, outcome="reject",
+                  reason="x", user=user)
+    assert [p.field for p in bad.problems] == ["case"]
+
+
+def test_refund_keeps_the_credit_note(shop: dict, user: Any) -> None:
+    sold(user)
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    service_cases.close_case(case.number, outcome="refund", reason="customer wanted money back",
+                             refund="CN-2026-0042 (129.00 EUR)", user=user)
+    assert summary(case.number)["refund"] == "CN-2026-0042 (129.00 EUR)"
+
+
+def test_refusals_name_the_field_and_change_nothing(shop: dict, user: Any) -> None:
+    sold(user)
+    bad = refused(errors.InvalidInput, service_cases.open_case, scan=" ", claimant="",
+                  fault="", user=user)
+    assert sorted(p.field for p in bad.problems) == ["claimant", "fault", "scan"]
+    bad = refused(errors.InvalidInput, service_cases.open_case, scan="D1",
+                  claimant="Supplier S", fault="x", user=user)
+    assert [p.field for p in bad.problems] == ["customer"]
+    bad = refused(errors.InvalidInput, service_cases.open_case, scan=f"]d201{GTIN}21",
+                  claimant="Customer A", fault="x", user=user)
+    assert [p.field for p in bad.problems] == ["scan"]
+    bad = refused(errors.NotFound, service_cases.add_note, "RMA-999999", text="x", user=user)
+    assert [p.field for p in bad.problems] == ["case"]
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="x", user=user)
+    bad = refused(errors.Conflict, service_cases.open_case, scan="D1", claimant="Customer A",
+                  fault="again", user=user)
+    assert [p.field for p in bad.problems] == ["scan"] and case.number in bad.problems[0].message
+    bad = refused(errors.InvalidInput, service_cases.add_note, case.number, text=" ", user=user)
+    assert [p.field for p in bad.problems] == ["text"]
+
+
+def test_notes_are_append_only(shop: dict, user: Any) -> None:
+    sold(user)
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="x", user=user)
+    service_cases.add_note(case.number, text="first", user=user)
+    service_cases.add_note(case.number, text="second", user=user)
+    assert [n["text"] for n in summary(case.number)["notes"]] == ["first", "second"]
+    note = ServiceCaseNote.objects.first()
+    assert note is not None
+    for change in (lambda: ServiceCaseNote.objects.filter(pk=note.pk).update(text="edited"),
+                   lambda: ServiceCaseNote.objects.filter(pk=note.pk).delete()):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+
+
+def test_photos_are_kept_in_the_media_folder(shop: dict, user: Any, settings: Any,
+                                             tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    sold(user)
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="x", user=user)
+    photo = service_cases.add_photo(case.number, name="C:\\phone\\crack.png", chunks=[PNG],
+                                    user=user)
+    assert photo.name == "crack.png" and photo.content_type == "image/png"
+    assert (tmp_path / photo.file.name).read_bytes() == PNG
+    bad = refused(errors.InvalidInput, service_cases.add_photo, case.number, name="x.png",
+                  chunks=[b"<html>not an image</html>"], user=user)
+    assert [p.field for p in bad.problems] == ["photo"]
+    assert summary(case.number)["photos"][0]["name"] == "crack.png"
