@@ -73,3 +73,16 @@ def test_a_scrapped_return_lands_nowhere(shop: dict, user: Any) -> None:
     posting.receive_return(shipment=shipment, serials=["R-6"], disposition="scrap", user=user)
     unit = Unit.objects.get(serial="R-6")
     assert (unit.status, unit.location_id) == ("scrapped", None)
+
+
+def test_a_unit_shipped_back_after_repair_comes_back_into_the_bin_it_left(shop: dict,
+                                                                         user: Any) -> None:
+    """A repair shipped back names no warehouse of its own: the return finds the bin the unit
+    left from, as for any shipment."""
+    shipment = _shipped_from_wh2_a01(user, ["R-9"])
+    posting.receive_return(shipment=shipment, serials=["R-9"], disposition="repair", user=user)
+    product = Unit.objects.get(serial="R-9").product.sku
+    shipped_back = posting.ship_back(product=product, serials=["R-9"], user=user)
+    doc = posting.receive_return(shipment=shipped_back.number, serials=["R-9"], user=user)
+    assert _where("R-9") == ("in_stock", "WH2", "A-01")
+    assert Document.objects.get(pk=doc.pk).warehouse.code == "WH2"

@@ -69,6 +69,21 @@ def get_shipment(number: str) -> Document:
     return doc
 
 
+def _shipped_from_warehouse(origin: Document) -> str:
+    """The warehouse a shipment left from: its own, or for a document that names none (a
+    repair shipped back) the warehouse of the bin its units left."""
+    if origin.warehouse is not None:
+        return origin.warehouse.code
+    code = (Movement.objects.filter(document=origin, to_status="shipped",
+                                    from_location__isnull=False)
+            .values_list("from_location__warehouse__code", flat=True).first())
+    if code is None:
+        raise InvalidInput([Problem("invalid", f"{origin.number} names no warehouse the units "
+                                "left from: say which warehouse they come back to",
+                                field="warehouse")])
+    return code
+
+
 @retrying
 def receive_return(
     *,
@@ -93,7 +108,7 @@ def receive_return(
         check_override(user, "accept_scan_mismatch", reason)
     origin = get_shipment(shipment)
     given = (warehouse or "").strip()
-    location = catalog.get_location(given or origin.warehouse.code)
+    location = catalog.get_location(given or _shipped_from_warehouse(origin))
     chosen_bin = "/" in given
     problems: list[Problem] = []
     labels: dict[str, LotInfo] = {}

@@ -45,7 +45,7 @@ def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0017_stations'),
+        ('inventory', '0018_asm'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
