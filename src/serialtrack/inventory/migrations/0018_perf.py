@@ -1,6 +1,6 @@
 """Indexes for the web pages at size (docs/benchmarks.md, "Web pages at size — after"): the
-home page's worklists, a sales order's pick list, the stock report's groups, a document line's
-serials. `unit_stock_group` leads with the location, so it replaces the location FK's own index:
+home page's worklists, a sales order's pick list and margin, the stock report's groups, a
+document line's serials. `unit_stock_group` leads with the location, so it replaces the location FK's own index:
 that is dropped by name here rather than by altering the field, which on SQLite would rebuild
 the unit table and lose the expression indexes of migration 0011."""
 
@@ -20,6 +20,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="movement",
             index=models.Index(fields=["line", "id"], name="movement_line"),
+        ),
+        migrations.AddIndex(
+            model_name="movement",
+            index=models.Index(condition=models.Q(("from_location__isnull", True),
+                                                  ("from_status", "shipped")),
+                               fields=["document"], name="movement_returned"),
         ),
         migrations.AddIndex(
             model_name="unit",
