@@ -3,7 +3,8 @@
 under 100 ms server time at 1,000,000 units (issue 16); a purchase or sales order's page under
 100 ms with 1,000,000 units and 100,000 orders stored (issue 17).
 
-One process on a fresh SQLite database (a temporary file, removed afterwards):
+One process on a fresh database: SQLite (a temporary file, removed afterwards), or with
+`--database postgresql` a PostgreSQL database created and dropped here:
 
 * load: two serial products, one warehouse, 20 suppliers, 100 customers; `--units` units of
   BENCH-1 received through `posting.receive` in ten lots of a tenth each (LOT-0 … LOT-9, the
@@ -13,17 +14,19 @@ One process on a fresh SQLite database (a temporary file, removed afterwards):
   and five more sales orders through `orders.create_order`, 40 units received against each
   purchase order and 20 shipped against each sales order through the service; `--shipped`
   units in all shipped to customers (the rest in ten plain shipments); a recall of LOT-3 (a
-  tenth of the units); `ANALYZE` and a write-ahead-log checkpoint (as `serve` does).
+  tenth of the units); SQLite: `ANALYZE` and a write-ahead-log checkpoint (as `serve` does);
+  PostgreSQL: `VACUUM ANALYZE` (what autovacuum would do after the load).
 * measure: each page in-process with Django's test `Client`, signed in as a manager
   (`force_login`): the wall clock around `client.get` (middleware, view, queries, template;
   no network, no server), two warm-ups then `--repeat` timed requests, median and p95 in ms.
   A page slower than a second on its warm-ups is timed five times only (said in the table).
   The number of SQL statements of one request is counted apart (`CaptureQueriesContext`),
-  its three slowest are logged (stderr), with `--explain` in full with SQLite's query plan."""
+  its three slowest are logged (stderr), with `--explain` in full with the database's plan."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -32,7 +35,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from benchmarks.common import SKU, WAREHOUSE, Backend, cpu_model, percentile, serial, setup_django
+from benchmarks.common import (
+    PG_ADMIN_URL,
+    SKU,
+    WAREHOUSE,
+    Backend,
+    cpu_model,
+    percentile,
+    serial,
+    setup_django,
+)
 
 SKU2 = "BENCH-2"
 SUPPLIERS = tuple(f"Supplier {k:02d}" for k in range(1, 21))
@@ -148,8 +160,11 @@ def seed(units: int, n_orders: int, shipped: int) -> dict[str, Any]:
     log(f"recall {recall.number} in {timings['recall_s']:.1f} s")
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:  # what autovacuum would do after the load (it is off on these machines)
+            cursor.execute("VACUUM ANALYZE")
     return {
         "manager": manager, "timings": timings, "first_receipt": receipts[0],
         "last_receipt": receipts[-1],
@@ -234,10 +249,11 @@ def measure(seeded: dict[str, Any], units: int, repeat: int, explain: bool = Fal
             f"({statements} queries)")
         for q in slowest:
             log(f"    {float(q['time']) * 1000:.1f} ms: {q['sql'][:400]}")
-            if explain and float(q["time"]) >= EXPLAIN_FROM_S and connection.vendor == "sqlite":
+            if explain and float(q["time"]) >= EXPLAIN_FROM_S:
                 log(f"    full statement: {q['sql']}")
+                sqlite = connection.vendor == "sqlite"
                 with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN QUERY PLAN {q['sql']}")
+                    cursor.execute(f"EXPLAIN {'QUERY PLAN ' if sqlite else ''}{q['sql']}")
                     for step in cursor.fetchall():
                         log(f"      plan: {step[-1]}")
         rows.append(row)
@@ -253,11 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shipped", type=int, default=3_000, help="units shipped to customers")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
     parser.add_argument("--explain", action="store_true",
-                        help="log the full SQL and SQLite's plan of every statement over 20 ms")
+                        help="log the full SQL and the plan of every statement over 20 ms")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-admin-url", default=os.environ.get("SERIALTRACK_BENCH_PG",
+                                                                 PG_ADMIN_URL),
+                        help="PostgreSQL maintenance database to create/drop st_bench_* from")
     args = parser.parse_args(argv)
     if args.units < 10 * LOTS + PER_PO * REAL_ORDERS + args.shipped or args.orders < 4 * REAL_ORDERS:
         parser.error("too few units or orders for the shapes loaded")
-    backend = Backend("sqlite")
+    backend = Backend(args.database, args.pg_admin_url)
     with backend.fresh_database() as url:
         setup_django(url)
         started = time.perf_counter()

@@ -256,7 +256,9 @@ class Unit(models.Model):
     manufacturer_serial = models.CharField(max_length=128, null=True, blank=True)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT)
     status = models.CharField(max_length=24, choices=UnitStatus.choices)
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT)
+    # Indexed by `unit_stock_group` (location first), which replaces the plain FK index.
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT,
+                                 db_index=False)
     holder = models.ForeignKey(
         Party, null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
@@ -303,6 +305,16 @@ class Unit(models.Model):
             # the components installed in a unit (an assembly's tree, walked down by parent)
             models.Index(fields=["parent"], name="unit_parent",
                          condition=Q(parent__isnull=False)),
+            # Plain composite indexes (SQLite uses no partial index for a bound status), each
+            # for one page at size (docs/benchmarks.md, "Web pages at size — after"):
+            # the home page's worklists (units on hold, in repair: oldest move first);
+            models.Index(fields=["status", "moved_at", "id"], name="unit_status_moved"),
+            # a sales order's pick list (in stock, first in first out);
+            models.Index(fields=["product", "status", "received_at", "id"],
+                         name="unit_product_status_fifo"),
+            # the stock report's groups and their first serials; also the FK's index.
+            models.Index(fields=["location", "product", "status", "serial"],
+                         name="unit_stock_group"),
         ]
 
     def __str__(self) -> str:
@@ -418,6 +430,13 @@ class Movement(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "id"], name="movement_unit_history"),
+            # A document line's serials in ledger order (the document page).
+            models.Index(fields=["line", "id"], name="movement_line"),
+            # Goods coming back from a customer, by document (a sales order's margin,
+            # queries.money.sales_order_money): without it PostgreSQL scanned the whole ledger.
+            # Partial: a receipt's or shipment's rows are not in it.
+            models.Index(fields=["document"], name="movement_returned",
+                         condition=Q(from_location__isnull=True, from_status="shipped")),
             models.Index(fields=["lot"], name="movement_lot", condition=Q(lot__isnull=False)),
         ]
 

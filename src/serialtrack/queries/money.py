@@ -379,7 +379,7 @@ def sales_order_money(line_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]
     sql = (
         f"SELECT x.ol, SUM(x.q), {_sum_money('x.v')} FROM ("
         "SELECT dl.order_line_id AS ol, m.quantity AS q, m.value AS v "
-        # through the movements' document index (their line has none)
+        # through the movements' document index
         "FROM inventory_documentline dl JOIN inventory_movement m "
         "ON m.document_id = dl.document_id AND m.line_id = dl.id "
         f"WHERE dl.order_line_id IN ({marks}) AND m.from_location_id IS NOT NULL "

@@ -5,22 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F
+from django.db import connection
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from serialtrack.inventory.models import StockQuantity
+from serialtrack.inventory.models import Location, Product, StockQuantity, Unit, Warehouse
 from serialtrack.queries.filters import UnitFilters, units
 
 
 def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
                   lot: str | None = None, customer: str | None = None,
-                  serials: bool = True) -> list[dict[str, Any]]:
+                  serials: bool = True, first: int | None = None) -> list[dict[str, Any]]:
     """Serialized units in storage grouped by warehouse, bin, product and status; each group with
     its count and its serials (in serial order). `lot`: only units of that lot; `customer`: only
     units that were shipped to that customer at some time (and are back). `serials=False`: the
-    groups and counts only (counted in the database; no `serials` key)."""
+    groups and counts only (counted in the database; no `serials` key). `first=N`: each group's
+    first N serials only, the counts still whole: counted in the database and each group's
+    serials read from the index (`unit_stock_group`), so the cost follows the groups and N,
+    not the units (the report page); the same groups, counts and first serials as the full
+    list (tests/queries/test_stock_first.py)."""
     selected = units(UnitFilters(warehouse=warehouse, product=product, lot=lot,
                                  customer=customer), in_storage=True)
+    if first is not None:
+        return _first_serials(selected, first, serials, fast=lot is None and customer is None,
+                              warehouse=warehouse, product=product)
     group = ("location__warehouse__code", "location__code", "product__sku", "product__name",
              "status")
     order = ("location__warehouse__code", "location__code", "product__sku", "status")
@@ -40,6 +48,88 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
             groups.append(current)
         current["count"] += 1
         current["serials"].append(serial)
+    for g in groups:
+        del g["_key"]
+    return groups
+
+
+SERIAL_CHUNK = 100  # groups whose first serials one statement reads (SQLite: ≤ 500 SELECTs)
+
+
+UNIT_TABLE = Unit._meta.db_table
+# The distinct (location, product, status) of the units in storage (location set ⇔ in storage:
+# the check constraint unit_location_iff_in_storage), found in the index `unit_stock_group`
+# one group at a time rather than by reading every unit: SQLite's DISTINCT skips ahead in the
+# index by itself; PostgreSQL's planner does not, so a recursive loose index scan does it.
+SQLITE_GROUPS = (f"SELECT DISTINCT location_id, product_id, status FROM {UNIT_TABLE} "
+                 f"WHERE location_id IS NOT NULL")
+PG_GROUPS = (
+    f"WITH RECURSIVE k AS ((SELECT location_id, product_id, status FROM {UNIT_TABLE} "
+    f"WHERE location_id IS NOT NULL ORDER BY location_id, product_id, status LIMIT 1) "
+    f"UNION ALL SELECT n.* FROM k, LATERAL (SELECT u.location_id, u.product_id, u.status "
+    f"FROM {UNIT_TABLE} u WHERE (u.location_id, u.product_id, u.status) > "
+    f"(k.location_id, k.product_id, k.status) "
+    f"ORDER BY u.location_id, u.product_id, u.status LIMIT 1) n) SELECT * FROM k")
+GROUP_COUNT = (f"(SELECT COUNT(*) FROM {UNIT_TABLE} u WHERE u.location_id = g.location_id "
+               f"AND u.product_id = g.product_id AND u.status = g.status)")
+
+
+def _first_serials(selected: QuerySet[Unit], first: int, serials: bool, *, fast: bool,
+                   warehouse: str | None, product: str | None) -> list[dict[str, Any]]:
+    """`stock_on_hand(first=…)`. The groups: without a lot or customer filter, found in the
+    index `unit_stock_group` and each counted by one seek of it (no unit row read); else
+    counted by a GROUP BY of the filtered units. Named and ordered by a join of those few
+    rows. Then each group's first serials, `SERIAL_CHUNK` groups a statement (a UNION ALL of
+    one index seek with LIMIT per group)."""
+    location_t, warehouse_t, product_t = (m._meta.db_table
+                                          for m in (Location, Warehouse, Product))
+    params: list[Any] = []
+    where = []
+    if fast:
+        inner = PG_GROUPS if connection.vendor == "postgresql" else SQLITE_GROUPS
+        count = GROUP_COUNT
+        if warehouse:
+            where.append("w.code = %s")
+            params.append(warehouse)
+        if product:
+            where.append("p.sku = %s")
+            params.append(product)
+    else:
+        counted = selected.order_by().values("location_id", "product_id", "status").annotate(
+            n=Count("id"))
+        inner, inner_params = counted.query.sql_with_params()
+        params = list(inner_params)
+        count = "g.n"
+    sql = (f"SELECT w.code, l.code, p.sku, p.name, g.status, {count}, g.location_id, "
+           f"g.product_id FROM ({inner}) g JOIN {location_t} l ON l.id = g.location_id "
+           f"JOIN {warehouse_t} w ON w.id = l.warehouse_id "
+           f"JOIN {product_t} p ON p.id = g.product_id "
+           f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+           f"ORDER BY w.code, l.code, p.sku, g.status")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    groups = [{"warehouse": wh, "bin": bin_code, "product": sku, "product_name": name,
+               "status": status, "count": n, "_key": (loc, prod, status)}
+              for wh, bin_code, sku, name, status, n, loc, prod in rows]
+    if serials:
+        for g in groups:
+            g["serials"] = []
+        by_key = {g["_key"]: g for g in groups}
+        for start in range(0, len(groups) if first > 0 else 0, SERIAL_CHUNK):
+            parts, part_params = [], []
+            for k, g in enumerate(groups[start:start + SERIAL_CHUNK]):
+                loc, prod, status = g["_key"]
+                one = (selected.filter(location_id=loc, product_id=prod, status=status)
+                       .order_by("serial").values_list("location_id", "product_id", "status",
+                                                       "serial")[:first])
+                part_sql, one_params = one.query.sql_with_params()
+                parts.append(f"SELECT * FROM ({part_sql}) s{k}")
+                part_params.extend(one_params)
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(parts), part_params)
+                for loc, prod, status, serial in cursor.fetchall():
+                    by_key[(loc, prod, status)]["serials"].append(serial)
     for g in groups:
         del g["_key"]
     return groups

@@ -727,8 +727,10 @@ OUT_STATUSES = ("shipped", "scrapped", "returned_to_supplier", "installed")
 REPORT_FILTERS = ("warehouse", "product", "holder", "status", "lot", "customer")
 
 
-def _report_rows(view: str, filters: dict[str, str]) -> tuple[list[dict[str, Any]], list[Any]]:
-    """(groups or rows shown, quantities) for the report's view and filters."""
+def _report_rows(view: str, filters: dict[str, str], first: int | None = None
+                 ) -> tuple[list[dict[str, Any]], list[Any]]:
+    """(groups or rows shown, quantities) for the report's view and filters; `first`: each
+    in-stock group's first serials only (the page; the exports take them all)."""
     given = {k: v or None for k, v in filters.items()}
     if view == "out":
         rows = queries.out_of_storage(product=given["product"], holder=given["holder"],
@@ -736,7 +738,7 @@ def _report_rows(view: str, filters: dict[str, str]) -> tuple[list[dict[str, Any
                                       customer=given["customer"])
         return rows, []
     groups = queries.stock_on_hand(given["warehouse"], given["product"], lot=given["lot"],
-                                   customer=given["customer"])
+                                   customer=given["customer"], first=first)
     # Lot and plain quantities carry no unit identity: no customer can be told apart in them.
     quantities = [] if given["customer"] else queries.quantities_on_hand(
         given["warehouse"], given["product"], lot=given["lot"])
@@ -806,8 +808,10 @@ def valuation(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     view = "out" if request.GET.get("view") == "out" else "in"
     filters = {k: (request.GET.get(k) or "").strip() for k in REPORT_FILTERS}
-    rows, quantities = _report_rows(view, filters)
     fmt = request.GET.get("format")
+    # The page counts each group in the database and reads only the serials it shows.
+    rows, quantities = _report_rows(view, filters,
+                                    None if fmt in ("csv", "xlsx") else REPORT_SERIALS_SHOWN)
     stamp = dt.date.today().isoformat()
     name = f"serialtrack-{'out-of-storage' if view == 'out' else 'in-stock'}-{stamp}"
     lines = _flat(view, rows, quantities, filters["lot"])
