@@ -85,6 +85,20 @@ def _media_root(tmp_path_factory: pytest.TempPathFactory) -> None:
     django_settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True)
+def _unit_counts_agree(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test on the in-process database: the ledger's unit counts per (bin, product,
+    status) equal a GROUP BY of the units (tests/helpers/tally.py), whatever was posted."""
+    if "db" not in request.fixturenames or PG_PROBLEM:
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    from tests.helpers.tally import assert_counts_agree
+
+    assert_counts_agree()
+
+
 @pytest.fixture
 def user(db: Any) -> Any:
     from serialtrack.posting import system_user

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import Cli
 from tests.helpers.concurrency import race
+from tests.helpers.tally import assert_counts_agree_at
 
 pytestmark = pytest.mark.slow
 ROUNDS = 25
@@ -72,6 +73,7 @@ def test_two_clerks_ship_overlapping_serials(cli: Cli) -> None:
     for serial in sorted(contested[0]):
         moves = cli.json("history", serial)["movements"]
         assert [m["to_status"] for m in moves] == ["in_stock", "shipped"]
+    assert_counts_agree_at(cli.url)  # the report's counts: the winners' moves only
 
 
 def test_two_clerks_receive_overlapping_serials(cli: Cli) -> None:
@@ -86,6 +88,7 @@ def test_two_clerks_receive_overlapping_serials(cli: Cli) -> None:
         if state == "posted":
             expected |= set(plans[name][index])
     assert received == expected
+    assert_counts_agree_at(cli.url)
 
 
 def test_two_clerks_scan_overlapping_serials_into_one_draft(cli: Cli) -> None:

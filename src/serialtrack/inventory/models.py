@@ -321,6 +321,25 @@ class Unit(models.Model):
         return self.serial
 
 
+class UnitCount(models.Model):
+    """How many units are in storage per (bin, product, status): kept by `posting.ledger` in
+    the posting's transaction as units arrive and move (its only writer), read by the stock
+    report instead of counting the units (docs/benchmarks.md, "Stock report counts"). Rows
+    whose count went to 0 stay (at 0). No CHECK units >= 0: a CHECK is tested on the row an
+    upsert proposes (a negative change) before the conflict turns it into an update."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
+    status = models.CharField(max_length=24, choices=UnitStatus.choices)
+    units = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["location", "product", "status"],
+                                    name="unit_count_key"),
+        ]
+
+
 class SerialAlias(models.Model):
     """A serial text a unit used to carry before a correction: it stays findable."""
 

@@ -86,6 +86,10 @@ class Posting:
         self.ops = connection.ops
         self.document: Document | None = None
         self._line_no = 0
+        # Per (bin, product, status): how many units this posting put in (+) or took out (-),
+        # applied once before commit (`posting.ledger`), and what runs then.
+        self.tally: dict[tuple[int, int, str], int] = {}
+        self.before_commit: list[Callable[[], None]] = []
 
     # -- values for raw SQL -------------------------------------------------------------------
     def ts(self, value: dt.datetime | None = None) -> Any:
@@ -368,7 +372,10 @@ def posting(kind: str, user: Any) -> Iterator[Posting]:
     started_at = _started_at.get() or timezone.now()
     try:
         with transaction.atomic():
-            yield Posting(kind, user, started_at)
+            p = Posting(kind, user, started_at)
+            yield p
+            for hook in p.before_commit:
+                hook()
     except IntegrityError as exc:
         if "unique" in str(exc).lower():
             raise RaceLost(_first_line(exc)) from exc

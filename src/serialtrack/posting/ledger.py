@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from serialtrack.inventory.models import (
     SerialAlias,
     StockQuantity,
     Unit,
+    UnitCount,
     ValuationEntry,
     Warehouse,
 )
@@ -46,6 +47,7 @@ from serialtrack.posting.engine import (
 )
 
 SHIPPING_KINDS = "('shipment', 'repair')"
+UNIT_COUNT = UnitCount._meta.db_table
 
 
 # -- valuation entries: the ledger summed per posting ----------------------------------------------
@@ -98,6 +100,48 @@ def _valued(p: Posting) -> Iterator[None]:
     _enter_values(p, since)
 
 
+# -- the stock report's counts per (bin, product, status) ---------------------------------------
+
+TALLY_CHUNK = 200  # rows per upsert statement (4 parameters each)
+
+
+def _tally(p: Posting, deltas: Iterable[Sequence[Any]], sign: int = 1) -> None:
+    """Add `(location id, product id, status, n)` rows (times `sign`) to the posting's changes of
+    the unit counts; rows out of storage (no location) count for nothing. Applied once, before
+    commit (`_apply_tally`)."""
+    if not p.tally:
+        p.before_commit.append(lambda: _apply_tally(p))
+    for location_id, product_id, status, n in deltas:
+        if location_id is not None and n:
+            key = (location_id, product_id, status)
+            p.tally[key] = p.tally.get(key, 0) + sign * n
+
+
+def _apply_tally(p: Posting) -> None:
+    """The posting's count changes as upserts, in key order: concurrent postings take the count
+    rows' locks in one order (no deadlock between them on PostgreSQL)."""
+    rows = sorted((key, n) for key, n in p.tally.items() if n)
+    p.tally.clear()
+    for start in range(0, len(rows), TALLY_CHUNK):
+        chunk = rows[start:start + TALLY_CHUNK]
+        p.cursor.execute(
+            f"INSERT INTO {UNIT_COUNT} (location_id, product_id, status, units) VALUES "
+            + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            + " ON CONFLICT (location_id, product_id, status) DO UPDATE "
+            f"SET units = {UNIT_COUNT}.units + excluded.units",
+            [v for (loc, prod, status), n in chunk for v in (loc, prod, status, n)],
+        )
+
+
+def _unit_groups(p: Posting, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """(location id, product id, status, count) of the units in storage matching `where`."""
+    p.cursor.execute(
+        f"SELECT u.location_id, u.product_id, u.status, COUNT(*) FROM {UNIT} u "
+        f"WHERE u.location_id IS NOT NULL AND {where} "
+        "GROUP BY u.location_id, u.product_id, u.status", params)
+    return p.cursor.fetchall()
+
+
 # -- units ----------------------------------------------------------------------------------------
 
 def insert_units(
@@ -129,6 +173,7 @@ def insert_units(
         [product.pk, lot_id, location_id, money, now, p.document.pk, now]
         + ([product.pk] if skip_existing else []),
     )
+    _tally(p, [(location_id, product.pk, "in_stock", p.cursor.rowcount)])
     p.cursor.execute(
         f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
         "SELECT %s, %s, u.id, u.product_id, u.lot_id, 1, NULL, u.location_id, NULL, 'in_stock', "
@@ -190,6 +235,21 @@ def move_units(
             [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
         )
         moved = p.cursor.rowcount
+    if to_status is not KEEP or to_location_id is not KEEP:  # the counts: out of the old
+        # (bin, product, status), into the new, in one statement before the units change
+        params_key: list[Any] = []
+        new_loc = expr(to_location_id, "location_id", params_key)
+        new_status = expr(to_status, "status", params_key)
+        p.cursor.execute(
+            "SELECT loc, prod, st, SUM(d) FROM ("
+            "SELECT u.location_id AS loc, u.product_id AS prod, u.status AS st, -1 AS d "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id WHERE u.location_id IS NOT NULL "
+            f"UNION ALL SELECT {new_loc}, u.product_id, {new_status}, 1 "
+            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id) t "
+            "WHERE loc IS NOT NULL GROUP BY loc, prod, st",
+            params_key,
+        )
+        _tally(p, p.cursor.fetchall())
     sets: list[str] = []
     params_upd: list[Any] = []
     for column, value in (("status", to_status), ("location_id", to_location_id),
@@ -306,6 +366,8 @@ def restore_units(p: Posting, original: Document) -> None:
         f"AND d.kind IN {SHIPPING_KINDS} AND m2.document_id <> %s)",
         [original.pk, original.pk],
     )
+    moved = f"u.id IN (SELECT m.unit_id FROM {MOVEMENT} m WHERE m.document_id = %s)"
+    _tally(p, _unit_groups(p, moved, [original.pk]), -1)
     p.cursor.execute(
         f"UPDATE {UNIT} SET status = COALESCE(m.from_status, 'voided'), "
         "location_id = m.from_location_id, holder_id = m.from_party_id, "
@@ -313,6 +375,7 @@ def restore_units(p: Posting, original: Document) -> None:
         f"FROM {MOVEMENT} m WHERE m.document_id = %s AND m.unit_id = {UNIT}.id",
         [p.document.pk, p.ts(), original.pk],
     )
+    _tally(p, _unit_groups(p, moved, [original.pk]))
 
 
 def rename_unit(p: Posting, line: DocumentLine, unit: Unit, new_serial: str, note: str) -> None:

@@ -9,7 +9,14 @@ from django.db import connection
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from serialtrack.inventory.models import Location, Product, StockQuantity, Unit, Warehouse
+from serialtrack.inventory.models import (
+    Location,
+    Product,
+    StockQuantity,
+    Unit,
+    UnitCount,
+    Warehouse,
+)
 from serialtrack.queries.filters import UnitFilters, units
 
 
@@ -20,7 +27,7 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
     its count and its serials (in serial order). `lot`: only units of that lot; `customer`: only
     units that were shipped to that customer at some time (and are back). `serials=False`: the
     groups and counts only (counted in the database; no `serials` key). `first=N`: each group's
-    first N serials only, the counts still whole: counted in the database and each group's
+    first N serials only, the counts still whole: the ledger's counts and each group's
     serials read from the index (`unit_stock_group`), so the cost follows the groups and N,
     not the units (the report page); the same groups, counts and first serials as the full
     list (tests/queries/test_stock_first.py)."""
@@ -56,38 +63,25 @@ def stock_on_hand(warehouse: str | None = None, product: str | None = None, *,
 SERIAL_CHUNK = 100  # groups whose first serials one statement reads (SQLite: ≤ 500 SELECTs)
 
 
-UNIT_TABLE = Unit._meta.db_table
-# The distinct (location, product, status) of the units in storage (location set ⇔ in storage:
-# the check constraint unit_location_iff_in_storage), found in the index `unit_stock_group`
-# one group at a time rather than by reading every unit: SQLite's DISTINCT skips ahead in the
-# index by itself; PostgreSQL's planner does not, so a recursive loose index scan does it.
-SQLITE_GROUPS = (f"SELECT DISTINCT location_id, product_id, status FROM {UNIT_TABLE} "
-                 f"WHERE location_id IS NOT NULL")
-PG_GROUPS = (
-    f"WITH RECURSIVE k AS ((SELECT location_id, product_id, status FROM {UNIT_TABLE} "
-    f"WHERE location_id IS NOT NULL ORDER BY location_id, product_id, status LIMIT 1) "
-    f"UNION ALL SELECT n.* FROM k, LATERAL (SELECT u.location_id, u.product_id, u.status "
-    f"FROM {UNIT_TABLE} u WHERE (u.location_id, u.product_id, u.status) > "
-    f"(k.location_id, k.product_id, k.status) "
-    f"ORDER BY u.location_id, u.product_id, u.status LIMIT 1) n) SELECT * FROM k")
-GROUP_COUNT = (f"(SELECT COUNT(*) FROM {UNIT_TABLE} u WHERE u.location_id = g.location_id "
-               f"AND u.product_id = g.product_id AND u.status = g.status)")
+# The groups of units in storage and their counts, kept by the ledger as units move
+# (`UnitCount`): no unit is read or counted (docs/benchmarks.md, "Stock report counts").
+UNIT_COUNTS = (f"SELECT location_id, product_id, status, units "
+               f"FROM {UnitCount._meta.db_table} WHERE units > 0")
 
 
 def _first_serials(selected: QuerySet[Unit], first: int, serials: bool, *, fast: bool,
                    warehouse: str | None, product: str | None) -> list[dict[str, Any]]:
-    """`stock_on_hand(first=…)`. The groups: without a lot or customer filter, found in the
-    index `unit_stock_group` and each counted by one seek of it (no unit row read); else
-    counted by a GROUP BY of the filtered units. Named and ordered by a join of those few
-    rows. Then each group's first serials, `SERIAL_CHUNK` groups a statement (a UNION ALL of
-    one index seek with LIMIT per group)."""
+    """`stock_on_hand(first=…)`. The groups: without a lot or customer filter, the ledger's
+    counts (`UnitCount`, no unit read); else counted by a GROUP BY of the filtered units.
+    Named and ordered by a join of those few rows. Then each group's first serials,
+    `SERIAL_CHUNK` groups a statement (a UNION ALL of one index seek with LIMIT per group)."""
     location_t, warehouse_t, product_t = (m._meta.db_table
                                           for m in (Location, Warehouse, Product))
     params: list[Any] = []
     where = []
     if fast:
-        inner = PG_GROUPS if connection.vendor == "postgresql" else SQLITE_GROUPS
-        count = GROUP_COUNT
+        inner = UNIT_COUNTS
+        count = "g.units"
         if warehouse:
             where.append("w.code = %s")
             params.append(warehouse)
