@@ -1,7 +1,7 @@
-"""One ledger writer: movement rows, unit state, on-hand quantities, cost layers and valuation
-entries are written by `serialtrack.posting.ledger` alone, so "every change of a unit or
-quantity has its movement" is enforced in one place. Read from the source, like the import graph
-test."""
+"""One ledger writer: movement rows, unit state (and the stock report's unit counts), on-hand
+quantities, cost layers and valuation entries are written by `serialtrack.posting.ledger`
+alone, so "every change of a unit or quantity has its movement" is enforced in one place. Read
+from the source, like the import graph test."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ PACKAGE = Path(serialtrack.__file__).parent
 WRITER = PACKAGE / "posting" / "ledger.py"
 # Writes of the ledger's tables, in raw SQL or through the ORM.
 WRITES = re.compile(
-    r"INSERT INTO (\{MOVEMENT\}|\{UNIT\}|inventory_movement|inventory_unit|inventory_stockquantity"
+    r"INSERT INTO (\{MOVEMENT\}|\{UNIT\}|\{UNIT_COUNT\}|inventory_movement|inventory_unit"
+    r"|inventory_stockquantity|inventory_costlayer|inventory_valuationentry)"
+    r"|UPDATE (\{UNIT\}|\{UNIT_COUNT\}|inventory_unit|inventory_stockquantity|inventory_movement"
     r"|inventory_costlayer|inventory_valuationentry)"
-    r"|UPDATE (\{UNIT\}|inventory_unit|inventory_stockquantity|inventory_movement"
-    r"|inventory_costlayer|inventory_valuationentry)"
-    r"|(Movement|Unit|StockQuantity|CostLayer|ValuationEntry)\.objects\b[^\n]*"
+    r"|(Movement|Unit|UnitCount|StockQuantity|CostLayer|ValuationEntry)\.objects\b[^\n]*"
     r"\.(create|update|bulk_create|get_or_create|update_or_create|delete)\(")
 
 
