@@ -7,7 +7,9 @@ posting entries decide what moves, this module writes it.
 Units: `insert_units` (a receipt's new units), `move_units` (every other move), `reverse_units`
 (a reversal), `rename_unit` (a serial correction), and the manufacturer serials a receipt pairs;
 `install_units`, `remove_units` and `revalue_unit` (parts into and out of an assembly, whose
-cost is its parts' costs).
+cost is its parts' costs). Every change of a unit's (bin, product, status) in storage also
+changes the stock report's counts (`UnitCount`): `insert_units`, `move_units` and
+`restore_units` hand their changes to `_tally`, applied once per posting before commit.
 Quantities of lot and plain products: `add_stock`, `take_stock`, `reverse_quantity`."""
 
 from __future__ import annotations
