@@ -237,21 +237,17 @@ def move_units(
             [p.document.pk, line.pk, *params_sel, p.ts(), p.user.pk, note, *params_val],
         )
         moved = p.cursor.rowcount
-    if to_status is not KEEP or to_location_id is not KEEP:  # the counts: out of the old
-        # (bin, product, status), into the new, in one statement before the units change
-        params_key: list[Any] = []
-        new_loc = expr(to_location_id, "location_id", params_key)
-        new_status = expr(to_status, "status", params_key)
+    if to_status is not KEEP or to_location_id is not KEEP:
+        # The counts: the moved units' (bin, product, status) groups, in one pass before the
+        # units change, each out of its old group and into its new one.
         p.cursor.execute(
-            "SELECT loc, prod, st, SUM(d) FROM ("
-            "SELECT u.location_id AS loc, u.product_id AS prod, u.status AS st, -1 AS d "
-            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id WHERE u.location_id IS NOT NULL "
-            f"UNION ALL SELECT {new_loc}, u.product_id, {new_status}, 1 "
-            f"FROM st_units s JOIN {UNIT} u ON u.id = s.unit_id) t "
-            "WHERE loc IS NOT NULL GROUP BY loc, prod, st",
-            params_key,
-        )
-        _tally(p, p.cursor.fetchall())
+            f"SELECT u.location_id, u.product_id, u.status, COUNT(*) FROM st_units s "
+            f"JOIN {UNIT} u ON u.id = s.unit_id GROUP BY u.location_id, u.product_id, u.status")
+        groups = p.cursor.fetchall()
+        _tally(p, groups, -1)
+        _tally(p, [(loc if to_location_id is KEEP else to_location_id, prod,
+                    status if to_status is KEEP else to_status, n)
+                   for loc, prod, status, n in groups])
     sets: list[str] = []
     params_upd: list[Any] = []
     for column, value in (("status", to_status), ("location_id", to_location_id),
