@@ -22,7 +22,8 @@ NOT_PAGES = {
     "imports/<int:job_id>/problems.csv", "labels/pdf", "setup/products/try-pattern",
     "setup/products/preview-serials", "tokens/<int:token_id>/revoke",
     "purchase-orders/<str:number>/pdf", "recalls/<str:number>/hold",
-    "recalls/<str:number>/customers.<str:fmt>",
+    "recalls/<str:number>/customers.<str:fmt>", "purchase-orders/<str:number>/close",
+    "sales-orders/<str:number>/close",
     # the hold / release / write-off / repair stations live on /adjust/ (these answer its forms)
     "hold/", "release/", "write-off/", "repair/", "repair/done/", "repair/ship-back/",
 }
@@ -117,6 +118,7 @@ def test_every_page_fits_a_phone(browser: Any, site: Site) -> None:
         "purchase-orders/<str:number>": f"/purchase-orders/{ids['po']}",
         "sales-orders/": "/sales-orders/",
         "sales-orders/<str:number>": f"/sales-orders/{ids['so']}",
+        "purchase-orders/new": "/purchase-orders/new", "sales-orders/new": "/sales-orders/new",
         "recalls/": "/recalls/", "recalls/<str:number>/": f"/recalls/{ids['recall']}/",
     }
     # not visited signed in: an import job (it needs an upload; laid out like /import/), the
