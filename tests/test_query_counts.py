@@ -861,6 +861,31 @@ def _po_page(s: Shop) -> Call:
     return Call(f"/purchase-orders/{_order(s, 'purchase')}")
 
 
+def _order_page_requests(kind: str, path: str) -> None:
+    """The web's new-order form (GET), its posting (POST: an order of two lines) and an order
+    closed short from its page (POST), a manager's."""
+    party = {"supplier": "Supplier S"} if kind == "purchase" else {"customer": "Customer A"}
+
+    def form(s: Shop) -> Call:
+        return Call(f"{path}new", role="manager")
+
+    def created(s: Shop) -> Call:
+        return Call(f"{path}new", {**party, "product-1": "HT-1", "quantity-1": "2",
+                                   "price-1": "9.50", "product-2": "CBL-1", "quantity-2": "4"},
+                    302, "manager")
+
+    def closed(s: Shop) -> Call:
+        return Call(f"{path}{_order(s, kind)}/close", {"reason": "short"}, 302, "manager")
+
+    for key, fn in ((f"GET {path}new", form), (f"POST {path}new", created),
+                    (f"POST {path}<str:number>/close", closed)):
+        request(key)(fn)
+
+
+_order_page_requests("purchase", "/purchase-orders/")
+_order_page_requests("sale", "/sales-orders/")
+
+
 @request("GET /purchase-orders/<str:number>/pdf")
 def _po_pdf_page(s: Shop) -> Call:
     return Call(f"/purchase-orders/{_order(s, 'purchase')}/pdf")

@@ -24,6 +24,7 @@ NOT_PAGES = {
     "purchase-orders/<str:number>/pdf", "recalls/<str:number>/hold",
     "recalls/<str:number>/customers.<str:fmt>", "rma/<str:number>/note", "rma/<str:number>/photo",
     "rma/<str:number>/photos/<int:photo_id>", "rma/<str:number>/link", "rma/<str:number>/close",
+    "purchase-orders/<str:number>/close", "sales-orders/<str:number>/close",
     # the hold / release / write-off / repair stations live on /adjust/ (these answer its forms)
     "hold/", "release/", "write-off/", "repair/", "repair/done/", "repair/ship-back/",
 }
@@ -123,6 +124,7 @@ def test_every_page_fits_a_phone(browser: Any, site: Site) -> None:
         "purchase-orders/<str:number>": f"/purchase-orders/{ids['po']}",
         "sales-orders/": "/sales-orders/",
         "sales-orders/<str:number>": f"/sales-orders/{ids['so']}",
+        "purchase-orders/new": "/purchase-orders/new", "sales-orders/new": "/sales-orders/new",
         "recalls/": "/recalls/", "recalls/<str:number>/": f"/recalls/{ids['recall']}/",
         "rma/": "/rma/", "rma/open/": "/rma/open/",
         "rma/<str:number>/": f"/rma/{ids['rma']}/",
