@@ -9,7 +9,7 @@ from serialtrack.posting.adjustments import hold, release, scrap, transfer
 from serialtrack.posting.corrections import correct_serial, reverse
 from serialtrack.posting.engine import system_user
 from serialtrack.posting.landed_costs import add_landed_cost
-from serialtrack.posting.recalls import create_recall, hold_recall
+from serialtrack.posting.recalls import create_recall, hold_recall, preview_recall
 from serialtrack.posting.receipts import add_found, receive
 from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
 from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
@@ -28,6 +28,7 @@ __all__ = [
     "customer_return",
     "hold",
     "hold_recall",
+    "preview_recall",
     "receive",
     "receive_quantity_return",
     "receive_return",
