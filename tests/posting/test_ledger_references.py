@@ -28,7 +28,9 @@ def _committed(statement: str, params: list[Any]) -> None:
 
 def _copy_of_a_movement(column: str, value: int) -> tuple[str, list[Any]]:
     """An INSERT … SELECT of the first movement with `column` set to `value`."""
-    columns = ["document_id", "line_id", "unit_id", "product_id", "lot_id", "quantity", "from_location_id", "to_location_id", "from_status", "to_status", "from_party_id", "to_party_id", "cost", "created_at", "user_id", "note", "value"]
+    from serialtrack.posting.engine import MOVEMENT_COLUMNS
+
+    columns = MOVEMENT_COLUMNS.split(", ")
     chosen = ", ".join("%s" if c == column else c for c in columns)
     return (f"INSERT INTO inventory_movement ({', '.join(columns)}) SELECT {chosen} "
             "FROM inventory_movement ORDER BY id LIMIT 1", [value])
