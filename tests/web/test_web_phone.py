@@ -118,6 +118,7 @@ def test_every_page_fits_a_phone(browser: Any, site: Site) -> None:
         "sales-orders/": "/sales-orders/",
         "sales-orders/<str:number>": f"/sales-orders/{ids['so']}",
         "recalls/": "/recalls/", "recalls/<str:number>/": f"/recalls/{ids['recall']}/",
+        "recalls/new/": "/recalls/new/?lot=L-2291",
     }
     # not visited signed in: an import job (it needs an upload; laid out like /import/), the
     # genuineness check (off unless switched on, as on this site; tests/test_genuine.py) and

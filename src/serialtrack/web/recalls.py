@@ -106,8 +106,11 @@ def _criteria(form: dict[str, str], problems: list[Problem]) -> dict[str, Any]:
     for name in SELECTIONS[form["by"]]:
         raw = form[name]
         if name == "serials":
-            criteria[name] = list(expand_tokens(
-                line.strip() for line in raw.splitlines() if line.strip()))
+            try:
+                criteria[name] = list(expand_tokens(
+                    line.strip() for line in raw.splitlines() if line.strip()))
+            except Refused as exc:  # a range that is not one
+                problems += exc.problems
         elif name in ("received_from", "received_to"):
             try:
                 criteria[name] = dt.date.fromisoformat(raw) if raw else None
