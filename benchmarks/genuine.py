@@ -96,8 +96,10 @@ def client(spec: dict[str, Any], index: int, t0: float, t1: float, out: Any) -> 
     out.put({"latencies": latencies, "statuses": statuses, "errors": errors})
 
 
-def drive(port: int, clients: int, seconds: float, units: int, sold: int, page: bool
-          ) -> dict[str, Any]:
+def drive(port: int, master: int, clients: int, seconds: float, units: int, sold: int,
+          page: bool) -> dict[str, Any]:
+    from benchmarks.load import machine_busy_seconds, server_cpu_seconds
+
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     t0 = time.perf_counter() + 2.0
@@ -107,6 +109,10 @@ def drive(port: int, clients: int, seconds: float, units: int, sold: int, page: 
              for i in range(clients)]
     for p in procs:
         p.start()
+    time.sleep(max(0.0, t0 - time.perf_counter()))
+    cpu0, busy0 = server_cpu_seconds(master), machine_busy_seconds()
+    time.sleep(max(0.0, t1 - time.perf_counter()))
+    server_cpu, busy = server_cpu_seconds(master) - cpu0, machine_busy_seconds() - busy0
     results = [out.get(timeout=seconds + 120) for _ in procs]
     for p in procs:
         p.join(timeout=10)
@@ -120,7 +126,13 @@ def drive(port: int, clients: int, seconds: float, units: int, sold: int, page: 
         lat = sorted(x for r in results for x in r["latencies"][kind])
         by_kind[kind] = {"requests": len(lat), "p50_ms": round(percentile(lat, 50), 2),
                          "p95_ms": round(percentile(lat, 95), 2)}
+    per_request = server_cpu / len(every) if every else float("nan")
     return {"requests_per_s": round(len(every) / seconds, 1), "answered_200": len(every),
+            # the server's CPU (its workers) per answer, and what two idle cores would give at
+            # that cost (the machine is shared: its other work is in machine_busy_cores)
+            "server_cpu_ms_per_request": round(per_request * 1000, 2),
+            "capacity_on_2_idle_cores_per_s": round(2 / per_request) if every else None,
+            "machine_busy_cores": round(busy / seconds, 2),
             "p50_ms": round(percentile(every, 50), 2), "p95_ms": round(percentile(every, 95), 2),
             "p99_ms": round(percentile(every, 99), 2), "statuses": statuses, "by_kind": by_kind,
             "first_errors": [e for r in results for e in r["errors"]][:3]}
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with tempfile.TemporaryDirectory(prefix="st_genuine_") as tmp, \
                 api_server(url, Path(tmp)) as server:
-            result = drive(server.port, args.clients, args.seconds, args.units, args.sold,
+            result = drive(server.port, server.pid, args.clients, args.seconds, args.units, args.sold,
                            args.page)
     result = {"database": backend.describe(), "units": args.units, "sold": args.sold,
               "seed_s": round(seeded, 1), "clients": args.clients, "seconds": args.seconds,
