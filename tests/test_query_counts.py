@@ -920,6 +920,18 @@ def _recalls_page(s: Shop) -> Call:
     return Call("/recalls/")
 
 
+@request("GET /recalls/new/")
+def _new_recall_page(s: Shop) -> Call:
+    return Call("/recalls/new/", role="manager")
+
+
+@request("POST /recalls/new/")
+def _new_recall_count(s: Shop) -> Call:
+    """The form's count: a dry run of the recall of `many` listed units."""
+    return Call("/recalls/new/", {"by": "serials", "serials": "\n".join(s.units(s.many)),
+                                  "reason": "r", "action": "count"}, 200, "manager")
+
+
 @request("GET /recalls/<str:number>/")
 def _recall_page(s: Shop) -> Call:
     return Call(f"/recalls/{_recall(s)}/")

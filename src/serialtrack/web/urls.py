@@ -91,6 +91,7 @@ urlpatterns = [
     path("sales-orders/<str:number>/close", orders.close_page, {"kind_path": "sales-orders"},
          name="close_sales_order"),
     path("recalls/", recalls.recalls, name="recalls"),
+    path("recalls/new/", recalls.new_recall, name="recall_new"),
     path("recalls/<str:number>/", recalls.recall, name="recall"),
     path("recalls/<str:number>/hold", recalls.hold, name="recall_hold"),
     path("recalls/<str:number>/customers.<str:fmt>", recalls.export, name="recall_export"),
