@@ -303,10 +303,10 @@ def update_party(name: str, *, customer: bool, supplier: bool, contact: str = ""
 
 # -- lookups -----------------------------------------------------------------------------------
 
-def get_product(sku: str) -> Product:
+def get_product(sku: str, field: str = "product") -> Product:
     product = Product.objects.filter(sku=sku.strip()).first()
     if product is None:
-        raise NotFound([Problem("not_found", f"unknown product {sku!r}", field="product")])
+        raise NotFound([Problem("not_found", f"unknown product {sku!r}", field=field)])
     return product
 
 

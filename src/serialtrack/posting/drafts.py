@@ -149,7 +149,8 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
         related = returns.get_shipment(shipment)
         party = related.party
     location_ref = warehouse or source or ""
-    location = catalog.get_location(location_ref) if location_ref else None
+    location = (catalog.get_location(location_ref, field="warehouse" if warehouse else "from")
+                if location_ref else None)
     target = catalog.get_location(destination, field="to") if destination else None
     with transaction.atomic():
         doc = Document.objects.create(

@@ -163,6 +163,14 @@ def _text(request: HttpRequest, name: str) -> str:
     return request.POST.get(name, "").strip()
 
 
+def station_form(request: HttpRequest, fields: Iterable[str]) -> dict[str, str]:
+    """A station form's fields as posted — or, on a GET, as the link that led here gives them
+    (an order's "receive against it", set-up's offer to create what a refusal found missing,
+    which comes back with the form as it was). Every station form reads its fields here."""
+    source = request.POST if request.method == "POST" else request.GET
+    return {name: source.get(name, "").strip() for name in fields}
+
+
 def whole_number(raw: str) -> int | None:
     """A form field's whole number: ASCII digits only ('²6' is a digit string to Python, and
     int() refuses it), else None."""
@@ -219,13 +227,11 @@ def _start_context(kind: str) -> dict[str, Any]:
 
 def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "GET":
-        # a link may fill the form in (an order page's "receive against this PO", set-up's
-        # offers returning to the station)
-        form = {k: v.strip() for k, v in request.GET.items() if k in START_FIELDS}
+        form = {k: v for k, v in station_form(request, START_FIELDS).items() if v}
         return show(request, "web/start.html", {**_start_context(kind), "form": form})
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in START_FIELDS}
+    form = station_form(request, START_FIELDS)
     if not problems:
         try:
             doc = drafts.create_draft(
@@ -244,6 +250,9 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                                             "form": form}, status=422)
 
 
+RETURN_FIELDS = ("find", "disposition", "warehouse")
+
+
 def _open_return(request: HttpRequest) -> HttpResponse:
     """Find the shipment (by number, by a serial it carried, or from a customer's recent
     shipments), then open a return draft against it."""
@@ -254,13 +263,13 @@ def _open_return(request: HttpRequest) -> HttpResponse:
         "locations": choices.locations(), "customers": choices.parties("customer"),
         "customer": customer, "shipments": recent_shipments(customer or None),
     }
+    form = station_form(request, RETURN_FIELDS)
+    form["disposition"] = form["disposition"] or "restock"
+    context["form"] = form
     if request.method == "GET":
         return show(request, "web/return_start.html", context)
     shipment = _text(request, "shipment")
-    find = _text(request, "find")
-    form = {"find": find, "disposition": _text(request, "disposition") or "restock",
-            "warehouse": _text(request, "warehouse")}
-    context["form"] = form
+    find = form["find"]
     if not shipment and find:
         found, matches = shipment_to_return(find)
         if found:
@@ -302,18 +311,19 @@ def _move_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
     return context
 
 
+MOVE_FIELDS = ("product", "source", "destination", "reason", "expected_quantity")
+
+
 def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
     """The opening form of a station that moves units we hold; posted, it opens the draft."""
     context = _move_context(request, op)
+    form = station_form(request, MOVE_FIELDS)
     if request.method == "GET":
-        context["form"] = {"product": (request.GET.get("product") or "").strip()}
-        return show(request, "web/move_start.html", context)
+        return show(request, "web/move_start.html", {**context, "form": form})
     if not context["can_post"]:
         return forbidden(request, context["needed"])
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in ("product", "source", "destination", "reason",
-                                           "expected_quantity")}
     if not problems:
         try:
             doc = drafts.create_draft(
