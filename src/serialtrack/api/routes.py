@@ -427,7 +427,7 @@ def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> HttpRe
     kept)."""
     doc = _open_draft(request, draft_id)
     verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition,
-                                doc=doc)
+                                doc=doc, manufacturer_serials=payload.manufacturer_serials)
     summary = drafts.draft_summary(doc)
     summary["verdicts"] = [v.__dict__ for v in verdicts]
     return json_response(summary)  # the scan's answer, not checked again: fastpath.py

@@ -160,15 +160,18 @@ class DraftIn(In):
     reason: str = Field(default="", max_length=500)
     order: str | None = Field(default=None, max_length=32,
                               description="receipt: purchase order; shipment: sales order")
-    scans: Literal["serials", "manufacturer_serials"] = Field(
+    scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
         default="serials", description="receipt: what the scans are, the units' own serials or "
         "the makers' serials (each unit then gets a serial from the product's serial template "
-        "when the draft posts)")
+        "when the draft posts) or both, paired (each scan's `manufacturer_serials` beside it)")
 
 
 class ScansIn(In):
     serials: Serials = Field(min_length=1, max_length=100_000)
     disposition: Disposition | None = None
+    manufacturer_serials: list[str] | None = Field(
+        default=None, max_length=100_000, description="a draft of paired_serials: the maker's "
+        "serial of each scan, position by position (a pair is kept or refused whole)")
 
 
 class ScanVerdict(Schema):
@@ -182,8 +185,9 @@ class DraftOut(Schema):
     id: int
     kind: str
     operation: str = Field(default="", description="adjustment and repair drafts: what they post")
-    scans: Literal["serials", "manufacturer_serials"] = Field(
-        default="serials", description="what the scans are: serials, or manufacturer_serials")
+    scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
+        default="serials", description="what the scans are: serials, manufacturer_serials, or "
+        "paired_serials (each serial with its maker's)")
     status: str
     product: str | None
     expected_quantity: int | None

@@ -461,8 +461,10 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     if not raw.strip():
         return HttpResponse(status=204)
     disposition = _text(request, "disposition") or None
+    maker = request.POST.get("manufacturer_serial")  # a draft of paired serials: the maker's
     try:
-        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition, doc=doc)[0]
+        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition, doc=doc,
+                                   manufacturer_serials=None if maker is None else [maker])[0]
     except Refused as exc:
         gone = _draft_or_redirect(request, draft_id)  # posted meanwhile
         if isinstance(gone, HttpResponse):
@@ -474,7 +476,8 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     context.update(verdict=verdict, oob=True)
     entry = {"verdict": "accepted" if verdict.accepted else "refused", "serial": verdict.serial,
              "disposition": disposition or "", "scanned_at": timezone.now(),
-             "message": verdict.message}
+             "message": verdict.message,
+             "manufacturer_serial": (maker or "").strip() if verdict.accepted else ""}
     if verdict.accepted:
         if doc.kind == "shipment":
             context["picks"] = stations.pick_list(doc.draft)
