@@ -36,7 +36,15 @@ class ProductIn(In):
 
 
 class ProductPatch(In):
-    tracking: Literal["serial", "lot", "none"]
+    """The fields to change; those left out stay as they are (an empty GTIN, pattern or
+    template clears it)."""
+    name: str | None = Field(default=None, max_length=200)
+    tracking: Literal["serial", "lot", "none"] | None = None
+    serial_pattern: str | None = Field(default=None, max_length=500)
+    warranty_days: int | None = Field(default=None, ge=0, le=36500)
+    gtin: str | None = Field(default=None, max_length=14)
+    serial_template: str | None = Field(default=None, max_length=200)
+    unicode_serials: bool | None = None
 
 
 class ProductOut(Schema):
@@ -73,6 +81,17 @@ class PartyIn(In):
     email: str = ""
     phone: str = ""
     address: str = ""
+
+
+class PartyPatch(In):
+    """The roles and contact details to change; those left out stay as they are (an empty
+    detail clears it). A party stays a customer, a supplier or both."""
+    customer: bool | None = None
+    supplier: bool | None = None
+    contact: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
 
 
 class PartyOut(Schema):
