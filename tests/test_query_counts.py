@@ -318,7 +318,7 @@ def _change_product(s: Shop) -> Call:
 
 @request("PATCH /api/parties/{name}")
 def _change_party(s: Shop) -> Call:
-    name = s.tag("Party ")
+    name = s.tag("Edited party ")
     s.api("POST", "/api/parties", {"name": name, "customer": True})
     return Call(f"/api/parties/{name}", {"supplier": True, "phone": "+1 5"}, 200, "manager")
 
