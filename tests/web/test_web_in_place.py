@@ -1,8 +1,8 @@
-"""Creating what a station form names but does not exist, in place, in a real browser: the
-return station (a manager types a returns bin that is not there yet, follows the offer to add it
-and comes back to the return form as it was, then opens the draft) and the repair replacement
-(a clerk's ship station tells who can create the customer). Every station form's offer, through
-Django's test client: tests/web/test_web_setup.py."""
+"""Creating what a station form names but does not exist, in place, in a real browser: at the
+return station a manager types a returns bin that is not there yet, follows the offer to add it,
+comes back to the return form as it was and opens the draft; at the ship station a clerk is told
+who can create a missing customer. Every station form's offer, through Django's test client:
+tests/web/test_web_setup.py."""
 
 from __future__ import annotations
 
