@@ -316,6 +316,13 @@ def _change_product(s: Shop) -> Call:
     return Call(f"/api/products/{sku}", {"tracking": "lot"}, 200, "manager")
 
 
+@request("PATCH /api/parties/{name}")
+def _change_party(s: Shop) -> Call:
+    name = s.tag("Edited party ")
+    s.api("POST", "/api/parties", {"name": name, "customer": True})
+    return Call(f"/api/parties/{name}", {"supplier": True, "phone": "+1 5"}, 200, "manager")
+
+
 @request("POST /api/warehouses")
 def _add_warehouse(s: Shop) -> Call:
     return Call("/api/warehouses", {"code": s.tag("W-")}, 201, "manager")

@@ -552,10 +552,15 @@ class DraftSerial(models.Model):
     scan = models.TextField(blank=True, default="")  # the GS1 scan it came from (lot, expiry)
     # when it was scanned (the scan log); null for scans kept before migration 0011
     scanned_at = models.DateTimeField(null=True)
+    # the maker's serial scanned beside the unit's own (a receipt draft of paired serials)
+    manufacturer_serial = models.CharField(max_length=128, null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["line", "serial"], name="draft_serial_unique"),
+            models.UniqueConstraint(fields=["line", "manufacturer_serial"],
+                                    condition=models.Q(manufacturer_serial__isnull=False),
+                                    name="draft_maker_serial_unique"),
         ]
 
 
