@@ -316,6 +316,13 @@ def _change_product(s: Shop) -> Call:
     return Call(f"/api/products/{sku}", {"tracking": "lot"}, 200, "manager")
 
 
+@request("PATCH /api/parties/{name}")
+def _change_party(s: Shop) -> Call:
+    name = s.tag("Edited party ")
+    s.api("POST", "/api/parties", {"name": name, "customer": True})
+    return Call(f"/api/parties/{name}", {"supplier": True, "phone": "+1 5"}, 200, "manager")
+
+
 @request("POST /api/warehouses")
 def _add_warehouse(s: Shop) -> Call:
     return Call("/api/warehouses", {"code": s.tag("W-")}, 201, "manager")
@@ -861,6 +868,31 @@ def _po_page(s: Shop) -> Call:
     return Call(f"/purchase-orders/{_order(s, 'purchase')}")
 
 
+def _order_page_requests(kind: str, path: str) -> None:
+    """The web's new-order form (GET), its posting (POST: an order of two lines) and an order
+    closed short from its page (POST), a manager's."""
+    party = {"supplier": "Supplier S"} if kind == "purchase" else {"customer": "Customer A"}
+
+    def form(s: Shop) -> Call:
+        return Call(f"{path}new", role="manager")
+
+    def created(s: Shop) -> Call:
+        return Call(f"{path}new", {**party, "product-1": "HT-1", "quantity-1": "2",
+                                   "price-1": "9.50", "product-2": "CBL-1", "quantity-2": "4"},
+                    302, "manager")
+
+    def closed(s: Shop) -> Call:
+        return Call(f"{path}{_order(s, kind)}/close", {"reason": "short"}, 302, "manager")
+
+    for key, fn in ((f"GET {path}new", form), (f"POST {path}new", created),
+                    (f"POST {path}<str:number>/close", closed)):
+        request(key)(fn)
+
+
+_order_page_requests("purchase", "/purchase-orders/")
+_order_page_requests("sale", "/sales-orders/")
+
+
 @request("GET /purchase-orders/<str:number>/pdf")
 def _po_pdf_page(s: Shop) -> Call:
     return Call(f"/purchase-orders/{_order(s, 'purchase')}/pdf")
@@ -893,6 +925,18 @@ for _url, (_role, _form) in STATION_FORMS.items():
 def _recalls_page(s: Shop) -> Call:
     _recall(s)
     return Call("/recalls/")
+
+
+@request("GET /recalls/new/")
+def _new_recall_page(s: Shop) -> Call:
+    return Call("/recalls/new/", role="manager")
+
+
+@request("POST /recalls/new/")
+def _new_recall_count(s: Shop) -> Call:
+    """The form's count: a dry run of the recall of `many` listed units."""
+    return Call("/recalls/new/", {"by": "serials", "serials": "\n".join(s.units(s.many)),
+                                  "reason": "r", "action": "count"}, 200, "manager")
 
 
 @request("GET /recalls/<str:number>/")

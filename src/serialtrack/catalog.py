@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -180,6 +181,23 @@ def update_product(
         return product
 
 
+PRODUCT_CHANGES = ("name", "tracking", "serial_pattern", "warranty_days", "gtin",
+                   "serial_template", "unicode_serials")
+
+
+def change_product(sku: str, **changes: Any) -> Product:
+    """Change only the fields given (`PRODUCT_CHANGES`; the CLI's `product update`, the API's
+    PATCH), the others kept as they are: `update_product` with the product's own values
+    filled in, so the same rules and messages as the set-up form (an empty GTIN clears it)."""
+    unknown = sorted(set(changes) - set(PRODUCT_CHANGES))
+    if unknown:
+        raise InvalidInput([Problem("invalid", f"a product has no field {name!r}", field=name)
+                            for name in unknown])
+    product = get_product(sku)
+    current = {name: getattr(product, name) for name in PRODUCT_CHANGES}
+    return update_product(product.sku, **{**current, **changes})
+
+
 def try_pattern(serial_pattern: str, samples: list[str], *, unicode_serials: bool = False,
                 sku: str = "SKU") -> tuple[list[Problem], list[tuple[str, Problem | None]]]:
     """A pattern's own problems, else each sample serial judged as a new serial of a product
@@ -301,12 +319,29 @@ def update_party(name: str, *, customer: bool, supplier: bool, contact: str = ""
     return party
 
 
+PARTY_CHANGES = ("customer", "supplier", *PARTY_FIELDS)
+
+
+def change_party(name: str, **changes: Any) -> Party:
+    """Change only the roles and contact details given (`PARTY_CHANGES`; the CLI's `party
+    update`, the API's PATCH), the others kept: `update_party` with the party's own values
+    filled in, so the same rules and messages as the set-up form (an empty detail clears it)."""
+    unknown = sorted(set(changes) - set(PARTY_CHANGES))
+    if unknown:
+        raise InvalidInput([Problem("invalid", f"a party has no field {field!r}", field=field)
+                            for field in unknown])
+    party = get_party_named(name)
+    current: dict[str, Any] = {"customer": party.is_customer, "supplier": party.is_supplier,
+                               **{field: getattr(party, field) for field in PARTY_FIELDS}}
+    return update_party(party.name, **{**current, **changes})
+
+
 # -- lookups -----------------------------------------------------------------------------------
 
-def get_product(sku: str) -> Product:
+def get_product(sku: str, field: str = "product") -> Product:
     product = Product.objects.filter(sku=sku.strip()).first()
     if product is None:
-        raise NotFound([Problem("not_found", f"unknown product {sku!r}", field="product")])
+        raise NotFound([Problem("not_found", f"unknown product {sku!r}", field=field)])
     return product
 
 

@@ -50,6 +50,17 @@ def test_landed_cost_and_reports_round_trip(users: dict[str, Api]) -> None:
     unit = viewer("GET", f"/api/history/device-00001?at={between.replace('+', '%2B')}").json()
     assert (unit["at"]["status"], unit["at"]["location"]) == ("in_stock", "WH1/MAIN")
 
+    # the landed cost reversed through the generic reversal route: a manager's
+    assert clerk("POST", "/api/documents/LC-000001/reverse", {}).status_code == 403
+    r = manager("POST", "/api/documents/LC-000001/reverse", {"reason": "wrong invoice"})
+    assert r.status_code == 201, r.content
+    assert Decimal(viewer("GET", "/api/reports/valuation").json()["value"]) == Decimal("100.00")
+    cogs = viewer("GET", f"/api/reports/cogs?from={today}&to={today}").json()
+    assert Decimal(cogs["total"]) == Decimal("140.50")  # the 5.01 expensed is given back
+    r = manager("POST", "/api/documents/LC-000001/reverse", {})
+    assert r.status_code == 422, r.content
+    assert r.json()["errors"][0]["code"] == "not_reversible"
+
 
 def test_landed_cost_refusals_are_problem_details_naming_the_field(
         users: dict[str, Api]) -> None:

@@ -282,3 +282,10 @@ def test_money_commands(cli: Cli) -> None:
     assert cli.json("landed-cost", "RCV-000077", "--amount", "5", "--reason", "x",
                     user="manager", check=3)["errors"][0]["field"] == "receipt"
     assert cli.json("valuation", "--at", "soon", check=3)["errors"][0]["field"] == "at"
+    # the landed cost reversed: the stock's cost back, device-00121's 10.00 given back
+    rev = cli.json("reverse", "LC-000001", "--reason", "wrong invoice", user="manager")
+    assert rev["document"].startswith("REV-")
+    assert cli.json("valuation", "--product", "HT-200")["value"] == "259.9800"  # 2 × 129.99
+    assert cli.json("cogs", "--from", "2000-01-01", "--to", "2999-12-31")["total"] == "228.9950"
+    again = cli.json("reverse", "LC-000001", user="manager", check=3)
+    assert again["errors"][0]["code"] == "not_reversible"

@@ -249,13 +249,13 @@ def test_where_a_unit_was_at_a_past_moment(shop: Any, user: Any) -> None:
     assert (now["status"], now["location"], now["holder"]) == ("shipped", None, "Customer A")
 
 
-def test_landed_cost_cannot_be_reversed(shop: Any, user: Any) -> None:
+def test_a_receipt_is_not_reversed_under_its_landed_cost(shop: Any, user: Any) -> None:
     receive(user, ["A1"], cost=D("7"))
     doc = posting.add_landed_cost(receipt="RCV-000001", amount=D("1.00"), reason="freight",
                                   user=user)
-    refused(errors.NotReversible, posting.reverse, number=doc.number, user=user)
-    # and the receipt it raised can no longer be reversed quietly: its units moved on
-    refused(errors.NotReversible, posting.reverse, number="RCV-000001", user=user)
+    # the receipt it raised is reversed only after it (tests/posting/test_landed_cost_reversal)
+    exc = refused(errors.NotReversible, posting.reverse, number="RCV-000001", user=user)
+    assert exc.problems[0].extra["documents"] == [doc.number]
 
 
 def test_a_quantity_return_comes_back_at_the_cost_it_shipped_at(shop: Any, user: Any) -> None:

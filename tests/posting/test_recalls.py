@@ -16,6 +16,7 @@ from django.db.models import Sum
 from serialtrack import catalog, errors, posting, queries
 from serialtrack.inventory.models import CostLayer, Movement, StockQuantity, Unit
 from serialtrack.queries.recalls import notification_csv, notification_xlsx, recall_report
+from tests.conftest import snapshot
 from tests.helpers.posting import refused
 
 LOT_SERIALS = [f"R-{n:03d}" for n in range(1, 13)]  # HT-1 lot L77
@@ -167,6 +168,40 @@ def test_a_recall_by_serials_receipt_and_supplier(spread: dict, user: Any) -> No
     assert {(lot["lot"], lot["found"]) for lot in report["lots"]} == {("L77", 120), ("L99", 50)}
     refused(errors.NotFound, posting.create_recall, serials=["NOPE"], reason="r", user=user)
     refused(errors.InvalidInput, posting.create_recall, lot="L77", supplier="Supplier S",
+            reason="r", user=user)
+
+
+@pytest.mark.parametrize("criteria", [
+    {"lot": "L77"}, {"lot": "L77", "product": "SAL-1"}, {"component": "R-011"},
+    {"serials": ["R-001", "R-006", "X-002"]}, {"receipt": "RCV-000001"},
+    {"supplier": "Supplier S"}, {"received_from": "2000-01-01"},
+], ids=lambda c: "+".join(c))
+def test_a_preview_finds_what_the_recall_finds_and_keeps_nothing(
+        spread: dict, user: Any, criteria: dict[str, Any]) -> None:
+    """The web form's count: a dry run of `create_recall` (rolled back), so it is the engine's
+    own selection; the recall made next gets the number the preview did not keep."""
+    import datetime as dt
+
+    if "received_from" in criteria:
+        criteria = {**criteria,
+                    "received_from": dt.date.fromisoformat(criteria["received_from"])}
+    before = snapshot()
+    preview = posting.preview_recall(reason="r", user=user, **criteria)
+    assert snapshot() == before
+    assert preview["recall"] is None
+    assert preview["units_total"] or preview["progress"]["found"]["quantity"]
+    doc = posting.create_recall(reason="r", user=user, **criteria)
+    assert doc.number == "RCL-000001"
+    made = recall_report(doc.number, limit=20)
+    for key in ("progress", "by_status", "lots", "units", "units_total", "customers",
+                "criteria"):
+        assert preview[key] == made[key], key
+
+
+def test_a_preview_is_refused_as_the_recall_is(spread: dict, user: Any) -> None:
+    refused(errors.NotFound, posting.preview_recall, serials=["NOPE"], reason="r", user=user)
+    refused(errors.NotFound, posting.preview_recall, lot="L00", reason="r", user=user)
+    refused(errors.InvalidInput, posting.preview_recall, lot="L77", receipt="RCV-000001",
             reason="r", user=user)
 
 

@@ -135,7 +135,8 @@ def next_serials(request: HttpRequest, sku: str, count: int = 5) -> dict[str, An
 
 @catalog_router.patch("/products/{sku}", auth=MANAGER, response=s.ProductOut)
 def change_product(request: HttpRequest, sku: str, payload: s.ProductPatch) -> dict[str, Any]:
-    return _product(catalog.set_tracking(sku, payload.tracking))
+    """Change the fields given (the set-up page's rules and messages); the others are kept."""
+    return _product(catalog.change_product(sku, **payload.model_dump(exclude_none=True)))
 
 
 def _warehouse(w: Warehouse) -> dict[str, Any]:
@@ -178,6 +179,12 @@ def add_party(request: HttpRequest, payload: s.PartyIn) -> Status[dict[str, Any]
         payload.name, customer=payload.customer, supplier=payload.supplier,
         contact=payload.contact, email=payload.email, phone=payload.phone,
         address=payload.address)))
+
+
+@catalog_router.patch("/parties/{name}", auth=MANAGER, response=s.PartyOut)
+def change_party(request: HttpRequest, name: str, payload: s.PartyPatch) -> dict[str, Any]:
+    """Change the roles and contact details given; the others are kept."""
+    return _party(catalog.change_party(name, **payload.model_dump(exclude_none=True)))
 
 
 @catalog_router.get("/lots", auth=VIEWER, response=list[s.LotOut])
@@ -427,7 +434,7 @@ def add_scans(request: HttpRequest, draft_id: int, payload: s.ScansIn) -> HttpRe
     kept)."""
     doc = _open_draft(request, draft_id)
     verdicts = drafts.add_scans(draft_id, payload.serials, request.user, payload.disposition,
-                                doc=doc)
+                                doc=doc, manufacturer_serials=payload.manufacturer_serials)
     summary = drafts.draft_summary(doc)
     summary["verdicts"] = [v.__dict__ for v in verdicts]
     return json_response(summary)  # the scan's answer, not checked again: fastpath.py

@@ -36,7 +36,15 @@ class ProductIn(In):
 
 
 class ProductPatch(In):
-    tracking: Literal["serial", "lot", "none"]
+    """The fields to change; those left out stay as they are (an empty GTIN, pattern or
+    template clears it)."""
+    name: str | None = Field(default=None, max_length=200)
+    tracking: Literal["serial", "lot", "none"] | None = None
+    serial_pattern: str | None = Field(default=None, max_length=500)
+    warranty_days: int | None = Field(default=None, ge=0, le=36500)
+    gtin: str | None = Field(default=None, max_length=14)
+    serial_template: str | None = Field(default=None, max_length=200)
+    unicode_serials: bool | None = None
 
 
 class ProductOut(Schema):
@@ -73,6 +81,17 @@ class PartyIn(In):
     email: str = ""
     phone: str = ""
     address: str = ""
+
+
+class PartyPatch(In):
+    """The roles and contact details to change; those left out stay as they are (an empty
+    detail clears it). A party stays a customer, a supplier or both."""
+    customer: bool | None = None
+    supplier: bool | None = None
+    contact: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
 
 
 class PartyOut(Schema):
@@ -160,15 +179,18 @@ class DraftIn(In):
     reason: str = Field(default="", max_length=500)
     order: str | None = Field(default=None, max_length=32,
                               description="receipt: purchase order; shipment: sales order")
-    scans: Literal["serials", "manufacturer_serials"] = Field(
+    scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
         default="serials", description="receipt: what the scans are, the units' own serials or "
         "the makers' serials (each unit then gets a serial from the product's serial template "
-        "when the draft posts)")
+        "when the draft posts) or both, paired (each scan's `manufacturer_serials` beside it)")
 
 
 class ScansIn(In):
     serials: Serials = Field(min_length=1, max_length=100_000)
     disposition: Disposition | None = None
+    manufacturer_serials: list[str] | None = Field(
+        default=None, max_length=100_000, description="a draft of paired_serials: the maker's "
+        "serial of each scan, position by position (a pair is kept or refused whole)")
 
 
 class ScanVerdict(Schema):
@@ -182,8 +204,9 @@ class DraftOut(Schema):
     id: int
     kind: str
     operation: str = Field(default="", description="adjustment and repair drafts: what they post")
-    scans: Literal["serials", "manufacturer_serials"] = Field(
-        default="serials", description="what the scans are: serials, or manufacturer_serials")
+    scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
+        default="serials", description="what the scans are: serials, manufacturer_serials, or "
+        "paired_serials (each serial with its maker's)")
     status: str
     product: str | None
     expected_quantity: int | None

@@ -167,6 +167,36 @@ def product_set_tracking(sku: str, tracking: str, as_json: JsonOpt = False) -> N
                              highlight=False))
 
 
+@product_app.command("update")
+@command
+def product_update(
+    sku: str,
+    name: Annotated[str | None, typer.Option("--name", help="Product name.")] = None,
+    tracking: Annotated[str | None, typer.Option(
+        "--tracking", help="serial | lot | none (a one-way door once it has units)")] = None,
+    serial_pattern: Annotated[str | None, typer.Option(
+        "--serial-pattern", help="Full-match regex for new serials ('' : none).")] = None,
+    warranty_days: Annotated[int | None, typer.Option("--warranty-days")] = None,
+    gtin: Annotated[str | None, typer.Option("--gtin", help="GTIN-8/12/13/14 ('' : none).")] = None,
+    serial_template: Annotated[str | None, typer.Option(
+        "--serial-template", help="Generated serials ('' : none).")] = None,
+    unicode_serials: Annotated[bool | None, typer.Option(
+        "--unicode-serials/--ascii-serials",
+        help="Accept new serials beyond printable ASCII, or not.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a product: only the options given, the rest kept (the same rules as the set-up
+    page's edit form)."""
+    from serialtrack import catalog
+
+    given = {"name": name, "tracking": tracking, "serial_pattern": serial_pattern,
+             "warranty_days": warranty_days, "gtin": gtin, "serial_template": serial_template,
+             "unicode_serials": unicode_serials}
+    p = catalog.change_product(sku, **{k: v for k, v in given.items() if v is not None})
+    emit(_product_dict(p), as_json,
+         lambda d: out.print(f"product {d['sku']} updated", highlight=False))
+
+
 @warehouse_app.command("add")
 @command
 def warehouse_add(
@@ -233,6 +263,32 @@ def party_add(
     emit({"name": p.name, "roles": roles, "contact": p.contact, "email": p.email,
           "phone": p.phone, "address": p.address}, as_json,
          lambda d: out.print(f"party {d['name']} ({', '.join(d['roles'])})", highlight=False))
+
+
+@party_app.command("update")
+@command
+def party_update(
+    name: str,
+    customer: Annotated[bool | None, typer.Option("--customer/--no-customer")] = None,
+    supplier: Annotated[bool | None, typer.Option("--supplier/--no-supplier")] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="'' clears it.")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a party: only the options given, the rest kept (the same rules as the set-up
+    page's edit form: it stays a customer, a supplier or both)."""
+    from serialtrack import catalog
+
+    given = {"customer": customer, "supplier": supplier, "contact": contact, "email": email,
+             "phone": phone, "address": address}
+    p = catalog.change_party(name, **{k: v for k, v in given.items() if v is not None})
+    roles = [r for r, on in (("customer", p.is_customer), ("supplier", p.is_supplier)) if on]
+    emit({"name": p.name, "roles": roles, "contact": p.contact, "email": p.email,
+          "phone": p.phone, "address": p.address}, as_json,
+         lambda d: out.print(f"party {d['name']} updated ({', '.join(d['roles'])})",
+                             highlight=False))
 
 
 @party_app.command("list")

@@ -401,30 +401,37 @@ class StockQuantity(models.Model):
 
 class Movement(models.Model):
     """The ledger: one row per unit (or per quantity of a lot/product) per document.
-    Append-only: database triggers refuse UPDATE and DELETE (migration 0002)."""
+    Append-only: database triggers refuse UPDATE and DELETE (migration 0002). Its references
+    (`db_constraint=False`) are checked on PostgreSQL by statement triggers, set-based — every
+    referenced row must exist and is locked, a referenced row cannot be deleted — instead of
+    a foreign key's check per row and key (migration 0018); SQLite keeps its foreign keys."""
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="movements")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="movements",
+                                 db_constraint=False)
     line = models.ForeignKey(
-        DocumentLine, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
-    )
-    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, db_index=False)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_index=False)
-    lot = models.ForeignKey(Lot, null=True, on_delete=models.PROTECT, db_index=False)
+        DocumentLine, null=True, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+        related_name="+")
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, db_constraint=False,
+                             db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, db_constraint=False,
+                                db_index=False)
+    lot = models.ForeignKey(Lot, null=True, on_delete=models.PROTECT, db_constraint=False,
+                            db_index=False)
     quantity = models.BigIntegerField()
     from_location = models.ForeignKey(
-        Location, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
-    )
+        Location, null=True, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+        related_name="+")
     to_location = models.ForeignKey(
-        Location, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
-    )
+        Location, null=True, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+        related_name="+")
     from_status = models.CharField(max_length=24, null=True)
     to_status = models.CharField(max_length=24, null=True)
     from_party = models.ForeignKey(
-        Party, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
-    )
+        Party, null=True, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+        related_name="+")
     to_party = models.ForeignKey(
-        Party, null=True, on_delete=models.PROTECT, db_index=False, related_name="+"
-    )
+        Party, null=True, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+        related_name="+")
     cost = models.DecimalField(max_digits=14, decimal_places=4, null=True)
     # The value this movement carries, in the business currency (settings.CURRENCY): out of
     # `from_location` and into `to_location` (a unit's cost; the FIFO cost of a quantity taken
@@ -438,8 +445,8 @@ class Movement(models.Model):
                               db_constraint=False, db_index=False, related_name="+")
     created_at = models.DateTimeField()
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_index=False,
-        related_name="+",
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_constraint=False,
+        db_index=False, related_name="+",
     )
     note = models.CharField(max_length=500, blank=True, default="")
 
@@ -564,10 +571,15 @@ class DraftSerial(models.Model):
     scan = models.TextField(blank=True, default="")  # the GS1 scan it came from (lot, expiry)
     # when it was scanned (the scan log); null for scans kept before migration 0011
     scanned_at = models.DateTimeField(null=True)
+    # the maker's serial scanned beside the unit's own (a receipt draft of paired serials)
+    manufacturer_serial = models.CharField(max_length=128, null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["line", "serial"], name="draft_serial_unique"),
+            models.UniqueConstraint(fields=["line", "manufacturer_serial"],
+                                    condition=models.Q(manufacturer_serial__isnull=False),
+                                    name="draft_maker_serial_unique"),
         ]
 
 

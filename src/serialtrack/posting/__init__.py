@@ -10,7 +10,7 @@ from serialtrack.posting.assemblies import assemble, disassemble, install_parts,
 from serialtrack.posting.corrections import correct_serial, reverse
 from serialtrack.posting.engine import system_user
 from serialtrack.posting.landed_costs import add_landed_cost
-from serialtrack.posting.recalls import create_recall, hold_recall
+from serialtrack.posting.recalls import create_recall, hold_recall, preview_recall
 from serialtrack.posting.receipts import add_found, receive
 from serialtrack.posting.repairs import repair_done, replace, ship_back, start_repair
 from serialtrack.posting.returns import customer_return, receive_quantity_return, receive_return
@@ -32,6 +32,7 @@ __all__ = [
     "hold",
     "hold_recall",
     "install_parts",
+    "preview_recall",
     "receive",
     "receive_quantity_return",
     "receive_return",

@@ -31,6 +31,7 @@ from serialtrack.posting.engine import (
     retrying,
     where,
 )
+from serialtrack.posting.landed_costs import reverse_landed_cost
 from serialtrack.posting.ledger import (
     rename_unit,
     restore_units,
@@ -46,7 +47,8 @@ SHIPPING_KINDS = "('shipment', 'repair')"
 
 # Documents posted against a document of a kind (`related`), which must be reversed before it.
 AGAINST = {
-    DocumentKind.RECEIPT: (DocumentKind.RETURN, DocumentKind.SUPPLIER_RETURN),
+    DocumentKind.RECEIPT: (DocumentKind.RETURN, DocumentKind.SUPPLIER_RETURN,
+                           DocumentKind.LANDED_COST),
     DocumentKind.SUPPLIER_RETURN: (DocumentKind.RECEIPT,),
 }
 
@@ -58,10 +60,6 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
     original = catalog.get_document(number)
     if original.status != "posted":
         raise NotReversible([Problem("not_reversible", f"{number} is not posted", field="document")])
-    if original.kind == DocumentKind.LANDED_COST:
-        raise NotReversible([Problem("not_reversible", f"{number} is a landed cost: its share "
-                                     "is in the cost of units since moved and in expenses; it "
-                                     "cannot be reversed", field="document")])
     if original.kind == DocumentKind.CORRECTION:
         raise NotReversible([Problem("not_reversible", f"{number} is a serial correction: post "
                                      "another correction instead", field="document")])
@@ -84,6 +82,8 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         if earlier:
             refuse([Problem("not_reversible", f"{number} was already reversed by {earlier.number}",
                             field="document", extra={"document": earlier.number})])
+        if original.kind == DocumentKind.LANDED_COST:
+            return reverse_landed_cost(p, original, reason)
         # what came back against it: customer returns of a shipment, returns to supplier of a
         # receipt, the supplier's replacements of a return to supplier
         returns = (Document.objects.filter(kind__in=AGAINST.get(original.kind,
@@ -98,7 +98,11 @@ def reverse(*, number: str, user: Any, reason: str = "") -> Document:
         p.stage_units_of(original)
         units = p.lock_units()
         problems: list[Problem] = []
-        check_units(p, units, lambda u: None if u.last_number == original.number
+        # a landed cost of it, reversed, leaves the units as it found them
+        undone = {original.number, *Document.objects.filter(
+            kind=DocumentKind.REVERSAL, related__kind=DocumentKind.LANDED_COST,
+            related__related=original).values_list("number", flat=True)}
+        check_units(p, units, lambda u: None if u.last_number in undone
                     else f"has moved on since: it {where(u)}", problems, code="not_reversible")
         refuse(problems)
         p.open_document(party=original.party, warehouse=original.warehouse, related=original,
@@ -174,7 +178,9 @@ class CorrectSerialIn(In):
 
 REVERSE = register(Operation(
     name="reverse", kind=DocumentKind.REVERSAL, entry=reverse, role="manager", title="Reverse",
-    help="Post a document reversing NUMBER (refused if any unit has moved on since).",
+    help="Post a document reversing NUMBER (refused if any unit has moved on since); a landed "
+         "cost's reversal takes its share back out of the cost of what is in stock and gives "
+         "back what was expensed.",
     body=ReverseIn, api_path="/documents/{number}/reverse", api_name="reverse", cli=("reverse",),
     cli_arguments=("number",),
 ))

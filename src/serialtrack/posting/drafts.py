@@ -13,7 +13,9 @@ do for direct postings.
 A receipt draft's scans may be the makers' serials (`scans="manufacturer_serials"`, for goods
 that carry only the maker's serial): each is judged as the receipt judges a manufacturer serial,
 and the draft posts as a receipt of those manufacturer serials, each unit getting a serial from
-the product's serial template."""
+the product's serial template. Or each scan may be a pair (`scans="paired_serials"`, for goods
+that carry both labels): the unit's own serial and its maker's serial, each judged as the
+receipt judges it, posted as a receipt of serials with their manufacturer serials."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from serialtrack.posting import returns
 from serialtrack.posting.engine import into_draft, retrying
 from serialtrack.posting.operations import (
     MANUFACTURER_SERIALS,
+    PAIRED_SERIALS,
     SCANS,
     SERIALS,
     Operation,
@@ -52,6 +55,7 @@ from serialtrack.posting.operations import (
     draft_role,
     drafted,
 )
+from serialtrack.posting.receipts import known_manufacturer_serials
 from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.queries.orders import get_order
 from serialtrack.serials import check_manufacturer_serials, serial_problem
@@ -127,7 +131,7 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     if scans not in SCANS:
         missing.append(Problem("invalid", f"scans {scans!r} is not one of {', '.join(SCANS)}",
                                field="scans"))
-    elif scans == MANUFACTURER_SERIALS and kind != DocumentKind.RECEIPT:
+    elif scans != SERIALS and kind != DocumentKind.RECEIPT:
         missing.append(Problem("invalid", f"only a receipt draft can scan manufacturer serials, "
                                f"not a {what} draft", field="scans"))
     refuse(missing)
@@ -149,7 +153,8 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
         related = returns.get_shipment(shipment)
         party = related.party
     location_ref = warehouse or source or ""
-    location = catalog.get_location(location_ref) if location_ref else None
+    location = (catalog.get_location(location_ref, field="warehouse" if warehouse else "from")
+                if location_ref else None)
     target = catalog.get_location(destination, field="to") if destination else None
     with transaction.atomic():
         doc = Document.objects.create(
@@ -273,12 +278,16 @@ def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
 
 
 def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
-              disposition: str | None = None, *, doc: Document | None = None) -> list[Verdict]:
+              disposition: str | None = None, *, doc: Document | None = None,
+              manufacturer_serials: Sequence[str] | None = None) -> list[Verdict]:
     """Judge and keep scans. A refused scan is not kept as a scan; its verdict says why, and
     goes into the draft's scan log (`DraftRefusal`, the first `REFUSALS_LOGGED` of a call) until
-    dismissed. `doc` is the open draft when the caller has already read it."""
+    dismissed. `doc` is the open draft when the caller has already read it. A draft of paired
+    serials takes `manufacturer_serials`, the maker's serial of each scan, position by
+    position; a pair is kept or refused whole."""
     doc = doc if doc is not None else get_draft(draft_id)
     line: DraftLine = doc.draft
+    paired = _paired(line, raw_serials, manufacturer_serials)
     makers = line.scans == MANUFACTURER_SERIALS  # the pattern is for the units' own serials
     pattern = (line.product.serial_pattern
                if (line.product and doc.kind == "receipt" and not makers) else "")
@@ -305,6 +314,9 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
             candidates[serial] = index
             if decoded[0] != raw:
                 tokens[serial] = raw
+    pairs: dict[str, str] = {}  # serial -> its maker's serial (a draft of paired serials)
+    if paired is not None:
+        pairs = _judge_pairs(line, candidates, paired, verdicts)
     if len(candidates) > 1:  # one scan learns it is a repeat from the insert itself
         for serial in _already_in_draft(line, list(candidates)):
             verdicts[candidates.pop(serial)] = _repeat(serial)
@@ -319,7 +331,7 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
             if serial in candidates:
                 verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
                                                            problem.message)
-    for serial in _keep(line, list(candidates), disposition or "", tokens):
+    for serial in _keep(line, list(candidates), disposition or "", tokens, pairs):
         verdicts[candidates.pop(serial)] = _repeat(serial)
     line.scanned += len(candidates)
     for serial, index in candidates.items():
@@ -352,6 +364,66 @@ def dismiss_refusals(draft_id: int, refusal_id: int | None = None) -> int:
     return deleted
 
 
+def _paired(line: DraftLine, raw_serials: Sequence[str],
+            makers: Sequence[str] | None) -> list[str] | None:
+    """The makers' serials of a draft of paired serials, one per scan (refused: none given for
+    such a draft, or some given for another)."""
+    if line.scans != PAIRED_SERIALS:
+        if makers and any(m.strip() for m in makers):
+            raise InvalidInput([Problem(
+                "invalid", "this draft's scans are not paired with manufacturer serials: open the "
+                "draft to scan our serial and the manufacturer's serial per unit",
+                field="manufacturer_serials")])
+        return None
+    makers = list(makers or ())
+    if len(makers) != len(raw_serials):
+        raise InvalidInput([Problem(
+            "count_mismatch", f"{len(raw_serials)} serial{'' if len(raw_serials) == 1 else 's'} "
+            f"but {len(makers)} manufacturer serial{'' if len(makers) == 1 else 's'}: this draft "
+            "takes each unit's serial with its manufacturer's serial", field="manufacturer_serials")])
+    return makers
+
+
+def _judge_pairs(line: DraftLine, candidates: dict[str, int], makers: list[str],
+                 verdicts: dict[int, Verdict]) -> dict[str, str]:
+    """Judge the maker's serial of each candidate scan as the receipt would (its text, repeated
+    in the call or in the draft, another unit's serial or manufacturer serial: index seeks); a
+    refused maker's serial refuses its pair (taken out of `candidates`, its verdict set)."""
+    pairs: dict[str, str] = {}
+    owners: dict[str, str] = {}  # maker's serial -> the serial it came with
+    for serial, index in list(candidates.items()):
+        raw, maker = makers[index], ""
+        if not raw.strip():
+            problem: Problem | None = Problem(
+                "invalid", f"serial {serial!r}: scan its manufacturer's serial too",
+                serial=serial, field="manufacturer_serial")
+        else:
+            maker, problem = _maker_problem(raw, line.product)
+            if problem is None and maker in owners:
+                problem = Problem("duplicate_serial", f"manufacturer serial {maker!r} is also "
+                                  f"scanned with serial {owners[maker]!r}", serial=maker)
+        if problem is not None:
+            verdicts[candidates.pop(serial)] = Verdict(serial, False, problem.code,
+                                                       problem.message)
+            continue
+        owners[maker] = serial
+        pairs[serial] = maker
+    if owners:
+        found = {p.serial: p for p in known_manufacturer_serials(line.product, list(owners))}
+        taken = set(DraftSerial.objects.filter(line=line, manufacturer_serial__in=list(owners))
+                    .values_list("manufacturer_serial", flat=True))
+        for maker, serial in owners.items():
+            problem = found.get(maker)
+            if problem is None and maker in taken:
+                problem = Problem("duplicate_serial", f"manufacturer serial {maker!r} is already "
+                                  "in this draft", serial=maker)
+            if problem is not None:
+                verdicts[candidates.pop(serial)] = Verdict(
+                    serial, False, problem.code, f"serial {serial!r}: {problem.message}")
+                del pairs[serial]
+    return pairs
+
+
 def _maker_problem(raw: str, product: Any) -> tuple[str, Problem | None]:
     """A scan read as a manufacturer serial: its stored form and what the receipt would say of
     its text."""
@@ -372,24 +444,25 @@ def _already_in_draft(line: DraftLine, serials: list[str]) -> set[str]:
     return set(drafted.values_list("serial", flat=True)).intersection(serials)
 
 
-KEEP_CHUNK = 400  # rows per INSERT of a bulk paste (5 parameters each)
+KEEP_CHUNK = 330  # rows per INSERT of a bulk paste (6 parameters each)
 
 
 @functools.cache
 def _insert_scans(rows: int) -> str:
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
-    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan, scanned_at) "
-            f"VALUES {values} ON CONFLICT (line_id, serial) DO NOTHING")
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
+    # a conflict on either unique index (the serial, or a paired maker's serial) keeps nothing
+    return ("INSERT INTO inventory_draftserial (line_id, serial, disposition, scan, scanned_at, "
+            f"manufacturer_serial) VALUES {values} ON CONFLICT DO NOTHING")
 
 
-def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str]
-          ) -> list[str]:
+def _keep(line: DraftLine, serials: list[str], disposition: str, tokens: dict[str, str],
+          pairs: dict[str, str]) -> list[str]:
     """Store the accepted scans (the database counts them into `DraftLine.scanned`, migration
     0008); return those another request stored first (a repeat)."""
     if not serials:
         return []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = [(line.pk, s, disposition, tokens.get(s, ""), now) for s in serials]
+    rows = [(line.pk, s, disposition, tokens.get(s, ""), now, pairs.get(s)) for s in serials]
     if len(rows) == 1:  # a scan at the bench: one statement, committed at once
         return serials if execute(_insert_scans(1), rows[0]) == 0 else []
     with connection.cursor() as cursor, transaction.atomic():
@@ -438,8 +511,8 @@ def post_draft(draft_id: int, user: Any) -> Document:
     rows = list(DraftSerial.objects.filter(line=line).order_by("id")
                 .values_list("serial", "disposition", "scan"))
     # a GS1 scan posts as scanned (the receipt reads its lot and expiry), a manufacturer serial
-    # as read from it (the draft's lot and expiry are the receipt's)
-    makers = line.scans == MANUFACTURER_SERIALS
+    # or a pair as read from it (the draft's lot and expiry are the receipt's)
+    makers = line.scans in (MANUFACTURER_SERIALS, PAIRED_SERIALS)
     serials = [serial if makers else scan or serial for serial, _d, scan in rows]
     if line.expected_quantity is not None and line.expected_quantity != len(serials):
         raise InvalidInput([Problem("count_mismatch", f"{len(serials)} scanned, "

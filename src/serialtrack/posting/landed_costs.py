@@ -11,7 +11,17 @@ What is still in storage takes its share into its cost (a unit's own cost; a cos
 with a ledger row that carries it, so a valuation at a moment before the landed cost still says
 what it said then. What has already left (units shipped, scrapped…; quantities taken from the
 receipt's layers) keeps the cost it left at: its share is expensed on the landed cost's date, a
-ledger row from nowhere to nowhere (the COGS report lists it as a COGS adjustment)."""
+ledger row from nowhere to nowhere (the COGS report lists it as a COGS adjustment).
+
+A landed cost is reversed like any document (`reverse`, a `REV-` document related to it; the
+landed cost stays): what is still in the cost of goods in storage is taken back out of it, what
+is an expense by now (expensed when it was posted, or in the cost of goods that have left since)
+is given back as a COGS adjustment of the reversal's day — so the valuation after the reversal is
+what it would have been without the landed cost, at any moment before, what it was. Refused
+while a later landed cost of the same receipt stands (it was spread over costs this one raised:
+reverse the later one first — last in, first out), and while part of a cost layer this one
+raised has been transferred to another bin since (its share went along: reverse the transfer
+first)."""
 
 from __future__ import annotations
 
@@ -30,10 +40,19 @@ from serialtrack.inventory.models import (
     DocumentKind,
     DocumentLine,
     DocumentStatus,
+    Movement,
     Tracking,
 )
-from serialtrack.posting.engine import MOVEMENT, posting, retrying
-from serialtrack.posting.ledger import exact, expense_quantity, revalue_layer, revalue_units
+from serialtrack.posting.engine import MOVEMENT, Posting, posting, retrying
+from serialtrack.posting.ledger import (
+    exact,
+    expense_quantity,
+    revalue_layer,
+    revalue_units,
+    unexpense_quantity,
+    unrevalue_layer,
+    unrevalue_units,
+)
 from serialtrack.posting.operations import In, Operation, register
 
 CENT = Decimal("0.01")
@@ -161,6 +180,62 @@ def _items(p: Any, original: Document, by: str) -> list[Item]:
             items.append(Item(line, Decimal(gone) * price if by == "value" else Decimal(gone),
                               gone=gone))
     return items
+
+
+def reverse_landed_cost(p: Posting, original: Document, reason: str) -> Document:
+    """Post the reversal of the landed cost `original` (inside `reverse`'s posting): every
+    share it gave a unit or a cost layer taken back, every expense it booked given back."""
+    later = list(Document.objects.filter(kind=DocumentKind.LANDED_COST,
+                                         status=DocumentStatus.POSTED,
+                                         related_id=original.related_id, pk__gt=original.pk)
+                 .exclude(dependents__kind=DocumentKind.REVERSAL)
+                 .order_by("pk").values_list("number", flat=True))
+    receipt = original.related.number if original.related else "its receipt"
+    if later:
+        refuse([Problem("not_reversible", f"{original.number} has a later landed cost on "
+                        f"{receipt} ({', '.join(later)}), spread over the costs "
+                        f"{original.number} raised: reverse that first", field="document",
+                        extra={"documents": later})])
+    moves = list(Movement.objects.filter(document=original).select_related("document")
+                 .order_by("id"))
+    mark = max((m.pk for m in moves), default=0)
+    layer_ids = sorted({m.layer_id for m in moves if m.layer_id is not None})
+    layers = {layer.pk: layer for layer in CostLayer.objects.select_for_update(of=("self",))
+              .filter(pk__in=layer_ids).select_related("product", "lot", "location")
+              .order_by("id")}  # locked in id order
+    problems: list[Problem] = []
+    for layer in layers.values():
+        gone = (Movement.objects.filter(product_id=layer.product_id, pk__gt=mark,
+                                        layer_id=layer.pk, from_location_id=layer.location_id,
+                                        to_location_id__isnull=False)
+                .exclude(to_location_id=layer.location_id)
+                .exclude(document__dependents__kind=DocumentKind.REVERSAL)
+                .select_related("document").first())
+        if gone is not None:
+            lot = f" lot {layer.lot.code}" if layer.lot else ""
+            problems.append(Problem(
+                "not_reversible", f"{layer.product.sku}{lot}: part of the stock "
+                f"{original.number} raised the cost of was moved out of "
+                f"{layer.location.code} by {gone.document.number} since, with its share: "
+                f"reverse {gone.document.number} first", field="document",
+                extra={"document": gone.document.number}))
+    refuse(problems)
+    p.stage_units_of(original)
+    p.lock_units()
+    p.open_document(party=original.party, warehouse=original.warehouse, related=original,
+                    reason=reason or f"reverses {original.number}")
+    for old_line in DocumentLine.objects.filter(document=original).select_related(
+            "product", "lot").order_by("line_no"):
+        line = p.add_line(old_line.product, old_line.quantity, lot=old_line.lot,
+                          unit_cost=-exact(old_line.unit_cost),
+                          note=f"reverses {original.number} line {old_line.line_no}")
+        unrevalue_units(p, line, original, old_line)
+        for move in (m for m in moves if m.line_id == old_line.pk and m.unit_id is None):
+            if move.layer_id is not None:
+                unrevalue_layer(p, line, move, layers[move.layer_id])
+            else:
+                unexpense_quantity(p, line, move)
+    return p.finish()
 
 
 class LandedCostIn(In):

@@ -731,3 +731,82 @@ def expense_quantity(p: Posting, line: DocumentLine, quantity: int, share: Decim
         document=p.document, line=line, product_id=line.product_id, lot_id=line.lot_id,
         quantity=quantity, value=share, created_at=p.now, user=p.user,
         note="landed cost expensed: already gone")
+
+
+# -- a landed cost reversed: every share taken back, or its expense given back -------------------
+
+def unrevalue_units(p: Posting, line: DocumentLine, original: Document,
+                    old_line: DocumentLine) -> None:
+    """Take back the shares `old_line` of the landed cost `original` gave the (staged, locked)
+    units. A unit whose cost took its share and that is still in storage: a ledger row in its
+    bin carrying minus the share, and its cost lowered by it (back to what it was, plus any
+    later landed cost). A share that is an expense by now — expensed when the landed cost was
+    posted, or in the cost of a unit that has left storage since —: its expense given back, a
+    ledger row from nowhere to nowhere carrying minus the share (a COGS adjustment of today);
+    it names the unit unless the unit is back in storage (a unit's last row says where it is)."""
+    assert p.document is not None
+    kept_here = "m.to_location_id IS NOT NULL AND u.location_id IS NOT NULL"
+    back_in = "m.to_location_id IS NULL AND u.location_id IS NOT NULL"
+    since = _mark(p)
+    p.cursor.execute(
+        f"INSERT INTO {MOVEMENT} ({MOVEMENT_COLUMNS}) "
+        f"SELECT %s, %s, CASE WHEN {back_in} THEN NULL ELSE u.id END, u.product_id, u.lot_id, "
+        f"1, CASE WHEN {kept_here} THEN u.location_id END, "
+        f"CASE WHEN {kept_here} THEN u.location_id END, u.status, u.status, u.holder_id, "
+        f"u.holder_id, CASE WHEN {kept_here} THEN u.cost - m.value ELSE u.cost END, %s, %s, "
+        f"CASE WHEN {kept_here} THEN %s WHEN {back_in} THEN %s || u.serial ELSE %s END, "
+        "-m.value "
+        f"FROM {MOVEMENT} m JOIN {UNIT} u ON u.id = m.unit_id "
+        "WHERE m.document_id = %s AND m.line_id = %s AND m.unit_id IS NOT NULL ORDER BY m.id",
+        [p.document.pk, line.pk, p.ts(), p.user.pk, f"reverses {original.number}: landed cost "
+         "taken back", f"reverses {original.number}: landed cost expense given back, serial ",
+         f"reverses {original.number}: landed cost expense given back", original.pk,
+         old_line.pk])
+    _enter_values(p, since)
+    p.cursor.execute(
+        f"UPDATE {UNIT} SET cost = cost - (SELECT m.value FROM {MOVEMENT} m "
+        f"WHERE m.document_id = %s AND m.line_id = %s AND m.unit_id = {UNIT}.id), "
+        "last_document_id = %s, moved_at = %s "
+        f"WHERE location_id IS NOT NULL AND id IN (SELECT m.unit_id FROM {MOVEMENT} m "
+        "WHERE m.document_id = %s AND m.line_id = %s AND m.unit_id IS NOT NULL "
+        "AND m.to_location_id IS NOT NULL)",
+        [original.pk, old_line.pk, p.document.pk, p.ts(), original.pk, old_line.pk])
+
+
+def unrevalue_layer(p: Posting, line: DocumentLine, move: Movement, layer: CostLayer) -> None:
+    """Take back the share `move` (a landed cost's row) added to the (locked) cost layer
+    `layer`: the part of it still in the layer — in proportion to what is left of the quantity
+    the share was spread over, all of it when none has left — out of the layer's value, with the
+    ledger row that carries it; the part that left with the goods taken since (shipped, written
+    off) is an expense given back, a ledger row from nowhere to nowhere."""
+    assert p.document is not None
+    share = exact(move.value)
+    spread_over = int(move.quantity)
+    left = min(int(layer.remaining_quantity), spread_over)
+    remaining = exact(layer.remaining_value)
+    kept = min(value_part(share, left, spread_over), remaining) if left else Decimal(0)
+    note = f"reverses {move.document.number}"
+    since = _mark(p)
+    if kept:
+        Movement.objects.create(
+            document=p.document, line=line, product_id=layer.product_id, lot_id=layer.lot_id,
+            quantity=layer.remaining_quantity, from_location_id=layer.location_id,
+            to_location_id=layer.location_id, from_status="in_stock", to_status="in_stock",
+            cost=((remaining - kept) / layer.remaining_quantity).quantize(FOUR_PLACES),
+            value=-kept, layer=layer, created_at=p.now, user=p.user,
+            note=f"{note}: landed cost taken back")
+        _enter_values(p, since)
+        CostLayer.objects.filter(pk=layer.pk).update(remaining_value=remaining - kept)
+    if share - kept:
+        Movement.objects.create(
+            document=p.document, line=line, product_id=layer.product_id, lot_id=layer.lot_id,
+            quantity=spread_over - left, value=-(share - kept), created_at=p.now, user=p.user,
+            note=f"{note}: landed cost expense given back")
+
+
+def unexpense_quantity(p: Posting, line: DocumentLine, move: Movement) -> None:
+    """Give back the expense a landed cost's row `move` booked for a quantity already gone."""
+    Movement.objects.create(
+        document=p.document, line=line, product_id=move.product_id, lot_id=move.lot_id,
+        quantity=move.quantity, value=-exact(move.value), created_at=p.now, user=p.user,
+        note=f"reverses {move.document.number}: landed cost expense given back")

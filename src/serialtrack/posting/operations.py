@@ -27,10 +27,12 @@ Serials = list[Serial]
 Disposition = Literal["restock", "hold", "repair", "scrap"]
 
 # What a draft's scans are (`DraftLine.scans`): the units' own serials, or for a receipt of a
-# product with a serial template the makers' serials.
+# product with a serial template the makers' serials, or for a receipt each unit's own serial
+# paired with its maker's serial (two scans per unit: ours, then the maker's).
 SERIALS = "serials"
 MANUFACTURER_SERIALS = "manufacturer_serials"
-SCANS = (SERIALS, MANUFACTURER_SERIALS)
+PAIRED_SERIALS = "paired_serials"
+SCANS = (SERIALS, MANUFACTURER_SERIALS, PAIRED_SERIALS)
 
 
 class In(BaseModel):

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from pydantic import Field
 
@@ -33,6 +34,7 @@ from serialtrack.posting.adjustments import change_lots_in_place
 from serialtrack.posting.engine import UNIT, Posting, RaceLost, posting, retrying
 from serialtrack.posting.ledger import move_units
 from serialtrack.posting.operations import In, Operation, register, serial_list
+from serialtrack.queries.recalls import recall_report
 
 RECALL_UNIT = "inventory_recallunit"
 RECALL_LOT = "inventory_recalllot"
@@ -105,6 +107,31 @@ def create_recall(
             raise NotFound([Problem("not_found", "the selection finds no unit and no lot "
                                     f"quantity: {criteria}", field=given[0])])
         return p.finish()
+
+
+class _DryRun(Exception):
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+PREVIEW_UNITS = 20
+
+
+def preview_recall(*, user: Any, **criteria: Any) -> dict[str, Any]:
+    """What `create_recall(**criteria)` would find, without keeping it: the recall is made
+    and its report read (`queries.recalls.recall_report`: counts by status, progress, the
+    first units, the customers), then everything is rolled back — the engine's own selection,
+    not a second copy of it. Refused as `create_recall` refuses (nothing found, bad input)."""
+    try:
+        with transaction.atomic():
+            doc = create_recall(user=user, **criteria)
+            report = recall_report(doc.number or "", limit=PREVIEW_UNITS)
+            raise _DryRun(report)
+    except _DryRun as done:
+        report = done.report
+    report.update(recall=None, posted_at=None, holds=[])  # its number was not kept
+    return report
 
 
 def _selection(*, lot: str | None, item: Any, serials: list[str], receipt: str | None,

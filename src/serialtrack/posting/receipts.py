@@ -19,6 +19,7 @@ from serialtrack.inventory.models import (
     Document,
     DocumentKind,
     DraftLine,
+    DraftSerial,
     OrderKind,
     Product,
     Tracking,
@@ -42,6 +43,7 @@ from serialtrack.posting.lines import quantity_line, serial_line
 from serialtrack.posting.operations import (
     MANUFACTURER_SERIALS,
     MAX_SERIALS,
+    PAIRED_SERIALS,
     In,
     Operation,
     Station,
@@ -470,6 +472,8 @@ def judge_scans(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
         found += _unnamed_lots(line, serials, lots)
         found += known_manufacturer_serials(line.product, serials)
     else:
+        if line.scans == PAIRED_SERIALS:  # posted as read: of the draft's lot and expiry
+            found += _unnamed_lots(line, serials, lots)
         found += known_serials(line.product, serials)
     first: dict[str, Problem] = {}
     for problem in found:
@@ -499,9 +503,14 @@ def _unnamed_lots(line: DraftLine, serials: list[str], lots: dict[str, LotInfo]
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
                 dispositions: dict[str, str] | None) -> dict[str, Any]:
     makers = line.scans == MANUFACTURER_SERIALS
+    paired: Sequence[str | None] = ()
+    if line.scans == PAIRED_SERIALS:  # each serial with the maker's serial scanned beside it
+        pairs = dict(DraftSerial.objects.filter(line=line)
+                     .values_list("serial", "manufacturer_serial"))
+        paired = [pairs.get(s) for s in serials]
     return {"warehouse": line.location_ref, "product": line.product.sku,
             "serials": () if makers else serials,
-            "manufacturer_serials": serials if makers else (),
+            "manufacturer_serials": serials if makers else paired,
             "supplier": doc.party.name if doc.party else None, "lot": line.lot_code or None,
             "expiry": line.expiry, "cost": line.cost, "reference": doc.reference,
             "order": line.order_ref or None}

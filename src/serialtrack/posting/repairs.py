@@ -111,7 +111,8 @@ def replace(
     carries the remaining warranty of the unit it replaces (and the standard one if that had
     none)."""
     item = catalog.get_product(product)
-    new_item = catalog.get_product(replacement_product) if replacement_product else item
+    new_item = (catalog.get_product(replacement_product, field="replacement_product")
+                if replacement_product else item)
     old_unit = Unit.objects.filter(product=item, serial=old.strip()).first()
     party = _customer_for([old_unit.pk] if old_unit else [], customer)
     problems: list[Problem] = []

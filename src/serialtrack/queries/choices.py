@@ -17,6 +17,11 @@ def quantity_products(limit: int = 2000) -> list[Product]:
     return list(Product.objects.exclude(tracking=Tracking.SERIAL).order_by("sku")[:limit])
 
 
+def products(limit: int = 2000) -> list[Product]:
+    """Every product, whatever its tracking (an order line may be of any)."""
+    return list(Product.objects.order_by("sku")[:limit])
+
+
 def parties(role: str, limit: int = 2000) -> list[str]:
     """Names of the suppliers (`role="supplier"`) or customers (`"customer"`)."""
     flag = {"supplier": "is_supplier", "customer": "is_customer"}[role]

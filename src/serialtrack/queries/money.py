@@ -223,7 +223,8 @@ _ORDER_LINE = (
 
 # What counts, each with its sign: goods leaving storage to a customer (+), goods coming back
 # from a customer into storage (−: a return, a shipment reversed), and the part of a landed cost
-# for goods already gone (+: expensed when the landed cost is posted).
+# for goods already gone (+: expensed when the landed cost is posted; −: given back when it is
+# reversed, a row of kind `reversal`).
 _COGS = (
     "SELECT x.number, x.kind, x.first_at, x.line_id, x.product_id, x.lot_id, x.party, x.sign, "
     "x.sold_against, x.qty, x.amount, o.number, ol.line_no, ol.unit_price FROM ("
@@ -240,7 +241,9 @@ _COGS = (
     "(m.from_location_id IS NOT NULL AND m.to_location_id IS NULL AND m.to_status = 'shipped') "
     "OR (m.from_location_id IS NULL AND m.to_location_id IS NOT NULL "
     "AND m.from_status = 'shipped') "
-    "OR (d.kind = 'landed_cost' AND m.from_location_id IS NULL AND m.to_location_id IS NULL)"
+    "OR (m.from_location_id IS NULL AND m.to_location_id IS NULL AND (d.kind = 'landed_cost' "
+    "OR (d.kind = 'reversal' AND EXISTS (SELECT 1 FROM inventory_document r "
+    "WHERE r.id = d.related_id AND r.kind = 'landed_cost'))))"
     "){filters} "
     "GROUP BY d.number, d.kind, m.line_id, m.product_id, m.lot_id, party, sign, sold_against"
     ") x LEFT JOIN inventory_orderline ol ON ol.id = x.sold_against "
@@ -262,7 +265,8 @@ def cogs_lines(start: dt.datetime, end: dt.datetime, customer: str | None = None
     sales order line), with the revenue it earned: `quantity` × the unit price of the sales
     order line the shipment line filled (a return or a reversal of it gives that back).
     `quantity`, `cogs` and `revenue` are negative for goods coming back; a landed cost's expensed
-    part is a row of kind `landed_cost` (quantity 0: no goods moved, no revenue: 0). `revenue`
+    part is a row of kind `landed_cost` (quantity 0: no goods moved, no revenue: 0), and its
+    reversal's a row of kind `reversal` giving it back (negative). `revenue`
     is None (unpriced) for goods shipped without a sales order line or with a line without a
     price."""
     filters = ""

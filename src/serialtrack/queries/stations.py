@@ -14,7 +14,7 @@ from serialtrack.inventory.models import DraftLine, DraftRefusal, DraftSerial, U
 def draft_scans(line: DraftLine, limit: int = 500) -> list[dict[str, Any]]:
     """The newest `limit` scans of a draft, newest first."""
     return list(DraftSerial.objects.filter(line=line).order_by("-id")
-                .values("serial", "disposition", "scanned_at")[:limit])
+                .values("serial", "disposition", "scanned_at", "manufacturer_serial")[:limit])
 
 
 def draft_counts(line: DraftLine) -> tuple[int, int]:

@@ -18,15 +18,11 @@ from serialtrack.gs1 import Gs1Error, parse_scan
 from serialtrack.inventory.models import Product
 from serialtrack.queries import choices
 from serialtrack.queries.stock import quantity_pick
-from serialtrack.web.views import document_url, show, station, typed_fields, whole_number
+from serialtrack.web.views import document_url, show, station, station_form, typed_fields, whole_number
 
 KINDS = {"receive": "Receive lots & quantities", "ship": "Ship lots & quantities"}
 FIELDS = ("supplier", "customer", "warehouse", "product", "quantity", "lot", "expiry", "cost",
           "reference")
-
-
-def _form(request: HttpRequest) -> dict[str, str]:
-    return {name: request.POST.get(name, "").strip() for name in FIELDS}
 
 
 def _read_label(text: str, form: dict[str, str], problems: list[Problem]) -> None:
@@ -96,9 +92,7 @@ def quantities(request: HttpRequest, kind: str) -> HttpResponse:
     pick; otherwise post the receipt or shipment and open its document."""
     if kind not in KINDS:
         raise Http404(f"no quantity station {kind!r}")
-    # A GET is filled from the link that led here (set-up's offer to create what was missing).
-    form = _form(request) if request.method == "POST" else {
-        name: request.GET.get(name, "").strip() for name in FIELDS}
+    form = station_form(request, FIELDS)
     problems: list[Problem] = []
     action = request.POST.get("action", "")
     if action == "read":

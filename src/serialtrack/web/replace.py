@@ -11,7 +11,7 @@ from serialtrack import posting
 from serialtrack.accounts.roles import has_role
 from serialtrack.errors import Problem, Refused
 from serialtrack.queries import choices
-from serialtrack.web.views import document_url, forbidden, show, station
+from serialtrack.web.views import document_url, forbidden, show, station, station_form
 
 FIELDS = ("product", "old", "new", "replacement_product", "customer", "reason")
 REQUIRED = {"product": "the product of the unit in repair", "old": "the serial of the unit in repair",
@@ -24,8 +24,7 @@ ROLE = "manager"
 def repair_replace(request: HttpRequest) -> HttpResponse:
     """GET: the form (`?product=…&old=…` fill it from the unit page). POST: post the
     replacement and open its document; refusals are listed by field and serial."""
-    source = request.POST if request.method == "POST" else request.GET
-    form = {name: source.get(name, "").strip() for name in FIELDS}
+    form = station_form(request, FIELDS)
     problems: list[Problem] = []
     if request.method == "POST":
         if not has_role(request.user, ROLE):

@@ -533,8 +533,13 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 # -- the station pages' offer to create what a refusal found missing -----------------------------
 
+# A station form's field -> what a refusal naming it may find missing (every station form's
+# template shows `{% missing_offers %}` under its refusals).
 OFFERED = {"supplier": "supplier", "customer": "customer", "product": "product",
-           "warehouse": "location", "source": "location", "destination": "location"}
+           "replacement_product": "product", "warehouse": "location", "source": "location",
+           "destination": "location"}
+# A refusal names the engine's field (the API's); the station form may call it otherwise.
+FORM_FIELD = {"from": "source", "to": "destination"}
 
 
 def offers(problems: list[Problem], form: dict[str, Any], user: Any, station: str
@@ -547,8 +552,10 @@ def offers(problems: list[Problem], form: dict[str, Any], user: Any, station: st
     back = f"{station}?{urlencode({k: v for k, v in form.items() if v})}"
     manager = may_set_up(user)
     for problem in problems:
-        what = OFFERED.get(problem.field or "")
-        value = str(form.get(problem.field or "") or "").strip()
+        field = problem.field or ""
+        field = field if field in form else FORM_FIELD.get(field, field)
+        what = OFFERED.get(field)
+        value = str(form.get(field) or "").strip()
         if what is None or not value:
             continue
         if problem.code == "invalid" and what in ("supplier", "customer") and \

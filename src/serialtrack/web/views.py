@@ -163,6 +163,14 @@ def _text(request: HttpRequest, name: str) -> str:
     return request.POST.get(name, "").strip()
 
 
+def station_form(request: HttpRequest, fields: Iterable[str]) -> dict[str, str]:
+    """A station form's fields as posted — or, on a GET, as the link that led here gives them
+    (an order's "receive against it", set-up's offer to create what a refusal found missing,
+    which comes back with the form as it was). Every station form reads its fields here."""
+    source = request.POST if request.method == "POST" else request.GET
+    return {name: source.get(name, "").strip() for name in fields}
+
+
 def whole_number(raw: str) -> int | None:
     """A form field's whole number: ASCII digits only ('²6' is a digit string to Python, and
     int() refuses it), else None."""
@@ -219,13 +227,11 @@ def _start_context(kind: str) -> dict[str, Any]:
 
 def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "GET":
-        # a link may fill the form in (an order page's "receive against this PO", set-up's
-        # offers returning to the station)
-        form = {k: v.strip() for k, v in request.GET.items() if k in START_FIELDS}
+        form = {k: v for k, v in station_form(request, START_FIELDS).items() if v}
         return show(request, "web/start.html", {**_start_context(kind), "form": form})
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in START_FIELDS}
+    form = station_form(request, START_FIELDS)
     if not problems:
         try:
             doc = drafts.create_draft(
@@ -244,6 +250,9 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                                             "form": form}, status=422)
 
 
+RETURN_FIELDS = ("find", "disposition", "warehouse")
+
+
 def _open_return(request: HttpRequest) -> HttpResponse:
     """Find the shipment (by number, by a serial it carried, or from a customer's recent
     shipments), then open a return draft against it."""
@@ -254,16 +263,16 @@ def _open_return(request: HttpRequest) -> HttpResponse:
         "locations": choices.locations(), "customers": choices.parties("customer"),
         "customer": customer, "shipments": recent_shipments(customer or None),
     }
+    form = station_form(request, RETURN_FIELDS)
+    form["disposition"] = form["disposition"] or "restock"
+    context["form"] = form
     if request.method == "GET":
         # a link may fill the form in (a service case's "receive the return")
         context["form"] = {"find": (request.GET.get("find") or "").strip(),
                            "disposition": (request.GET.get("disposition") or "").strip()}
         return show(request, "web/return_start.html", context)
     shipment = _text(request, "shipment")
-    find = _text(request, "find")
-    form = {"find": find, "disposition": _text(request, "disposition") or "restock",
-            "warehouse": _text(request, "warehouse")}
-    context["form"] = form
+    find = form["find"]
     if not shipment and find:
         found, matches = shipment_to_return(find)
         if found:
@@ -305,18 +314,19 @@ def _move_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
     return context
 
 
+MOVE_FIELDS = ("product", "source", "destination", "reason", "expected_quantity")
+
+
 def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
     """The opening form of a station that moves units we hold; posted, it opens the draft."""
     context = _move_context(request, op)
+    form = station_form(request, MOVE_FIELDS)
     if request.method == "GET":
-        context["form"] = {"product": (request.GET.get("product") or "").strip()}
-        return show(request, "web/move_start.html", context)
+        return show(request, "web/move_start.html", {**context, "form": form})
     if not context["can_post"]:
         return forbidden(request, context["needed"])
     problems: list[Problem] = []
     fields = typed_fields(request, problems)
-    form = {k: _text(request, k) for k in ("product", "source", "destination", "reason",
-                                           "expected_quantity")}
     if not problems:
         try:
             doc = drafts.create_draft(
@@ -454,8 +464,10 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     if not raw.strip():
         return HttpResponse(status=204)
     disposition = _text(request, "disposition") or None
+    maker = request.POST.get("manufacturer_serial")  # a draft of paired serials: the maker's
     try:
-        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition, doc=doc)[0]
+        verdict = drafts.add_scans(draft_id, [raw], request.user, disposition, doc=doc,
+                                   manufacturer_serials=None if maker is None else [maker])[0]
     except Refused as exc:
         gone = _draft_or_redirect(request, draft_id)  # posted meanwhile
         if isinstance(gone, HttpResponse):
@@ -467,7 +479,8 @@ def scan(request: HttpRequest, draft_id: int, doc: Document) -> HttpResponse:
     context.update(verdict=verdict, oob=True)
     entry = {"verdict": "accepted" if verdict.accepted else "refused", "serial": verdict.serial,
              "disposition": disposition or "", "scanned_at": timezone.now(),
-             "message": verdict.message}
+             "message": verdict.message,
+             "manufacturer_serial": (maker or "").strip() if verdict.accepted else ""}
     if verdict.accepted:
         if doc.kind == "shipment":
             context["picks"] = stations.pick_list(doc.draft)

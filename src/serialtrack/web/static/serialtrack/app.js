@@ -111,11 +111,15 @@
       document.body.dataset.scansPending = "0";
     }
 
+    // A draft of paired serials: our serial, Enter, then the maker's serial, Enter sends both.
+    const maker = form.querySelector("#maker-input");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!input.value.trim()) return;
+      if (!input.value.trim()) { if (maker && maker.value.trim()) input.focus(); return; }
+      if (maker && !maker.value.trim()) { maker.focus(); return; }
       const body = new FormData(form);
       input.value = "";
+      if (maker) maker.value = "";
       input.focus();
       queue.push(body);
       pump();
@@ -124,6 +128,12 @@
       if (event.key === "Escape") input.value = "";
       keepGroupSeparator(event, input);
     });
+    if (maker) {
+      maker.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { maker.value = ""; input.focus(); }
+        keepGroupSeparator(event, maker);
+      });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -14,7 +14,7 @@ FILL = (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inventory", "0020_perf"),
+        ("inventory", "0022_ux"),
     ]
 
     operations = [
