@@ -55,6 +55,19 @@ def test_order_pages(clerk_client: Any, user: Any) -> None:
     assert clerk_client.get("/sales-orders/?status=open").status_code == 200
 
 
+
+@pytest.mark.django_db
+def test_order_lists_page_newest_first_keeping_the_filter(clerk_client: Any, user: Any) -> None:
+    from serialtrack.web.orders import PAGE_SIZE
+    numbers = [purchase(user, ("HT-1", 1, None)).number for _ in range(PAGE_SIZE + 2)]
+    first = clerk_client.get("/purchase-orders/?party=Supplier+S").content.decode()
+    assert numbers[-1] in first and numbers[2] in first and numbers[1] not in first
+    assert f"1–{PAGE_SIZE} of {PAGE_SIZE + 2}" in first
+    assert 'href="?party=Supplier+S&amp;page=2" rel="next"' in first
+    second = clerk_client.get("/purchase-orders/?party=Supplier+S&page=2").content.decode()
+    assert numbers[1] in second and numbers[0] in second and numbers[2] not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
 def test_receive_against_a_po_in_the_browser(browser: Any, site: Site) -> None:
     from playwright.sync_api import expect
 

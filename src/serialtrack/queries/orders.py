@@ -9,11 +9,11 @@ order or per list, through the index of `DocumentLine.order_line`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from serialtrack.errors import NotFound, Problem
@@ -190,9 +190,9 @@ def documents_against(order: Order) -> list[dict[str, Any]]:
     return list(docs.values())
 
 
-def list_orders(kind: str, party: str | None = None, status: str | None = None,
-                open_only: bool = False, limit: int = 500) -> list[dict[str, Any]]:
-    """Orders of a kind, newest first, with ordered / delivered / open totals (two queries)."""
+def order_queryset(kind: str, party: str | None = None, status: str | None = None,
+                   open_only: bool = False) -> QuerySet[Order]:
+    """Orders of a kind, newest first, filtered by party, status or still open."""
     qs = Order.objects.filter(kind=kind).select_related("party")
     if party:
         qs = qs.filter(party__name=party)
@@ -200,7 +200,18 @@ def list_orders(kind: str, party: str | None = None, status: str | None = None,
         qs = qs.filter(status=status)
     if open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
-    orders = list(qs.order_by("-id")[: max(1, min(limit, 5000))])
+    return qs.order_by("-id")
+
+
+def list_orders(kind: str, party: str | None = None, status: str | None = None,
+                open_only: bool = False, limit: int = 500) -> list[dict[str, Any]]:
+    """Orders of a kind, newest first, with ordered / delivered / open totals (two queries)."""
+    qs = order_queryset(kind, party, status, open_only)
+    return order_rows(list(qs[: max(1, min(limit, 5000))]))
+
+
+def order_rows(orders: Sequence[Order]) -> list[dict[str, Any]]:
+    """Each order with its ordered / delivered / open totals (two queries for all of them)."""
     lines = list(OrderLine.objects.filter(order__in=orders).order_by("order_id", "line_no"))
     done = delivered(line.pk for line in lines)
     by_order: dict[int, list[OrderLine]] = {}

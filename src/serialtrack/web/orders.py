@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +34,7 @@ STATUSES = ("open", "partial", "complete", "closed", "cancelled")
 ROLE = "manager"  # who creates and closes orders (as the API's and the CLI's)
 BLANK_LINES = 5  # empty line rows the new-order form offers
 MAX_FORM_LINES = 200
+PAGE_SIZE = 50  # orders on a list's page, newest first
 
 
 def order_url(kind_path: str, number: str) -> str:
@@ -46,9 +48,13 @@ def order_list(request: HttpRequest, kind_path: str) -> HttpResponse:
     party = (request.GET.get("party") or "").strip()
     status = (request.GET.get("status") or "").strip()
     open_only = request.GET.get("open") == "1"
-    rows = read.list_orders(kind, party=party or None,
-                            status=status if status in STATUSES else None, open_only=open_only)
-    return show(request, "web/orders.html", {
+    page = Paginator(read.order_queryset(kind, party=party or None,
+                                         status=status if status in STATUSES else None,
+                                         open_only=open_only), PAGE_SIZE
+                     ).get_page(request.GET.get("page"))
+    rows = read.order_rows(page.object_list)
+    keep = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return show(request, "web/orders.html", {"page": page, "keep": urlencode(keep),
         "may_create": has_role(request.user, ROLE),
         "nav": kind_path, "kind": kind, "title": read.KIND_WORDS[kind].capitalize() + "s",
         "party_word": PARTY[kind], "done_word": read.DONE_WORD[kind], "orders": rows,
