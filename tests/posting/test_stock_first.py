@@ -125,7 +125,7 @@ def test_report_page_shows_counts_and_first_serials_and_the_csv_has_them_all(
             assert f"<code>{serial}</code>" in html
         for serial in g["serials"][FIRST:]:
             assert f"<code>{serial}</code>" not in html
-        assert f'<td class="num">{g["count"]}</td>' in html
+        assert f'<td data-label="Count" class="num">{g["count"]}</td>' in html
     assert html.count(f"The first {FIRST} shown") == sum(g["count"] > FIRST for g in full)
 
     body = b"".join(client.get("/report/", {"format": "csv"}).streaming_content).decode()

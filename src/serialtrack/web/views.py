@@ -266,10 +266,7 @@ def _open_return(request: HttpRequest) -> HttpResponse:
     form = station_form(request, RETURN_FIELDS)
     form["disposition"] = form["disposition"] or "restock"
     context["form"] = form
-    if request.method == "GET":
-        # a link may fill the form in (a service case's "receive the return")
-        context["form"] = {"find": (request.GET.get("find") or "").strip(),
-                           "disposition": (request.GET.get("disposition") or "").strip()}
+    if request.method == "GET":  # a link may fill the form in (station_form reads it)
         return show(request, "web/return_start.html", context)
     shipment = _text(request, "shipment")
     find = form["find"]
