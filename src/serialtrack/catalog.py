@@ -185,14 +185,18 @@ PRODUCT_CHANGES = ("name", "tracking", "serial_pattern", "warranty_days", "gtin"
                    "serial_template", "unicode_serials")
 
 
+def _refuse_unknown_fields(what: str, changes: dict[str, Any], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(changes) - set(known))
+    if unknown:
+        raise InvalidInput([Problem("invalid", f"{what} has no field {name!r}", field=name)
+                            for name in unknown])
+
+
 def change_product(sku: str, **changes: Any) -> Product:
     """Change only the fields given (`PRODUCT_CHANGES`; the CLI's `product update`, the API's
     PATCH), the others kept as they are: `update_product` with the product's own values
     filled in, so the same rules and messages as the set-up form (an empty GTIN clears it)."""
-    unknown = sorted(set(changes) - set(PRODUCT_CHANGES))
-    if unknown:
-        raise InvalidInput([Problem("invalid", f"a product has no field {name!r}", field=name)
-                            for name in unknown])
+    _refuse_unknown_fields("a product", changes, PRODUCT_CHANGES)
     product = get_product(sku)
     current = {name: getattr(product, name) for name in PRODUCT_CHANGES}
     return update_product(product.sku, **{**current, **changes})
@@ -326,10 +330,7 @@ def change_party(name: str, **changes: Any) -> Party:
     """Change only the roles and contact details given (`PARTY_CHANGES`; the CLI's `party
     update`, the API's PATCH), the others kept: `update_party` with the party's own values
     filled in, so the same rules and messages as the set-up form (an empty detail clears it)."""
-    unknown = sorted(set(changes) - set(PARTY_CHANGES))
-    if unknown:
-        raise InvalidInput([Problem("invalid", f"a party has no field {field!r}", field=field)
-                            for field in unknown])
+    _refuse_unknown_fields("a party", changes, PARTY_CHANGES)
     party = get_party_named(name)
     current: dict[str, Any] = {"customer": party.is_customer, "supplier": party.is_supplier,
                                **{field: getattr(party, field) for field in PARTY_FIELDS}}
