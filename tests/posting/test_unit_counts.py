@@ -126,7 +126,7 @@ def test_the_migration_fills_the_counts_from_the_units(shop: dict, user: Any) ->
     ship(user, SERIALS[:1])
     expected = counted()
     UnitCount.objects.all().delete()
-    fill = import_module("serialtrack.inventory.migrations.0021_tally").FILL
+    fill = import_module("serialtrack.inventory.migrations.0023_tally").FILL
     with connection.cursor() as cursor:
         cursor.execute(fill)
     assert tallied() == expected
