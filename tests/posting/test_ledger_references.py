@@ -1,4 +1,4 @@
-"""The ledger's references hold on both databases (migration 0018): a movement naming a row
+"""The ledger's references hold on both databases (migration 0021): a movement naming a row
 that does not exist is refused, and a row a movement names cannot be deleted. On PostgreSQL
 statement triggers check them set-based, at the INSERT / DELETE itself; SQLite keeps its
 deferred foreign keys (checked here with `check_constraints`, as its COMMIT would)."""

@@ -404,7 +404,7 @@ class Movement(models.Model):
     Append-only: database triggers refuse UPDATE and DELETE (migration 0002). Its references
     (`db_constraint=False`) are checked on PostgreSQL by statement triggers, set-based — every
     referenced row must exist and is locked, a referenced row cannot be deleted — instead of
-    a foreign key's check per row and key (migration 0018); SQLite keeps its foreign keys."""
+    a foreign key's check per row and key (migration 0021); SQLite keeps its foreign keys."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="movements",
                                  db_constraint=False)
@@ -847,7 +847,7 @@ class ServiceCase(models.Model):
 
 
 class ServiceCaseNote(models.Model):
-    """A note on a case: append-only (the database refuses UPDATE and DELETE, migration 0018)."""
+    """A note on a case: append-only (the database refuses UPDATE and DELETE, migration 0019)."""
 
     case = models.ForeignKey(ServiceCase, on_delete=models.PROTECT, related_name="notes")
     text = models.TextField()
