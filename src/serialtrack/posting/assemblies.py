@@ -20,11 +20,17 @@ Every step moves value through the ledger (`ledger.install_units`, `remove_units
   a spare part from stock goes into a unit in repair; a part comes out of it, back to stock or
   scrapped.
 
+Every serial argument takes a scan (GS1 element string or Digital Link, read by `posting.scans`):
+its GTIN must be the product named (a part's GTIN, where no product is named, must be the part's
+own), and a label whose lot, expiry or GTIN contradicts the unit's record is refused naming each
+field, unless a manager accepts it with a reason (`accept_scan_mismatch`, kept in the history).
+
 Neither kind of document can be reversed (`corrections.reverse` refuses any document that
 moved units into or out of another unit): disassemble, or remove the part, instead."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -57,7 +63,16 @@ from serialtrack.posting.ledger import (
     remove_units,
     revalue_unit,
 )
-from serialtrack.posting.operations import In, Operation, register, serial_list
+from serialtrack.posting.operations import (
+    In,
+    Operation,
+    register,
+    scan_mismatch_override,
+    serial_list,
+)
+from serialtrack.posting.overrides import check_override
+from serialtrack.posting.scans import LotInfo, decode_scans, label_contradictions
+from serialtrack.queries.scans import product_of_gtin
 from serialtrack.serials import check_serials
 
 NOTE_ASSEMBLED = "assembled"
@@ -99,26 +114,29 @@ def _ancestors(p: Posting, unit_id: int) -> dict[int, str]:
 
 
 def _take_parts(p: Posting, serials: list[str], product: Product | None, warehouse_id: int | None,
-                problems: list[Problem]) -> list[LockedUnit]:
+                problems: list[Problem], gtins: dict[str, str]) -> list[LockedUnit]:
     """Stage and lock the parts `serials` names: units of `product` when given, else of any
-    product (a serial two products carry is the one in stock in `warehouse_id`, else refused
-    naming both). Unknown serials are named."""
+    product (a serial two products carry is the one whose GTIN its scanned label carried
+    (`gtins`), else the one in stock in `warehouse_id`, else refused naming both). Unknown
+    serials are named."""
     p.stage_serials(serials)
     by_product = " AND u.product_id = %s" if product else ""
     p.cursor.execute(
-        "SELECT s.pos, s.serial, u.id, pr.sku, u.status, l.warehouse_id "
+        "SELECT s.pos, s.serial, u.id, pr.sku, u.status, l.warehouse_id, pr.gtin "
         f"FROM st_serials s LEFT JOIN {UNIT} u ON u.serial = s.serial{by_product} "
         "LEFT JOIN inventory_product pr ON pr.id = u.product_id "
         "LEFT JOIN inventory_location l ON l.id = u.location_id ORDER BY s.pos, u.id",
         [product.pk] if product else [])
     found: dict[int, list[tuple[Any, ...]]] = {}
-    for pos, serial, unit_id, sku, status, wh in p.cursor.fetchall():
+    for pos, serial, unit_id, sku, status, wh, gtin in p.cursor.fetchall():
         found.setdefault(pos, [])
         if unit_id is not None:
-            found[pos].append((serial, unit_id, sku, status, wh))
+            found[pos].append((serial, unit_id, sku, status, wh, gtin))
     rows: list[tuple[int, int]] = []
     for pos, serial in enumerate(serials):
         units = found.get(pos, [])
+        if len(units) > 1 and serial in gtins:  # the label's GTIN names the product
+            units = [u for u in units if u[5] == gtins[serial]] or units
         if len(units) > 1:  # the same serial on two products: the one in stock here
             here = [u for u in units if u[3] == "in_stock" and u[4] == warehouse_id]
             units = here if len(here) == 1 else units
@@ -183,21 +201,61 @@ def _cost_of(ids: list[int]) -> Decimal:
     return sum((Decimal(c) for c in costs if c is not None), Decimal(0))
 
 
-def _clean(serials: Iterable[str], problems: list[Problem], what: str) -> list[str]:
-    clean, found, given = check_serials(serials)
-    problems += found
-    if not given:
+class Labels:
+    """What the labels scanned in one posting claim: serial -> (lot, expiry), serial -> GTIN
+    (where no product was named to check it against), for `label_contradictions`."""
+
+    def __init__(self, accept: bool, reason: str) -> None:
+        self.lots: dict[str, LotInfo] = {}
+        self.gtins: dict[str, str] = {}
+        self.accept = accept
+        self.reason = reason
+        self.notes: list[str] = []
+
+    def check(self, p: Posting, problems: list[Problem]) -> None:
+        """Compare the staged (locked) units' records with what their labels claimed."""
+        found, note = label_contradictions(p, self.lots, self.gtins, self.accept, self.reason)
+        problems += found
+        if note:
+            self.notes.append(note)
+
+    def noted(self, note: str) -> str:
+        """A movement note, with the override's note when a manager accepted a label."""
+        return "; ".join([note, *self.notes]) if self.notes else note
+
+
+def _clean(serials: Iterable[str], problems: list[Problem], what: str, labels: Labels,
+           item: Product | None = None) -> list[str]:
+    """The distinct serials listed (GS1 scans read: of `item` when given)."""
+    scan_problems: list[Problem] = []
+    decoded = decode_scans(serials, item, scan_problems, labels.lots,
+                           labels.gtins if item is None else None)
+    clean, found, given = check_serials(decoded)
+    problems += scan_problems + found
+    if not given and not scan_problems:
         problems.append(Problem("count_mismatch", f"list the {what}' serials", field="serials"))
     return clean
 
 
-def _install(p: Posting, parts: list[LockedUnit], target_id: int, target_serial: str
-             ) -> Decimal:
+def _scanned(text: str, item: Product | None, field: str, labels: Labels) -> tuple[str, str]:
+    """The serial one argument names (a GS1 scan read, its GTIN checked against `item`) and the
+    SKU its scan's GTIN names ("" for a plain serial, or when `item` is given)."""
+    problems: list[Problem] = []
+    gtins: dict[str, str] = {}
+    found = list(decode_scans([text.strip()], item, problems, labels.lots, gtins))
+    refuse([dataclasses.replace(pr, field=field) for pr in problems])
+    serial = found[0]
+    gtin = gtins.get(serial)
+    return serial, (product_of_gtin(gtin, text.strip()) if gtin and item is None else "")
+
+
+def _install(p: Posting, parts: list[LockedUnit], target_id: int, target_serial: str,
+             labels: Labels) -> Decimal:
     """Install the parts in the target, line per product; the target takes their cost in."""
     cost = _cost_of([u.id for u in parts])
     for line, ids in _part_lines(p, parts, f"installed in {target_serial}"):
         p.stage_units(enumerate(ids))
-        install_units(p, line, target_id, note=f"installed in {target_serial}")
+        install_units(p, line, target_id, note=labels.noted(f"installed in {target_serial}"))
     return cost
 
 
@@ -205,23 +263,27 @@ def _install(p: Posting, parts: list[LockedUnit], target_id: int, target_serial:
 
 @retrying
 def assemble(*, product: str, serial: str, warehouse: str, serials: Iterable[str], user: Any,
-             reason: str = "") -> Document:
+             reason: str = "", accept_scan_mismatch: bool = False) -> Document:
     """Build the unit `serial` of `product` from the components `serials` in stock in
     `warehouse`: a new unit received there as it is built (or a disassembled one built again),
     or an existing unit in stock there built into. Its cost: the components' (plus its own)."""
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
     item = catalog.get_product(product)
     location = catalog.get_location(warehouse)
     problems: list[Problem] = []
-    serials = list(serials)
-    components = _clean(serials, problems, "components")
-    named, found, _n = check_serials([serial], item.serial_pattern or "", product=item)
-    assembly_serial = named[0] if named else serial.strip()
+    labels = Labels(accept_scan_mismatch, reason)
+    own, _sku = _scanned(serial, item, "serial", labels)
+    components = _clean(list(serials), problems, "components", labels)
+    named, found, _n = check_serials([own], item.serial_pattern or "", product=item)
+    assembly_serial = named[0] if named else own
     with posting(DocumentKind.ASSEMBLY, user) as p:
         existing = Unit.objects.filter(product=item, serial=assembly_serial).first()
         revive = False
         if existing is not None:
             p.stage_units([(0, existing.pk)])
             (target,) = p.lock_units()
+            labels.check(p, problems)
             last_kind = (Document.objects.filter(pk=existing.last_document_id)
                          .values_list("kind", flat=True).first())
             revive = target.status == "scrapped" and last_kind == DocumentKind.ASSEMBLY
@@ -241,13 +303,14 @@ def assemble(*, product: str, serial: str, warehouse: str, serials: Iterable[str
             problems.append(Problem("invalid", f"serial {assembly_serial!r} is the assembly "
                                     "itself: it cannot be one of its own components",
                                     serial=assembly_serial))
-        parts = _take_parts(p, components, None, location.warehouse_id, problems)
+        parts = _take_parts(p, components, None, location.warehouse_id, problems, labels.gtins)
         _check_parts(p, parts, target, item, problems, same_product_refused=True)
+        labels.check(p, problems)
         refuse(problems)
         p.open_document(warehouse=location.warehouse, reason=reason)
         line = p.add_line(item, 1, to_location=location, note=NOTE_ASSEMBLED)
         cost = _cost_of([u.id for u in parts])
-        note = f"assembled from {_listed(u.serial for u in parts)}"
+        note = labels.noted(f"assembled from {_listed(u.serial for u in parts)}")
         if existing is None:
             p.stage_serials([target.serial])
             insert_units(p, item, line.pk, None, location.pk, None, cost, skip_existing=False,
@@ -257,38 +320,46 @@ def assemble(*, product: str, serial: str, warehouse: str, serials: Iterable[str
             p.stage_units([(0, target.id)])
             move_units(p, line, to_status="in_stock", to_location_id=location.pk,
                        to_party_id=None, cost=cost, note=f"built again: {note}")
-        _install(p, parts, target.id, target.serial)
+        _install(p, parts, target.id, target.serial, labels)
         if existing is not None and not revive:
             revalue_unit(p, line, target.id, cost, note=note)
         return p.finish()
 
 
-def _find_unit(serial: str, product: str | None) -> Unit:
-    """The unit `serial` (of `product`) names, for the documents that take one unit."""
-    qs = Unit.objects.filter(serial=serial.strip())
-    if product:
-        qs = qs.filter(product=catalog.get_product(product))
+def _find_unit(text: str, product: str | None, labels: Labels, field: str = "serial") -> Unit:
+    """The unit `text` (a serial or a scan of its label; of `product`, else of the product the
+    scan's GTIN names) names, for the documents that take one unit."""
+    item = catalog.get_product(product) if product else None
+    serial, sku = _scanned(text, item, field, labels)
+    qs = Unit.objects.filter(serial=serial)
+    if item is not None or sku:
+        qs = qs.filter(product=item or catalog.get_product(sku))
+        product = product or sku
     units = list(qs.select_related("product")[:3])
     if not units:
         of = f" of {product}" if product else ""
-        raise NotFound([Problem("not_found", f"unknown serial {serial.strip()!r}{of}",
-                                serial=serial.strip())])
+        raise NotFound([Problem("not_found", f"unknown serial {serial!r}{of}", serial=serial,
+                                field=field)])
     if len(units) > 1:
         skus = sorted(u.product.sku for u in units)
-        raise AmbiguousSerial([Problem("ambiguous_serial", f"serial {serial.strip()!r} exists on "
+        raise AmbiguousSerial([Problem("ambiguous_serial", f"serial {serial!r} exists on "
                                        f"{len(skus)} products: {', '.join(skus)}; name the "
-                                       "product (--product)", serial=serial.strip(),
+                                       "product (--product)", serial=serial,
                                        extra={"products": skus})])
     return units[0]
 
 
 @retrying
 def disassemble(*, serial: str, user: Any, product: str | None = None, to: str | None = None,
-                keep_shell: bool = False, reason: str = "") -> Document:
+                keep_shell: bool = False, reason: str = "", accept_scan_mismatch: bool = False
+                ) -> Document:
     """Take the assembly `serial` (in stock) apart: every component directly inside goes back
     to stock in bin `to` (default the assembly's bin) at its own cost; the assembly leaves
     stock (scrapped: disassembled), or stays in stock at its own cost when `keep_shell`."""
-    unit = _find_unit(serial, product)
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
+    labels = Labels(accept_scan_mismatch, reason)
+    unit = _find_unit(serial, product, labels)
     destination = catalog.get_location(to, field="to") if to else None
     problems: list[Problem] = []
     with posting(DocumentKind.ASSEMBLY, user) as p:
@@ -296,6 +367,7 @@ def disassemble(*, serial: str, user: Any, product: str | None = None, to: str |
         (target,) = p.lock_units()
         check_units(p, [target], lambda u: None if u.status == "in_stock" else
                     f"{where(u)}: only an assembly in stock is taken apart", problems)
+        labels.check(p, problems)
         refuse(problems)
         ids = list(Unit.objects.filter(parent_id=unit.pk).order_by("id")
                    .values_list("pk", flat=True))
@@ -313,7 +385,7 @@ def disassemble(*, serial: str, user: Any, product: str | None = None, to: str |
                           note=NOTE_DISASSEMBLED)
         cost = _cost_of(ids)
         taken = f"{_listed(u.serial for u in parts)} taken out"
-        revalue_unit(p, line, unit.pk, -cost, note=f"disassembled: {taken}")
+        revalue_unit(p, line, unit.pk, -cost, note=labels.noted(f"disassembled: {taken}"))
         if not keep_shell:
             p.stage_units([(0, unit.pk)])
             move_units(p, line, to_status="scrapped", to_location_id=None, to_party_id=None,
@@ -327,17 +399,22 @@ def disassemble(*, serial: str, user: Any, product: str | None = None, to: str |
 
 # -- spare parts in a repair ------------------------------------------------------------------
 
-def _in_repair(repair: str, unit: str | None) -> tuple[Unit, Document | None]:
+def _in_repair(repair: str, unit: str | None, labels: Labels) -> tuple[Unit, Document | None]:
     """The unit in repair `repair` names: a repair document (RPR-…) that took it in — with
-    `unit` naming it when that document took several still in repair — or its serial."""
+    `unit` naming it when that document took several still in repair — or its serial (or a
+    scan of its label)."""
     doc = Document.objects.filter(number=repair.strip(), kind=DocumentKind.REPAIR).first()
     if doc is None:
-        found = _find_unit(repair, None) if not unit else _find_unit(unit, None)
+        found = (_find_unit(repair, None, labels, "repair") if not unit
+                 else _find_unit(unit, None, labels, "unit"))
         return found, None
     ids = Movement.objects.filter(document=doc, unit__isnull=False).values("unit_id")
     candidates = Unit.objects.filter(pk__in=ids, status="in_repair").select_related("product")
     if unit:
-        candidates = candidates.filter(serial=unit.strip())
+        unit, sku = _scanned(unit, None, "unit", labels)
+        candidates = candidates.filter(serial=unit)
+        if sku:
+            candidates = candidates.filter(product__sku=sku)
     units = list(candidates.order_by("serial")[:11])
     if len(units) == 1:
         return units[0], doc
@@ -360,60 +437,70 @@ def _lock_repaired(p: Posting, unit: Unit, problems: list[Problem]) -> LockedUni
 
 @retrying
 def install_parts(*, repair: str, serials: Iterable[str], user: Any, product: str | None = None,
-                  unit: str | None = None, reason: str = "") -> Document:
+                  unit: str | None = None, reason: str = "", accept_scan_mismatch: bool = False
+                  ) -> Document:
     """Install spare parts from stock (in the warehouse of the unit in repair) into the unit in
     repair; the unit's cost takes theirs in."""
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
+    labels = Labels(accept_scan_mismatch, reason)
     item = catalog.get_product(product) if product else None
-    repaired, start = _in_repair(repair, unit)
+    repaired, start = _in_repair(repair, unit, labels)
     problems: list[Problem] = []
-    serials = list(serials)
-    clean = _clean(serials, problems, "parts")
+    clean = _clean(list(serials), problems, "parts", labels, item)
     with posting(DocumentKind.REPAIR, user) as p:
         target = _lock_repaired(p, repaired, problems)
-        parts = _take_parts(p, clean, item, target.warehouse_id, problems)
+        labels.check(p, problems)
+        parts = _take_parts(p, clean, item, target.warehouse_id, problems, labels.gtins)
         _check_parts(p, parts, target, repaired.product, problems, same_product_refused=False)
+        labels.check(p, problems)
         refuse(problems)
         p.open_document(warehouse_id=target.warehouse_id, related=start, party=None,
                         reason=reason)
         line = p.add_line(repaired.product, 1, note=NOTE_PART_INSTALLED)
-        cost = _install(p, parts, repaired.pk, repaired.serial)
+        cost = _install(p, parts, repaired.pk, repaired.serial, labels)
         revalue_unit(p, line, repaired.pk, cost,
-                     note=f"parts installed: {_listed(u.serial for u in parts)}")
+                     note=labels.noted(f"parts installed: {_listed(u.serial for u in parts)}"))
         return p.finish()
 
 
 @retrying
 def remove_parts(*, repair: str, serials: Iterable[str], user: Any, unit: str | None = None,
-                 to: str | None = None, scrap: bool = False, reason: str = "") -> Document:
+                 to: str | None = None, scrap: bool = False, reason: str = "",
+                 accept_scan_mismatch: bool = False) -> Document:
     """Take parts out of the unit in repair: back to stock (bin `to`, default the unit's) at
     their own cost, or scrapped (`scrap`); the unit's cost gives theirs up."""
-    repaired, start = _in_repair(repair, unit)
+    if accept_scan_mismatch:
+        check_override(user, "accept_scan_mismatch", reason)
+    labels = Labels(accept_scan_mismatch, reason)
+    repaired, start = _in_repair(repair, unit, labels)
     destination = catalog.get_location(to, field="to") if to and not scrap else None
     problems: list[Problem] = []
-    serials = list(serials)
-    clean = _clean(serials, problems, "parts")
+    clean = _clean(list(serials), problems, "parts", labels)
     with posting(DocumentKind.REPAIR, user) as p:
         target = _lock_repaired(p, repaired, problems)
-        parts = _take_parts(p, clean, None, target.warehouse_id, problems)
+        labels.check(p, problems)
+        parts = _take_parts(p, clean, None, target.warehouse_id, problems, labels.gtins)
         parents = _parents_of([u.id for u in parts])
         check_units(p, parts, lambda u: None if parents.get(u.id) == repaired.serial
                     and u.status == "installed" else
                     f"is not installed in {repaired.serial}: it "
                     + (f"is installed in {parents[u.id]}" if u.id in parents else where(u)),
                     problems, code="not_installed")
+        labels.check(p, problems)
         refuse(problems)
         to_id = None if scrap else (destination.pk if destination else target.location_id)
         p.open_document(warehouse_id=target.warehouse_id, related=start, reason=reason)
         line = p.add_line(repaired.product, 1, note=NOTE_PART_REMOVED)
         cost = _cost_of([u.id for u in parts])
         revalue_unit(p, line, repaired.pk, -cost,
-                     note=f"parts removed: {_listed(u.serial for u in parts)}")
+                     note=labels.noted(f"parts removed: {_listed(u.serial for u in parts)}"))
         fate = "scrapped" if scrap else "back to stock"
         for part_line, ids in _part_lines(p, parts, f"{NOTE_PART_REMOVED} from {repaired.serial}"):
             p.stage_units(enumerate(ids))
             remove_units(p, part_line, to_location_id=to_id,
-                         note=f"removed from {repaired.serial}, {fate}"
-                         + (f": {reason}" if reason else ""))
+                         note=labels.noted(f"removed from {repaired.serial}, {fate}"
+                                           + (f": {reason}" if reason else "")))
         return p.finish()
 
 
@@ -428,6 +515,7 @@ class AssembleIn(In):
                                        "are in stock in that warehouse).")
     serials: list[str] = serial_list(required=True, description="The components' serials.")
     reason: str = Field(default="", max_length=MAX_NOTE)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 class DisassembleIn(In):
@@ -439,6 +527,7 @@ class DisassembleIn(In):
     keep_shell: bool = Field(default=False, description="The assembly stays in stock (its "
                              "own cost), instead of leaving stock as disassembled.")
     reason: str = Field(default="", max_length=MAX_NOTE)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 class InstallPartsIn(In):
@@ -450,6 +539,7 @@ class InstallPartsIn(In):
     unit: str | None = Field(default=None, description="The unit in repair, when the repair "
                              "document took several.")
     reason: str = Field(default="", max_length=MAX_NOTE)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 class RemovePartsIn(In):
@@ -462,6 +552,7 @@ class RemovePartsIn(In):
                            "(default: the unit's bin).")
     scrap: bool = Field(default=False, description="Scrap the parts instead.")
     reason: str = Field(default="", max_length=MAX_NOTE)
+    accept_scan_mismatch: bool = scan_mismatch_override()
 
 
 ASSEMBLE = register(Operation(
