@@ -915,6 +915,7 @@ STATION_FORMS = {
     "repair/": ("manager", {"product": "HT-1"}),
     "repair/done/": ("manager", {"product": "HT-1"}),
     "repair/ship-back/": ("manager", {"product": "HT-1"}),
+    "assemble/": ("clerk", {"product": "HT-1", "warehouse": "WH1", "assembly": "HT-BUILT-1"}),
 }
 for _url, (_role, _form) in STATION_FORMS.items():
     plain(f"GET /{_url}", f"/{_url}")

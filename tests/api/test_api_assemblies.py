@@ -54,3 +54,27 @@ def test_assemblies_over_http(users: dict[str, Api]) -> None:
     assert clerk("GET", "/api/history/BK-1").json()["unit"]["components"] == []
     refused = manager("POST", f"/api/documents/{apart.json()['document']}/reverse", {})
     assert refused.status_code == 422 and "disassemble" in refused.text
+
+
+def test_an_assembly_drafted_scan_by_scan_over_http(users: dict[str, Api]) -> None:
+    clerk, manager = users["clerk"], users["manager"]
+    for sku in ("BIKE", "FRAME"):
+        assert manager("POST", "/api/products", {"sku": sku, "name": sku}).status_code == 201
+    manager("POST", "/api/warehouses", {"code": "WH1"})
+    clerk("POST", "/api/receipts", {"warehouse": "WH1", "product": "FRAME",
+                                    "serials": ["FR-1", "FR-2"]})
+    missing = clerk("POST", "/api/drafts", {"kind": "assembly", "operation": "assemble",
+                                            "product": "BIKE", "warehouse": "WH1"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "assembly"
+    opened = clerk("POST", "/api/drafts", {"kind": "assembly", "operation": "assemble",
+                                           "product": "BIKE", "warehouse": "WH1",
+                                           "assembly": "BK-1"})
+    assert opened.status_code == 201, opened.content
+    assert opened.json()["assembly"] == "BK-1"
+    draft = opened.json()["id"]
+    scans = clerk("POST", f"/api/drafts/{draft}/serials", {"serials": ["FR-1", "NOPE"]}).json()
+    assert [v["accepted"] for v in scans["verdicts"]] == [True, False]
+    posted = clerk("POST", f"/api/drafts/{draft}/post")
+    assert posted.status_code == 201, posted.content
+    assert posted.json()["document"].startswith("ASM-")
+    assert clerk("GET", "/api/history/FR-1").json()["unit"]["status"] == "installed"

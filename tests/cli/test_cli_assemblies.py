@@ -20,7 +20,7 @@ def test_assemble_and_take_apart_on_the_command_line(cli: Cli) -> None:
     cli("receive", "-w", "WH1", "-p", "FRAME", "--supplier", "Sup", "--cost", "100", "FRAME-1")
     cli("receive", "-w", "WH1", "-p", "WHEEL", "--supplier", "Sup", "--cost", "25",
         "WHEEL-1..WHEEL-3")
-    built = cli("assemble", "--product", "BIKE", "--serial", "BIKE-1", "--warehouse", "WH1",
+    built = cli("assemble", "--product", "BIKE", "--warehouse", "WH1", "BIKE-1",
                 "FRAME-1", "WHEEL-1", "WHEEL-2")
     assert "ASM-000001" in built.stdout
     history = cli("history", "BIKE-1").stdout
@@ -30,7 +30,7 @@ def test_assemble_and_take_apart_on_the_command_line(cli: Cli) -> None:
     assert "inside: BIKE BIKE-1" in shown
     unit = cli.json("show", "BIKE-1")["unit"]
     assert unit["cost"] == "150.0000" and len(unit["components"]) == 3
-    refused = cli.json("assemble", "-p", "BIKE", "--serial", "BIKE-2", "-w", "WH1", "WHEEL-1",
+    refused = cli.json("assemble", "-p", "BIKE", "-w", "WH1", "BIKE-2", "WHEEL-1",
                        check=3)
     assert refused["errors"][0]["serial"] == "WHEEL-1"
 

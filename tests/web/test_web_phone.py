@@ -165,7 +165,7 @@ def test_every_page_fits_a_phone(browser: Any, site: Site) -> None:
     examples = {
         "": "/", "login/": None, "receive/": "/receive/", "ship/": "/ship/",
         "return/": "/return/", "transfer/": "/transfer/", "adjust/": "/adjust/",
-        "repair/replace/": "/repair/replace/",
+        "repair/replace/": "/repair/replace/", "assemble/": "/assemble/",
         "drafts/<int:draft_id>/": f"/drafts/{draft.group(1)}/",
         "drafts/<int:draft_id>/discard": f"/drafts/{draft.group(1)}/discard",
         "units/<str:sku>/<path:serial>": "/units/HT-200/device-00301",

@@ -179,6 +179,10 @@ class DraftIn(In):
     reason: str = Field(default="", max_length=500)
     order: str | None = Field(default=None, max_length=32,
                               description="receipt: purchase order; shipment: sales order")
+    assembly: str | None = Field(default=None, max_length=200,
+                                 description="assembly: the serial (or scan) of the unit built "
+                                 "(new, or in stock to build into); the scans are its "
+                                 "components")
     scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
         default="serials", description="receipt: what the scans are, the units' own serials or "
         "the makers' serials (each unit then gets a serial from the product's serial template "
@@ -209,6 +213,7 @@ class DraftOut(Schema):
         "paired_serials (each serial with its maker's)")
     status: str
     product: str | None
+    assembly: str | None = Field(default=None, description="assembly drafts: the unit built")
     expected_quantity: int | None
     scanned: int
     verdicts: list[ScanVerdict] = []

@@ -559,6 +559,9 @@ class DraftLine(models.Model):
     # Nullable: SQLite then adds the column in place (rebuilding the table would drop the scan
     # count triggers of migration 0008).
     order_ref = models.CharField(max_length=32, null=True, blank=True)
+    # assembly drafts: the serial of the unit being built (its scans are its components).
+    # Nullable, as `order_ref`.
+    assembly_serial = models.CharField(max_length=200, null=True, blank=True)
 
 
 class DraftSerial(models.Model):

@@ -66,6 +66,7 @@ from serialtrack.posting.ledger import (
 from serialtrack.posting.operations import (
     In,
     Operation,
+    Station,
     register,
     scan_mismatch_override,
     serial_list,
@@ -555,11 +556,24 @@ class RemovePartsIn(In):
     accept_scan_mismatch: bool = scan_mismatch_override()
 
 
+def _draft_arguments(doc: Document, line: Any, serials: Any, _d: Any) -> dict[str, Any]:
+    """An assembly draft posts the unit it names, built where it names, from its scans."""
+    return {"product": line.product.sku, "serial": line.assembly_serial,
+            "warehouse": line.location_ref, "serials": serials, "reason": doc.reason}
+
+
 ASSEMBLE = register(Operation(
     name="assemble", kind=DocumentKind.ASSEMBLY, entry=assemble, role="clerk",
     title="Build an assembly",
     help="Build an assembly from components in stock: they are installed in it, and its cost "
          "is theirs.", body=AssembleIn, api_path="/assemblies", cli=("assemble",),
+    cli_arguments=("serial",),
+    station=Station(
+        url="/assemble/", post_label="Build", needs=("product", "warehouse", "assembly"),
+        arguments=_draft_arguments, any_product=True, checked_on_open=True,
+        lead="Name what you build and scan its serial (a new one, or a unit in stock to build "
+             "into), then scan each component: each is checked at once, and all are installed "
+             "in it when you post."),
 ))
 DISASSEMBLE = register(Operation(
     name="disassemble", kind=DocumentKind.ASSEMBLY, entry=disassemble, role="clerk",

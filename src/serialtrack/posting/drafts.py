@@ -79,6 +79,8 @@ class Verdict:
     message: str | None = None
 
 
+# what a draft's need is called where it is missing, when not its field's name
+NEEDS_SAID = {"assembly": "the serial of the assembly"}
 MAX_EXPECTED = 2**31 - 1  # the column's range on both databases
 
 
@@ -89,12 +91,15 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  expected_quantity: int | None = None, lot: str | None = None,
                  expiry: Any = None, cost: Any = None, disposition: str = "restock",
                  reference: str = "", reason: str = "", operation: str = "",
-                 scans: str = SERIALS, order: str | None = None) -> Document:
+                 scans: str = SERIALS, order: str | None = None,
+                 assembly: str | None = None) -> Document:
     """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
     An adjustment or repair draft names its `operation` (`operations.draft_operations`) and its
     product. A receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its
     product has a serial template. A receipt or shipment draft may name the purchase / sales
-    `order` it posts against (its supplier / customer then defaults to the order's)."""
+    `order` it posts against (its supplier / customer then defaults to the order's). An
+    assembly draft names the product built, where, and the `assembly`'s serial (or scan); its
+    scans are the components."""
     kinds = draft_kinds()
     if kind not in kinds:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(kinds)}",
@@ -117,11 +122,12 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
         reference = reference or order_row.number
     given = {"product": product, "warehouse": warehouse, "customer": customer,
              "shipment": shipment, "source": source, "destination": destination,
-             "reason": reason}
+             "reason": reason, "assembly": (assembly or "").strip()}
     needs = station.needs
     what = operation.replace("_", "-") if operation else kind
-    missing = [Problem("invalid", f"a {what} draft needs {name}", field=name)
-               for name in needs if not given[name]]
+    article = "an" if what[:1] in "aeiou" else "a"
+    missing = [Problem("invalid", f"{article} {what} draft needs {NEEDS_SAID.get(name, name)}",
+                       field=name) for name in needs if not given[name]]
     if expected_quantity is not None and not 0 < expected_quantity <= MAX_EXPECTED:
         missing.append(Problem("invalid", f"expected quantity {expected_quantity} must be from 1 "
                                f"to {MAX_EXPECTED:,}", field="expected_quantity"))
@@ -156,6 +162,13 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     location = (catalog.get_location(location_ref, field="warehouse" if warehouse else "from")
                 if location_ref else None)
     target = catalog.get_location(destination, field="to") if destination else None
+    if "assembly" not in needs:
+        assembly = None
+    elif station.checked_on_open:
+        probe = Document(kind=kind, reason=reason)
+        probe.draft = DraftLine(product=item, location=location, location_ref=location_ref,
+                                operation=operation, assembly_serial=given["assembly"])
+        refuse([p for p in _refusal(probe, [], user) if p.code != "count_mismatch"])
     with transaction.atomic():
         doc = Document.objects.create(
             kind=kind, status=DocumentStatus.DRAFT, created_by=user, party=party,
@@ -166,7 +179,8 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
             expiry=expiry, cost=cost, expected_quantity=expected_quantity,
             disposition=disposition, operation=operation, scans=scans,
-            order_ref=order_row.number if order_row else None)
+            order_ref=order_row.number if order_row else None,
+            assembly_serial=given["assembly"] if assembly is not None else None)
     return doc
 
 
@@ -255,25 +269,31 @@ class _DryRun(Exception):
     pass
 
 
-def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
-             ) -> dict[str, Problem]:
-    """Post `serials` (the scans as read; `names`: their serials) alone as this draft would,
-    then roll back: the engine's verdict per serial, without a second copy of its rules. A
-    refusal that names no serial concerns every one of them."""
-    found: dict[str, Problem] = {}
+def _refusal(doc: Document, serials: list[str], user: Any) -> list[Problem]:
+    """Post `serials` as this draft would, then roll back: the problems the engine found."""
+    problems: list[Problem] = []
     try:
         with transaction.atomic():
             try:
                 _entry(doc, serials)(user)
             except Refused as exc:
-                for problem in exc.problems:
-                    if problem.serial is not None:
-                        found[problem.serial] = problem
-                if not found and exc.problems:
-                    found = dict.fromkeys(names, exc.problems[0])
+                problems = exc.problems
             raise _DryRun
     except _DryRun:
         pass
+    return problems
+
+
+def _dry_run(doc: Document, serials: list[str], user: Any, names: list[str]
+             ) -> dict[str, Problem]:
+    """Post `serials` (the scans as read; `names`: their serials) alone as this draft would,
+    then roll back: the engine's verdict per serial, without a second copy of its rules. A
+    refusal that names none of them (no serial, or another unit's: the assembly being built)
+    concerns every one of them."""
+    problems = _refusal(doc, serials, user)
+    found = {p.serial: p for p in problems if p.serial in names}
+    if not found and problems:
+        found = dict.fromkeys(names, problems[0])
     return found
 
 
@@ -297,9 +317,12 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
     candidates: dict[str, int] = {}
     tokens: dict[str, str] = {}  # serial -> the GS1 scan it was read from
     lots: dict[str, LotInfo] = {}  # serial -> the (10) lot and (17) expiry its scan carried
+    station = drafted(doc.kind, line.operation).station
+    assert station is not None
+    scanned_product = None if station.any_product else line.product
     for index, raw in enumerate(raw_serials):
         scan_problems: list[Problem] = []
-        decoded = list(decode_scans([raw], line.product, scan_problems, lots))
+        decoded = list(decode_scans([raw], scanned_product, scan_problems, lots))
         if scan_problems:
             problem = scan_problems[0]
             verdicts[index] = Verdict(problem.serial or raw, False, problem.code, problem.message)
@@ -321,9 +344,8 @@ def add_scans(draft_id: int, raw_serials: Sequence[str], user: Any,
         for serial in _already_in_draft(line, list(candidates)):
             verdicts[candidates.pop(serial)] = _repeat(serial)
     if candidates:
-        judge = drafted(doc.kind, line.operation).station.judge  # type: ignore[union-attr]
-        if judge is not None:
-            problems = judge(line, list(candidates), lots)
+        if station.judge is not None:
+            problems = station.judge(line, list(candidates), lots)
         else:
             problems = _dry_run(doc, [tokens.get(s, s) for s in candidates], user,
                                 list(candidates))
@@ -532,5 +554,6 @@ def draft_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.pk, "kind": doc.kind, "operation": line.operation, "scans": line.scans,
             "status": doc.status,
             "product": line.product.sku if line.product else None,
+            "assembly": line.assembly_serial,
             "expected_quantity": line.expected_quantity,
             "scanned": line.scanned}

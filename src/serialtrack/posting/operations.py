@@ -86,10 +86,14 @@ class Station:
     """How an operation is filled in scan by scan: a draft on the server, at a web station.
 
     `needs`: the fields opening a draft must name (product, warehouse, customer, shipment,
-    source, destination, reason); `arguments`: how the draft posts; `judge`: how a scan is judged — None
-    for a dry run of the entry on that serial (rolled back), so every kind judges a scan by the
-    very rules its posting applies. `form` is the opening page: `start` (goods arriving or
-    leaving), `return` (find the shipment first) or `move` (units we hold)."""
+    source, destination, reason, assembly); `arguments`: how the draft posts; `judge`: how a scan
+    is judged — None for a dry run of the entry on that serial (rolled back), so every kind
+    judges a scan by the very rules its posting applies. `form` is the opening page: `start`
+    (goods arriving or leaving), `return` (find the shipment first) or `move` (units we hold).
+    `any_product`: the scans are units of any product, not of the draft's (an assembly's
+    components; the draft's product is the assembly's); `checked_on_open`: opening the draft
+    dry-runs its entry with no scans, so what it names is judged before the first scan (an
+    assembly's serial: new, or in stock where it is built)."""
 
     url: str
     post_label: str
@@ -101,6 +105,8 @@ class Station:
     # fields a draft may name besides its needs (a receipt's purchase order, a shipment's sales
     # order): offered at the station, optional
     optional: tuple[str, ...] = ()
+    any_product: bool = False
+    checked_on_open: bool = False
 
 
 @dataclass(frozen=True)

@@ -304,14 +304,16 @@ def _move_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
         "operation": op.name if operations.draft_operations(op.kind) else "",
         "title": op.title, "lead": op.station.lead, "needed": op.role, "nav": nav_of(op),
         "reason_required": "reason" in needs, "products": choices.serial_products(),
+        "needs": needs,
     }
     context["can_post"] = has_role(request.user, context["needed"])
-    if "source" in needs or "destination" in needs:
+    if {"source", "destination", "warehouse"} & set(needs):
         context["locations"] = choices.locations()
     return context
 
 
-MOVE_FIELDS = ("product", "source", "destination", "reason", "expected_quantity")
+MOVE_FIELDS = ("product", "source", "destination", "warehouse", "assembly", "reason",
+               "expected_quantity")
 
 
 def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
@@ -330,6 +332,7 @@ def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
                 kind=context["kind"], operation=context["operation"], user=request.user,
                 product=form["product"] or None, source=form["source"] or None,
                 destination=form["destination"] or None, reason=form["reason"],
+                warehouse=form["warehouse"] or None, assembly=form["assembly"] or None,
                 expected_quantity=fields.get("expected_quantity"))
         except Refused as exc:
             problems = exc.problems
@@ -628,10 +631,17 @@ def again(request: HttpRequest, number: str) -> HttpResponse:
         doc = catalog.get_document(number)
     except NotFound as exc:
         return not_found(request, exc)
-    operation = DraftLine.objects.filter(document=doc).values_list("operation", flat=True).first()
+    line = DraftLine.objects.filter(document=doc).select_related("product").first()
+    operation = line.operation if line is not None else None
     if operation is not None and not has_role(request.user, drafts.role_needed(doc.kind,
                                                                                operation)):
         return forbidden(request, drafts.role_needed(doc.kind, operation))
+    op = operations.drafted(doc.kind, operation) if line is not None else None
+    if op is not None and op.station is not None and "assembly" in op.station.needs:
+        # the next assembly has a serial of its own: its opening form, the rest filled in
+        return HttpResponseRedirect(f"{op.station.url}?" + urlencode(
+            {"product": line.product.sku if line.product else "",
+             "warehouse": line.location_ref, "reason": doc.reason}))
     try:
         repeated = drafts.repeat_draft(number, request.user)
     except Refused as exc:
