@@ -962,6 +962,20 @@ def _replace_page(s: Shop) -> Call:
     return Call("/repair/replace/", {"product": "HT-1", "old": old, "new": new}, 302, "manager")
 
 
+@request("POST /assemblies/disassemble")
+def _disassemble_page(s: Shop) -> Call:
+    """A unit in stock with one part built in, taken apart from its page (kept in stock)."""
+    (shell,) = s.units(1)
+    kit = s.tag(f"KIT{s.batches}-")
+    s.api("POST", "/api/products", {"sku": kit, "name": "Kit"})
+    s.api("POST", "/api/receipts", {"warehouse": "WH1", "product": kit, "serials": [kit]},
+          role="clerk")
+    s.api("POST", "/api/assemblies", {"product": "HT-1", "serial": shell, "warehouse": "WH1",
+                                      "serials": [kit]}, role="clerk")
+    return Call("/assemblies/disassemble", {"product": "HT-1", "serial": shell, "keep_shell": "1"},
+                302, "clerk")
+
+
 @request("POST /quantities/<str:kind>/")
 def _quantity_receipt(s: Shop) -> Call:
     return Call("/quantities/receive/", {"product": "SAL-1", "warehouse": "WH1", "quantity": "10",

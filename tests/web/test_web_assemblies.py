@@ -10,6 +10,7 @@ from django.test import Client
 
 from serialtrack import catalog, posting
 from serialtrack.accounts.services import create_user
+from serialtrack.inventory.models import Unit
 from tests.helpers.web import PASSWORD
 
 
@@ -35,3 +36,29 @@ def test_the_unit_page_shows_the_tree_and_the_chain_up(shop: dict, user: Any) ->
     assert inside.index("WH-1") < inside.index("BK-1") and 'href="/units/BIKE/BK-1"' in inside
     assert "installed in WH-1" in bell  # the timeline
     assert 'data-testid="unit-components"' not in bell
+
+
+def test_an_assembly_is_taken_apart_from_its_page(shop: dict, user: Any) -> None:
+    for sku in ("BIKE", "WHEEL"):
+        catalog.create_product(sku, f"The {sku.lower()}", "serial")
+    posting.receive(warehouse="WH1", product="WHEEL", supplier="Supplier S",
+                    serials=["WH-1", "WH-2"], user=user)
+    posting.assemble(product="BIKE", serial="BK-1", warehouse="WH1", serials=["WH-1", "WH-2"],
+                     user=user)
+    viewer, clerk = Client(), Client()
+    viewer.force_login(create_user("vera", "viewer", PASSWORD)[0])
+    clerk.force_login(create_user("casey", "clerk", PASSWORD)[0])
+    assert 'data-testid="assembly-actions"' not in viewer.get("/units/BIKE/BK-1").content.decode()
+    assert viewer.post("/assemblies/disassemble", {"product": "BIKE", "serial": "BK-1"}
+                       ).status_code == 403
+    page = clerk.get("/units/BIKE/BK-1").content.decode()
+    assert 'href="/assemble/?product=BIKE&amp;warehouse=WH1&amp;assembly=BK-1"' in page
+    assert clerk.get("/assemble/?product=BIKE&warehouse=WH1&assembly=BK-1").status_code == 200
+    apart = clerk.post("/assemblies/disassemble", {"product": "BIKE", "serial": "BK-1",
+                                                   "keep_shell": "1"})
+    assert apart.status_code == 302 and apart["Location"].startswith("/documents/ASM-")
+    bike = Unit.objects.get(serial="BK-1")
+    assert bike.status == "in_stock" and not Unit.objects.filter(parent=bike).exists()
+    again = clerk.post("/assemblies/disassemble", {"product": "BIKE", "serial": "BK-1"})
+    assert again.status_code == 422
+    assert "has no components installed" in again.content.decode()

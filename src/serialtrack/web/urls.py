@@ -4,6 +4,7 @@ from django.urls import path
 
 from serialtrack.posting import operations
 from serialtrack.web import (
+    assemblies,
     expiry,
     files,
     genuine,
@@ -50,6 +51,7 @@ urlpatterns = [
     *stations,
     path("adjust/", views.adjust, name="adjust"),
     path("repair/replace/", replace.repair_replace, name="repair_replace"),
+    path("assemblies/disassemble", assemblies.disassemble, name="disassemble"),
     path("drafts/<int:draft_id>/", views.draft_page, name="draft"),
     path("drafts/<int:draft_id>/scan", views.scan, name="scan"),
     path("drafts/<int:draft_id>/remove", views.remove, name="remove"),

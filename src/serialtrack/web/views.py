@@ -658,18 +658,28 @@ def _when(value: str | None) -> dt.datetime | None:
 @require_GET
 @station
 def unit(request: HttpRequest, sku: str, serial: str) -> HttpResponse:
+    return unit_page(request, sku, serial)
+
+
+def unit_page(request: HttpRequest, sku: str, serial: str,
+              problems: list[Problem] | None = None) -> HttpResponse:
+    """A unit's page; `problems`: why an action posted from it was refused (shown above it)."""
     try:
         history = queries.unit_history(serial, sku)
         warranty = queries.warranty_of(history)
     except NotFound as exc:
         return not_found(request, exc)
     movements = [{**m, "time": _when(m["time"])} for m in history["movements"]]
+    here = history["unit"]["location"] or ""
     return show(request, "web/unit.html", {
         "unit": history["unit"], "movements": movements, "warranty": warranty,
         "sale": history.get("sale"),
         "received_at": _when(history["unit"]["received_at"]),
         "may_replace": has_role(request.user, "manager"),
-    })
+        "build_url": f"{station_url('assemble')}?" + urlencode(
+            {"product": sku, "warehouse": here.partition("/")[0], "assembly": serial}),
+        "problems": problems or [],
+    }, status=422 if problems else 200)
 
 
 @require_GET
