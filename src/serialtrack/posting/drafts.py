@@ -1,5 +1,6 @@
 """Drafts: a document filled in scan by scan (one product per draft, as at a receiving or
-packing bench), kept on the server, then posted in one go by the same engine entry as a direct
+packing bench; an assembly draft's product is the one built, its scans the components, of any
+product), kept on the server, then posted in one go by the same engine entry as a direct
 posting. Each scan gets its verdict at once, judged by the rules the posting will apply: a
 receipt's scans by the receipt's own per-serial checks (read only: index seeks, no write lock, so
 a bench of clerks scanning at once do not queue on each other); the other kinds by a dry run of
