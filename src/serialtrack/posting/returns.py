@@ -38,6 +38,7 @@ from serialtrack.posting.operations import (
     In,
     Operation,
     Station,
+    case_field,
     register,
     scan_mismatch_override,
     serial_list,
@@ -328,6 +329,7 @@ class ReturnIn(In):
     lot: str | None = None
     reason: str = Field(default="", max_length=500)
     accept_scan_mismatch: bool = scan_mismatch_override()
+    case: str | None = case_field()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
