@@ -14,7 +14,7 @@ from django.db import DatabaseError, transaction
 
 from serialtrack import catalog, errors, posting, service_cases
 from serialtrack.inventory.models import Document, Movement, ServiceCase, ServiceCaseNote, Unit
-from serialtrack.posting import operations
+from serialtrack.posting import drafts, operations
 from serialtrack.queries.service_cases import case_summary, get_case, list_cases
 from tests.helpers.posting import receive, refused, ship
 from tests.helpers.scans import GTIN, datamatrix
@@ -282,3 +282,39 @@ def test_a_case_that_cannot_take_the_document_refuses_the_posting(shop: dict,
     assert (Document.objects.count(), Movement.objects.count()) == (documents, movements)
     assert not Document.objects.filter(kind="return").exists()
     assert Unit.objects.get(serial="D1").status == "shipped"
+
+
+def test_a_return_draft_for_a_case_links_its_return_as_it_posts(shop: dict,
+                                                                user: Any) -> None:
+    receive(user, ["D1", "D2", "D3", "D4"])
+    shp = ship(user, ["D1", "D2", "D3"]).number
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    # only a return draft names its case, and only an open one
+    bad = refused(errors.InvalidInput, drafts.create_draft, kind="shipment", user=user,
+                  product="HT-1", warehouse="WH1", customer="Customer A", case=case.number)
+    assert [p.field for p in bad.problems] == ["case"]
+    bad = refused(errors.NotFound, drafts.create_draft, kind="return", user=user,
+                  shipment=shp, case="RMA-999999")
+    assert [p.field for p in bad.problems] == ["case"]
+    draft = drafts.create_draft(kind="return", user=user, shipment=shp, disposition="repair",
+                                case=case.number.lower())
+    assert draft.reference == case.number
+    # each scan is judged alone, without the case: D2 (not the case's unit) is accepted too
+    verdicts = drafts.add_scans(draft.pk, ["D1", "D2"], user)
+    assert [v.accepted for v in verdicts] == [True, True]
+    ret = drafts.post_draft(draft.pk, user)
+    assert [(d["number"], d["role"]) for d in summary(case.number)["documents"]] == [
+        (ret.number, "customer return")]
+
+    # a draft for a case whose unit it does not carry: refused naming `case`, still a draft
+    ship(user, ["D4"])
+    second = service_cases.open_case(scan="D4", claimant="Customer A", fault="x", user=user)
+    other = drafts.create_draft(kind="return", user=user, shipment=shp, case=second.number)
+    assert drafts.add_scans(other.pk, ["D3"], user)[0].accepted
+    bad = refused(errors.InvalidInput, drafts.post_draft, other.pk, user)
+    assert [p.field for p in bad.problems] == ["case"]
+    assert Document.objects.get(pk=other.pk).status == "draft"
+    # a case closed meanwhile: the draft posts nothing
+    service_cases.close_case(second.number, outcome="reject", reason="x", user=user)
+    bad = refused(errors.InvalidInput, drafts.post_draft, other.pk, user)
+    assert [p.field for p in bad.problems] == ["case"]

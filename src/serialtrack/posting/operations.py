@@ -58,6 +58,16 @@ def scan_mismatch_override() -> Any:
                  "contradicts the units' record (manager only, with a reason).")
 
 
+CASE_NUMBER = re.compile(r"RMA-\d{6,}")
+
+
+def draft_case(doc: Document) -> str | None:
+    """The service case a draft carries out: the case number its reference holds (a return
+    draft opened from the case page, `drafts.create_draft(case=…)`), else None."""
+    reference = (doc.reference or "").strip()
+    return reference if CASE_NUMBER.fullmatch(reference) else None
+
+
 def case_field() -> Any:
     """The field of the service case a document carries out (`RMA-000001`): the posted
     document is linked to it in the posting's own transaction (`Operation.post`)."""

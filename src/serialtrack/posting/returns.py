@@ -39,6 +39,7 @@ from serialtrack.posting.operations import (
     Operation,
     Station,
     case_field,
+    draft_case,
     register,
     scan_mismatch_override,
     serial_list,
@@ -336,7 +337,7 @@ def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
                 dispositions: dict[str, str] | None) -> dict[str, Any]:
     return {"shipment": doc.related.number, "serials": serials, "disposition": line.disposition,
             "dispositions": dispositions, "warehouse": line.location_ref or None,
-            "reason": doc.reason}
+            "reason": doc.reason, "case": draft_case(doc)}
 
 
 RETURN = register(Operation(
