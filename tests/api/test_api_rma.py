@@ -125,6 +125,11 @@ def test_photos_over_http(users: dict[str, Api]) -> None:
         assert refused["Content-Type"] == "application/problem+json"
         assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert upload(clerk, "RMA-000099", "crack.png", png).status_code == 404
+    # the image's bytes may hold NUL (a PNG's do); a form's text may not
+    nul = clerk.client.post(f"/api/rma-cases/{number}/photos", {
+        "photo": SimpleUploadedFile("x.png", png, content_type="image/png"), "note": "a\x00b"},
+        headers=clerk.headers)
+    assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
     # a closed case takes no more photos
     manager("POST", f"/api/rma-cases/{number}/close", {"outcome": "reject", "reason": "misuse"})
     closed = upload(clerk, number, "later.png", png)
