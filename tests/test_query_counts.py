@@ -170,6 +170,7 @@ class Call:
     status: int = 200
     role: str | None = "viewer"  # None: anonymous
     headers: dict[str, str] = field(default_factory=dict)
+    form: bool = False  # an API body sent as multipart/form-data (a file upload), not JSON
 
 
 class Shop:
@@ -261,11 +262,13 @@ class Shop:
 
 
 def api_request(client: Client, method: str, url: str, body: Any, token: str | None,
-                headers: dict[str, str]) -> Any:
+                headers: dict[str, str], form: bool = False) -> Any:
     kwargs: dict[str, Any] = {"headers": {**headers}}
     if token:
         kwargs["headers"]["Authorization"] = f"Bearer {token}"
-    if body is not None:
+    if body is not None and form:
+        kwargs.update(data=body)  # the test client's multipart/form-data
+    elif body is not None:
         kwargs.update(data=json.dumps(body), content_type="application/json")
     return getattr(client, method.lower())(url, **kwargs)
 
@@ -769,6 +772,24 @@ def _rma_link(s: Shop) -> Call:
     return Call(f"/api/rma-cases/{number}/documents", {"document": ret}, 201, "clerk")
 
 
+@request("POST /api/rma-cases/{number}/photos")
+def _rma_photo(s: Shop) -> Call:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return Call(f"/api/rma-cases/{_case(s)[0]}/photos",
+                {"photo": SimpleUploadedFile("crack.png", PNG, content_type="image/png")},
+                201, "clerk", form=True)
+
+
+@request("GET /api/rma-cases/{number}/photos/{photo_id}")
+def _rma_photo_api_file(s: Shop) -> Call:
+    from serialtrack import service_cases
+
+    number = _case(s)[0]
+    photo = service_cases.add_photo(number, name="crack.png", chunks=[PNG], user=None)
+    return Call(f"/api/rma-cases/{number}/photos/{photo.pk}")
+
+
 @request("POST /api/rma-cases/{number}/close")
 def _rma_close(s: Shop) -> Call:
     return Call(f"/api/rma-cases/{_case(s)[0]}/close", {"outcome": "reject", "reason": "r"},
@@ -1216,7 +1237,8 @@ def run(s: Shop, key: str) -> int:
     token = s.tokens[call.role] if is_api and call.role and not ends_session else None
     with CaptureQueriesContext(connection) as ctx:
         if is_api:
-            response = api_request(client, method, call.url, call.body, token, call.headers)
+            response = api_request(client, method, call.url, call.body, token, call.headers,
+                                   call.form)
         else:
             kwargs: dict[str, Any] = {"headers": call.headers}
             if call.body is not None:

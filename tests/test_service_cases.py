@@ -13,7 +13,8 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from serialtrack import catalog, errors, posting, service_cases
-from serialtrack.inventory.models import ServiceCase, ServiceCaseNote
+from serialtrack.inventory.models import Document, Movement, ServiceCase, ServiceCaseNote, Unit
+from serialtrack.posting import drafts, operations
 from serialtrack.queries.service_cases import case_summary, get_case, list_cases
 from tests.helpers.posting import receive, refused, ship
 from tests.helpers.scans import GTIN, datamatrix
@@ -218,3 +219,102 @@ def test_photos_are_kept_in_the_media_folder(shop: dict, user: Any, settings: An
                   chunks=[b"<html>not an image</html>"], user=user)
     assert [p.field for p in bad.problems] == ["photo"]
     assert summary(case.number)["photos"][0]["name"] == "crack.png"
+
+
+def post(name: str, user: Any, **fields: Any) -> Any:
+    """Post through the operation's declaration, as the API, the command line and drafts do."""
+    return operations.operation(name).post(user, **fields)
+
+
+def test_a_posting_naming_its_case_is_linked_in_the_same_transaction(shop: dict,
+                                                                     user: Any) -> None:
+    shp = sold(user)
+    other = sold(user, "D2", customer="Customer B")
+    receive(user, ["D3", "D4"])
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    ret = post("return", user, shipment=shp, serials=["D1"], disposition="repair",
+               case=case.number.lower())
+    linked = [(d["number"], d["role"]) for d in summary(case.number)["documents"]]
+    assert linked == [(ret.number, "customer return")]
+    assert summary(case.number)["candidates"] == []
+    # the replacement (scrap D1, ship D3) and a shipment from stock to the claimant
+    rep = post("replace", user, product="HT-1", old="D1", new="D3", case=case.number)
+    extra = post("shipment", user, warehouse="WH1", customer="Customer A", product="HT-1",
+                 serials=["D4"], case=case.number)
+    assert [(d["number"], d["role"]) for d in summary(case.number)["documents"]] == [
+        (ret.number, "customer return"), (rep.number, "replacement"),
+        (extra.number, "shipment")]
+    # a unit repaired from stock for its case: each repair step names it; a posting naming
+    # no case links nothing
+    second = service_cases.open_case(scan="D2", claimant="Customer B", fault="slow", user=user)
+    back = post("return", user, shipment=other, serials=["D2"], case=None)
+    start = post("repair_start", user, product="HT-1", serials=["D2"], case=second.number)
+    done = post("repair_done", user, product="HT-1", serials=["D2"], case=second.number)
+    assert [(d["number"], d["role"]) for d in summary(second.number)["documents"]] == [
+        (start.number, "repair start"), (done.number, "repair done")]
+    assert [c["number"] for c in summary(second.number)["candidates"]] == [back.number]
+
+
+def test_a_case_that_cannot_take_the_document_refuses_the_posting(shop: dict,
+                                                                  user: Any) -> None:
+    shp = sold(user)
+    other = sold(user, "D2")
+    receive(user, ["D3"])
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    # a return of another unit: it does not concern the case's unit (nor is it a shipment)
+    bad = refused(errors.InvalidInput, post, "return", user, shipment=other, serials=["D2"],
+                  case=case.number)
+    assert [p.field for p in bad.problems] == ["case"] and "D1" in bad.problems[0].message
+    # a shipment to another customer, of another unit
+    bad = refused(errors.InvalidInput, post, "shipment", user, warehouse="WH1",
+                  customer="Customer B", product="HT-1", serials=["D3"], case=case.number)
+    assert [p.field for p in bad.problems] == ["case"]
+    # an unknown case
+    bad = refused(errors.NotFound, post, "repair_start", user, product="HT-1", serials=["D3"],
+                  case="RMA-999999")
+    assert [p.field for p in bad.problems] == ["case"]
+    # a closed case: the return is refused whole — no document, no movement
+    service_cases.close_case(case.number, outcome="reject", reason="misuse", user=user)
+    documents, movements = Document.objects.count(), Movement.objects.count()
+    bad = refused(errors.InvalidInput, post, "return", user, shipment=shp, serials=["D1"],
+                  case=case.number)
+    assert [p.field for p in bad.problems] == ["case"]
+    assert (Document.objects.count(), Movement.objects.count()) == (documents, movements)
+    assert not Document.objects.filter(kind="return").exists()
+    assert Unit.objects.get(serial="D1").status == "shipped"
+
+
+def test_a_return_draft_for_a_case_links_its_return_as_it_posts(shop: dict,
+                                                                user: Any) -> None:
+    receive(user, ["D1", "D2", "D3", "D4"])
+    shp = ship(user, ["D1", "D2", "D3"]).number
+    case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
+    # only a return draft names its case, and only an open one
+    bad = refused(errors.InvalidInput, drafts.create_draft, kind="shipment", user=user,
+                  product="HT-1", warehouse="WH1", customer="Customer A", case=case.number)
+    assert [p.field for p in bad.problems] == ["case"]
+    bad = refused(errors.NotFound, drafts.create_draft, kind="return", user=user,
+                  shipment=shp, case="RMA-999999")
+    assert [p.field for p in bad.problems] == ["case"]
+    draft = drafts.create_draft(kind="return", user=user, shipment=shp, disposition="repair",
+                                case=case.number.lower())
+    assert draft.reference == case.number
+    # each scan is judged alone, without the case: D2 (not the case's unit) is accepted too
+    verdicts = drafts.add_scans(draft.pk, ["D1", "D2"], user)
+    assert [v.accepted for v in verdicts] == [True, True]
+    ret = drafts.post_draft(draft.pk, user)
+    assert [(d["number"], d["role"]) for d in summary(case.number)["documents"]] == [
+        (ret.number, "customer return")]
+
+    # a draft for a case whose unit it does not carry: refused naming `case`, still a draft
+    ship(user, ["D4"])
+    second = service_cases.open_case(scan="D4", claimant="Customer A", fault="x", user=user)
+    other = drafts.create_draft(kind="return", user=user, shipment=shp, case=second.number)
+    assert drafts.add_scans(other.pk, ["D3"], user)[0].accepted
+    bad = refused(errors.InvalidInput, drafts.post_draft, other.pk, user)
+    assert [p.field for p in bad.problems] == ["case"]
+    assert Document.objects.get(pk=other.pk).status == "draft"
+    # a case closed meanwhile: the draft posts nothing
+    service_cases.close_case(second.number, outcome="reject", reason="x", user=user)
+    bad = refused(errors.InvalidInput, drafts.post_draft, other.pk, user)
+    assert [p.field for p in bad.problems] == ["case"]

@@ -169,8 +169,10 @@ def add_photo(number: str, *, name: str, chunks: Iterable[bytes], user: Any
               ) -> ServiceCasePhoto:
     """Keep a photo with the case (Django's default storage, under SERIALTRACK_MEDIA_DIR).
     Refused, naming the field `photo`, when it is empty, over 20 MB or not a JPEG, PNG, GIF,
-    WebP or HEIC image."""
+    WebP or HEIC image; naming `case` when the case is closed (the claim's evidence is
+    gathered while it is open; notes still follow it)."""
     case = read.get_case(number)
+    _must_be_open(case)
     data = bytearray()
     for chunk in chunks:
         data += chunk
@@ -197,17 +199,21 @@ def add_photo(number: str, *, name: str, chunks: Iterable[bytes], user: Any
 
 
 def get_photo(number: str, photo_id: int) -> ServiceCasePhoto:
-    photo = ServiceCasePhoto.objects.filter(pk=photo_id, case__number=number.strip()).first()
+    photo = (ServiceCasePhoto.objects.filter(pk=photo_id, case__number=number.strip().upper())
+             .first() if 0 < photo_id < 2**63 else None)  # beyond the key range: unknown
     if photo is None:
         raise NotFound([Problem("not_found", f"{number} has no photo {photo_id}",
                                 field="photo")])
     return photo
 
 
-def link_document(number: str, *, document: str, user: Any) -> ServiceCaseDocument:
+def link_document(number: str, *, document: str, user: Any, field: str = "document"
+                  ) -> ServiceCaseDocument:
     """Link a posted document that carried the case out: one that moved the case's unit (a
     return, a repair step, a replacement), or a shipment to the claimant since the case was
-    opened (a replacement from stock). Refused, naming the field `document`, otherwise."""
+    opened (a replacement from stock). Refused, naming the field `document` (or `field`: a
+    posting that names its case links it in its own transaction, and names `case`), otherwise;
+    an unknown or closed case names `case`."""
     with transaction.atomic():
         case = _locked(number)
         _must_be_open(case)
@@ -215,11 +221,11 @@ def link_document(number: str, *, document: str, user: Any) -> ServiceCaseDocume
         problems: list[Problem] = []
         if doc.status != DocumentStatus.POSTED:
             problems.append(Problem("invalid", f"{doc} is a draft: post it first",
-                                    field="document"))
+                                    field=field))
         elif doc.kind not in read.LINKABLE_KINDS:
             problems.append(Problem("invalid", f"{doc.number} is a {doc.get_kind_display()}: "
                                     "a case links returns, repairs, shipments, adjustments "
-                                    "and returns to supplier", field="document"))
+                                    "and returns to supplier", field=field))
         else:
             moved_unit = case.unit_id is not None and Movement.objects.filter(
                 document=doc, unit_id=case.unit_id).exists()
@@ -230,10 +236,10 @@ def link_document(number: str, *, document: str, user: Any) -> ServiceCaseDocume
                         else "moved no unit of this case")
                 problems.append(Problem(
                     "not_about_case", f"{doc.number} {what}, and is not a shipment to "
-                    f"{case.claimant.name} since {case.number} was opened", field="document"))
+                    f"{case.claimant.name} since {case.number} was opened", field=field))
             elif ServiceCaseDocument.objects.filter(case=case, document=doc).exists():
                 problems.append(Problem("invalid", f"{doc.number} is already linked to "
-                                        f"{case.number}", field="document"))
+                                        f"{case.number}", field=field))
         _refuse(problems)
         return ServiceCaseDocument.objects.create(case=case, document=doc,
                                                   linked_at=timezone.now(), user=user)

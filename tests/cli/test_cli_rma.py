@@ -1,5 +1,6 @@
 """`serialtrack rma …`: the real process on a fresh database — open a claim by scanning, the
-flag for a unit sold to another customer, notes, linking the documents, close with an outcome;
+flag for a unit sold to another customer, notes, a photo, a return naming its case and linking
+the documents, close with an outcome;
 `--json` on each, exit 3 for a refusal naming the field."""
 
 from __future__ import annotations
@@ -39,10 +40,25 @@ def test_rma_round_trip(cli: Cli) -> None:
 
     note = cli.json("rma", "note", "RMA-000001", "customer is a reseller of Customer A")
     assert note["user"] == "clerk"
-    ret = cli.json("return", "--shipment", shp["document"], "--disposition", "repair", "D1")
+    # a photo from a file: kept with the case; a file that is not an image is refused
+    (cli.cwd / "crack.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    (cli.cwd / "notes.txt").write_text("not a photo")
+    shown = cli.json("rma", "photo", "RMA-000001", "crack.png")
+    assert [(p["name"], p["content_type"]) for p in shown["photos"]] == [("crack.png",
+                                                                          "image/png")]
+    bad = cli.json("rma", "photo", "RMA-000001", "notes.txt", check=3)
+    assert [e["field"] for e in bad["errors"]] == ["photo"]
+    assert "photo 1: crack.png" in cli("rma", "show", "RMA-000001").stdout
+    # a posting naming its case is linked as it posts; one the case cannot take is refused
+    wrong = cli.json("ship", "-w", "WH1", "--customer", "Customer A", "-p", "HT-200",
+                     "--case", "RMA-000001", "D2", check=3)
+    assert [e["field"] for e in wrong["errors"]] == ["case"]
+    ret = cli.json("return", "--shipment", shp["document"], "--disposition", "repair",
+                   "--case", "RMA-000001", "D1")
+    linked = cli.json("rma", "show", "RMA-000001")["documents"]
+    assert [d["number"] for d in linked] == [ret["document"]]
     done = cli.json("repair", "done", "-p", "HT-200", "D1", user="boss")
-    for number in (ret["document"], done["document"]):
-        cli.json("rma", "link", "RMA-000001", number)
+    cli.json("rma", "link", "RMA-000001", done["document"])
     closed = cli.json("rma", "close", "RMA-000001", "--outcome", "repair", "--reason",
                       "new battery", user="boss")
     assert closed["status"] == "closed" and closed["outcome"] == "repair"

@@ -78,3 +78,32 @@ def test_a_clerk_may_look_but_not_replace(in_repair: dict) -> None:
     assert clerk.post("/repair/replace/", {"product": "HT-1", "old": "R-1",
                                            "new": "R-2"}).status_code == 403
     assert table_counts() == before
+
+
+def test_a_replacement_from_a_case_page_links_itself_to_the_case(in_repair: dict,
+                                                                 user: Any) -> None:
+    from serialtrack import service_cases
+    from serialtrack.queries.service_cases import case_summary, get_case
+
+    manager = _client("mona", "manager")
+    case = service_cases.open_case(scan="R-1", claimant="Customer A", fault="dead", user=user)
+    page = manager.get(f"/rma/{case.number}/").content.decode()
+    assert ("/repair/replace/?product=HT-1&amp;old=R-1&amp;customer=Customer+A"
+            f"&amp;case={case.number}") in page
+    form = manager.get("/repair/replace/", {"product": "HT-1", "old": "R-1",
+                                            "case": case.number}).content.decode()
+    assert 'data-testid="replace-case"' in form and f'value="{case.number}"' in form
+    # the case closed meanwhile: refused naming the case, nothing posted
+    service_cases.close_case(case.number, outcome="reject", reason="x", user=user)
+    before = table_counts()
+    refused = manager.post("/repair/replace/", {"product": "HT-1", "old": "R-1", "new": "R-2",
+                                                "case": case.number})
+    assert refused.status_code == 422 and "is closed" in refused.content.decode()
+    assert table_counts() == before
+    reopened = service_cases.open_case(scan="R-1", claimant="Customer A", fault="again",
+                                       user=user)
+    done = manager.post("/repair/replace/", {"product": "HT-1", "old": "R-1", "new": "R-2",
+                                             "case": reopened.number})
+    assert done.status_code == 302
+    linked = case_summary(get_case(reopened.number))["documents"]
+    assert [d["role"] for d in linked] == ["replacement"]

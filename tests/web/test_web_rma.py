@@ -52,8 +52,12 @@ def test_case_pages(shop: dict, user: Any, settings: Any, tmp_path: Path) -> Non
     assert "under warranty until" in page
     # the station that carries it out next, filled in: the return of the shipment, for repair
     assert f"/return/?find={shp}&amp;disposition=repair" in page
-    station = clerk.get(f"/return/?find={shp}&disposition=repair").content.decode()
-    assert f'value="{shp}"' in station
+    assert f"/return/?find={shp}&amp;disposition=repair&amp;case=RMA-000001" in page
+    station = clerk.get(f"/return/?find={shp}&disposition=repair&case=RMA-000001")
+    assert f'value="{shp}"' in station.content.decode()
+    assert 'name="case" value="RMA-000001"' in station.content.decode()
+    wrong = clerk.post("/return/", {"shipment": shp, "case": "RMA-000404"})
+    assert wrong.status_code == 422 and "unknown case" in wrong.content.decode()
     assert "Close the case" not in page  # managers close
 
     assert clerk.post("/rma/RMA-000001/note", {"text": "called the customer"}).status_code == 302
@@ -92,8 +96,8 @@ def test_case_pages(shop: dict, user: Any, settings: Any, tmp_path: Path) -> Non
 
 def test_rma_flow_in_the_browser(browser: Any, site: Site) -> None:
     """The desk: scan a serial sold to Customer A for a claim by Customer B; the case shows the
-    sale, the warranty and the flag; a note; the return received from the case page and linked;
-    the manager closes it with an outcome."""
+    sale, the warranty and the flag; a note; the return received from the case page, linked as
+    it posts; the manager closes it with an outcome."""
     from playwright.sync_api import expect
 
     site.cli("receive", "--warehouse", "WH1", "--product", "HT-200", "--supplier",
@@ -123,8 +127,10 @@ def test_rma_flow_in_the_browser(browser: Any, site: Site) -> None:
     expect(page.get_by_test_id("case-notes")).to_contain_text("bought it second-hand")
     expect(page.get_by_test_id("case-notes")).to_contain_text("desk")
 
-    # the case page opens the return station filled in; the return is then linked
+    # the case page opens the return station filled in, for the case: the return posted
+    # links itself to it
     page.get_by_role("link", name="Receive the return").click()
+    expect(page.get_by_test_id("return-case")).to_contain_text(number)
     page.get_by_role("button", name="Find the shipment").click()
     expect(page).to_have_url(re.compile(r"/drafts/\d+/$"))
     page.locator("#scan-input").focus()
@@ -134,8 +140,8 @@ def test_rma_flow_in_the_browser(browser: Any, site: Site) -> None:
     page.get_by_role("button", name="Post return").click()
     expect(page).to_have_url(re.compile(r"/documents/RET-\d{6}\?posted=1$"))
     page.goto(f"/rma/{number}/")
-    page.get_by_role("button", name=re.compile(r"^Link RET-")).click()
     expect(page.get_by_test_id("case-documents")).to_contain_text("customer return")
+    expect(page.get_by_role("button", name=re.compile(r"^Link RET-"))).to_have_count(0)
 
     form = page.get_by_test_id("close-form")
     form.locator("select[name=outcome]").select_option("reject")

@@ -105,6 +105,16 @@ class RefuseNulMiddleware:
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return True
         if request.method in ("POST", "PUT", "PATCH"):
+            if request.content_type == "multipart/form-data":
+                # a file upload (a case's photo): the files are binary, and are judged by their
+                # content where they are kept; the text fields and file names are stored
+                try:
+                    return (any("\x00" in value for _name, values in request.POST.lists()
+                                for value in values)
+                            or any("\x00" in (upload.name or "")
+                                   for upload in request.FILES.values()))
+                except Exception:  # an unreadable form: django-ninja answers it
+                    return False
             try:
                 body = request.body
             except Exception:  # too large: the API answers 413

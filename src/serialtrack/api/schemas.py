@@ -183,6 +183,9 @@ class DraftIn(In):
                                  description="assembly: the serial (or scan) of the unit built "
                                  "(new, or in stock to build into); the scans are its "
                                  "components")
+    case: str | None = Field(default=None, max_length=32,
+                             description="return: the open service case (RMA-000001) it carries "
+                             "out, kept as its reference; linked to it as it posts")
     scans: Literal["serials", "manufacturer_serials", "paired_serials"] = Field(
         default="serials", description="receipt: what the scans are, the units' own serials or "
         "the makers' serials (each unit then gets a serial from the product's serial template "

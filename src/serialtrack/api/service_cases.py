@@ -1,19 +1,23 @@
 """Service cases (RMA claims) over HTTP: `/api/rma-cases` (list, open by scan, detail, notes,
-linked documents, close). Clerks open cases, add notes and link documents; closing (the
-outcome: repair, replace, refund, reject) is a manager's decision. Same service and queries as
-`serialtrack rma …`; refusals are problem details naming the field."""
+photos, linked documents, close). Clerks open cases, add notes and photos and link documents;
+closing (the outcome: repair, replace, refund, reject) is a manager's decision. Same service
+and queries as `serialtrack rma …` and the case page; refusals are problem details naming the
+field. A photo is uploaded as multipart/form-data (field `photo`) and served to signed-in
+users only, as the case page serves it."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest
+from ninja import File, Router, Status, UploadedFile
 from pydantic import Field
 
 from serialtrack import service_cases
 from serialtrack.api.core import api, role
 from serialtrack.api.schemas import In
+from serialtrack.errors import InvalidInput, Problem
 from serialtrack.queries import service_cases as read
 
 router = Router(tags=["service cases"])
@@ -44,8 +48,25 @@ class CloseCaseIn(In):
                         description="a refund's credit note / refund (number or text)")
 
 
+PHOTO_RESPONSE: dict[str, Any] = {"responses": {200: {
+    "description": "The photo as uploaded (JPEG, PNG, GIF, WebP or HEIC)",
+    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+}}}
+
+
+# the upload's form field (optional here: a request without it is refused naming `photo`)
+PHOTO_FILE = File(None, description="JPEG, PNG, GIF, WebP or HEIC, up to 20 MB")
+
+
+def photo_url(number: str, photo_id: int) -> str:
+    return f"/api/rma-cases/{number}/photos/{photo_id}"
+
+
 def _summary(number: str) -> dict[str, Any]:
-    return read.case_summary(read.get_case(number))
+    data = read.case_summary(read.get_case(number))
+    for photo in data["photos"]:
+        photo["url"] = photo_url(data["number"], photo["id"])
+    return data
 
 
 @router.get("/rma-cases", auth=VIEWER, response=list[dict])
@@ -76,6 +97,30 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Status[dict[
     """Append a note (time and user kept; notes are never changed)."""
     service_cases.add_note(number, text=payload.text, user=request.user)
     return Status(201, _summary(number))
+
+
+@router.post("/rma-cases/{number}/photos", auth=CLERK, response={201: dict})
+def add_photo(request: HttpRequest, number: str,
+              photo: UploadedFile | None = PHOTO_FILE) -> Status[dict[str, Any]]:
+    """Upload a photo (multipart/form-data, field `photo`) to an open case: told by its
+    content, not its name; the answer is the case, each photo with its `url`."""
+    if photo is None:
+        raise InvalidInput([Problem("required", "choose a photo to upload (multipart/form-data, "
+                                    "field photo)", field="photo")])
+    service_cases.add_photo(number, name=photo.name or "", chunks=photo.chunks(),
+                            user=request.user)
+    return Status(201, _summary(number))
+
+
+@router.get("/rma-cases/{number}/photos/{photo_id}", auth=VIEWER, openapi_extra=PHOTO_RESPONSE)
+def get_photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+    """A case's photo, as uploaded."""
+    found = service_cases.get_photo(number, photo_id)
+    response = FileResponse(default_storage.open(found.file.name, "rb"),
+                            content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/rma-cases/{number}/documents", auth=CLERK, response={201: dict})

@@ -7,11 +7,13 @@ the documents it links (`return`, `repair start|done|ship-back|replace`, `ship`)
     serialtrack rma show RMA-000001
     serialtrack rma note RMA-000001 "customer called: needs it back by Friday"
     serialtrack rma link RMA-000001 RET-000001
+    serialtrack rma photo RMA-000001 crack.jpg
     serialtrack rma close RMA-000001 --outcome repair --reason "new power supply"
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -61,6 +63,10 @@ def render_case(d: dict[str, Any]) -> None:
     for note in d["notes"]:
         out.print(f"{note['time'][:16].replace('T', ' ')} {note['user'] or '?'}: {note['text']}",
                   markup=False, highlight=False)
+    for photo in d["photos"]:
+        out.print(f"photo {photo['id']}: {photo['name']} ({photo['content_type']}, "
+                  f"{photo['size']:,} bytes) {(photo['time'] or '')[:16].replace('T', ' ')} "
+                  f"{photo['user'] or '?'}", markup=False, highlight=False)
 
 
 @rma_app.command("open")
@@ -140,6 +146,25 @@ def rma_link(number: NumberArg,
     service_cases.link_document(number, document=document, user=current_user())
     emit(case_summary(get_case(number)), as_json,
          lambda d: out.print(f"{document.strip()} linked to {d['number']}", highlight=False))
+
+
+@rma_app.command("photo")
+@command
+def rma_photo(number: NumberArg,
+              path: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+                                                   help="JPEG, PNG, GIF, WebP or HEIC, up to "
+                                                        "20 MB.")],
+              as_json: JsonOpt = False) -> None:
+    """Keep a photo with an open case (told by its content, not its name)."""
+    from serialtrack import service_cases
+    from serialtrack.queries.service_cases import case_summary, get_case
+
+    with path.open("rb") as file:
+        photo = service_cases.add_photo(number, name=path.name, chunks=iter(
+            lambda: file.read(64 * 1024), b""), user=current_user())
+    emit(case_summary(get_case(number)), as_json, lambda d: out.print(
+        f"photo {photo.pk} ({photo.name}) added to {d['number']}", markup=False,
+        highlight=False))
 
 
 @rma_app.command("close")

@@ -33,6 +33,7 @@ from serialtrack import catalog
 from serialtrack.errors import InvalidInput, NotFound, Problem, Refused, refuse
 from serialtrack.fastpath import Joined, execute, fetch
 from serialtrack.inventory.models import (
+    CaseStatus,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -59,6 +60,7 @@ from serialtrack.posting.operations import (
 from serialtrack.posting.receipts import known_manufacturer_serials
 from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.queries.orders import get_order
+from serialtrack.queries.service_cases import get_case
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
 # the order a receipt / shipment draft may post against
@@ -93,14 +95,16 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                  expiry: Any = None, cost: Any = None, disposition: str = "restock",
                  reference: str = "", reason: str = "", operation: str = "",
                  scans: str = SERIALS, order: str | None = None,
-                 assembly: str | None = None) -> Document:
+                 assembly: str | None = None, case: str | None = None) -> Document:
     """Open a draft. Everything it names is checked now, so scanning starts on solid ground.
     An adjustment or repair draft names its `operation` (`operations.draft_operations`) and its
     product. A receipt draft's `scans` may be `manufacturer_serials` (see SCANS) when its
     product has a serial template. A receipt or shipment draft may name the purchase / sales
     `order` it posts against (its supplier / customer then defaults to the order's). An
     assembly draft names the product built, where, and the `assembly`'s serial (or scan); its
-    scans are the components."""
+    scans are the components. A return draft may name the open service `case` it carries out
+    (kept as its reference): the return is linked to the case as it posts (`Operation.post`),
+    or refused naming `case`."""
     kinds = draft_kinds()
     if kind not in kinds:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(kinds)}",
@@ -121,6 +125,8 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
         if kind == DocumentKind.RECEIPT and not supplier:
             supplier = order_row.party.name
         reference = reference or order_row.number
+    if case:
+        reference = _case_to_carry_out(kind, case)
     given = {"product": product, "warehouse": warehouse, "customer": customer,
              "shipment": shipment, "source": source, "destination": destination,
              "reason": reason, "assembly": (assembly or "").strip()}
@@ -183,6 +189,20 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             order_ref=order_row.number if order_row else None,
             assembly_serial=given["assembly"] if assembly is not None else None)
     return doc
+
+
+def _case_to_carry_out(kind: str, case: str) -> str:
+    """The number of the open service case a draft of `kind` names, else refused naming
+    `case`."""
+    if kind != DocumentKind.RETURN:
+        raise InvalidInput([Problem("invalid", f"only a return draft names its service case, not "
+                                    f"a {kind} draft: post the others with their case, or link "
+                                    "them on the case page", field="case")])
+    found = get_case(case)
+    if found.status != CaseStatus.OPEN:
+        raise InvalidInput([Problem("case_closed", f"{found.number} is closed ({found.outcome}):"
+                                    " nothing more is added to it", field="case")])
+    return found.number
 
 
 def repeat_draft(number: str, user: Any) -> Document:
@@ -256,13 +276,16 @@ def get_draft(draft_id: int) -> Document:
     return doc
 
 
-def _entry(doc: Document, serials: Sequence[str],
-           dispositions: dict[str, str] | None = None) -> Callable[[Any], Document]:
+def _entry(doc: Document, serials: Sequence[str], dispositions: dict[str, str] | None = None,
+           *, dry_run: bool = False) -> Callable[[Any], Document]:
     """The posting (given the user) this draft posts with: its operation's entry, with the
-    arguments its declaration takes from the draft."""
+    arguments its declaration takes from the draft. A dry run of one scan links no case (the
+    draft as a whole carries it out, not each scan)."""
     op: Operation = drafted(doc.kind, doc.draft.operation)
     assert op.station is not None
     arguments = op.station.arguments(doc, doc.draft, serials, dispositions)
+    if dry_run:
+        arguments.pop("case", None)
     return lambda user: op.post(user, **arguments)
 
 
@@ -276,7 +299,7 @@ def _refusal(doc: Document, serials: list[str], user: Any) -> list[Problem]:
     try:
         with transaction.atomic():
             try:
-                _entry(doc, serials)(user)
+                _entry(doc, serials, dry_run=True)(user)
             except Refused as exc:
                 problems = exc.problems
             raise _DryRun

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.db import transaction
 from pydantic import BaseModel, ConfigDict, Field
 
 from serialtrack.inventory.models import Document, DocumentKind, DraftLine
@@ -55,6 +56,24 @@ def scan_mismatch_override() -> Any:
     contradicts the units' record are accepted (with the reason, kept in the history)."""
     return Field(default=False, description="Accept GS1 labels whose lot, expiry or GTIN "
                  "contradicts the units' record (manager only, with a reason).")
+
+
+CASE_NUMBER = re.compile(r"RMA-\d{6,}")
+
+
+def draft_case(doc: Document) -> str | None:
+    """The service case a draft carries out: the case number its reference holds (a return
+    draft opened from the case page, `drafts.create_draft(case=…)`), else None."""
+    reference = (doc.reference or "").strip()
+    return reference if CASE_NUMBER.fullmatch(reference) else None
+
+
+def case_field() -> Any:
+    """The field of the service case a document carries out (`RMA-000001`): the posted
+    document is linked to it in the posting's own transaction (`Operation.post`)."""
+    return Field(default=None, max_length=32, description="The service case (RMA-000001) this "
+                 "carries out: linked to it as it posts (a case that cannot take it refuses "
+                 "the posting).")
 
 
 class SerialsIn(In):
@@ -139,8 +158,20 @@ class Operation:
         return tuple(re.findall(r"{(\w+)}", self.api_path))
 
     def post(self, user: Any, **fields: Any) -> Document:
-        """Post through the entry (one transaction, a lost race retried)."""
-        return self.entry(user=user, **fields)
+        """Post through the entry (one transaction, a lost race retried). A body with a `case`
+        (`case_field`) given links the posted document to that service case in the same
+        transaction, by `service_cases.link_document`'s rules: when the case cannot take it
+        (unknown or closed, the document does not concern its unit or claimant) the whole
+        posting is refused, naming `case`, and nothing is posted."""
+        case = fields.pop("case", None) if "case" in self.body.model_fields else None
+        if not case:
+            return self.entry(user=user, **fields)
+        from serialtrack import service_cases  # a service over the engine, not under it
+
+        with transaction.atomic():
+            doc = self.entry(user=user, **fields)
+            service_cases.link_document(case, document=doc.number, user=user, field="case")
+        return doc
 
 
 _REGISTRY: dict[str, Operation] = {}

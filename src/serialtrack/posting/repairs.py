@@ -27,6 +27,7 @@ from serialtrack.posting.operations import (
     Operation,
     SerialsIn,
     Station,
+    case_field,
     register,
     unit_arguments,
 )
@@ -138,7 +139,13 @@ def replace(
         return p.finish()
 
 
-class ShipBackIn(SerialsIn):
+class RepairIn(SerialsIn):
+    """Units of one product through a repair step, for a service case or not."""
+
+    case: str | None = case_field()
+
+
+class ShipBackIn(RepairIn):
     customer: str | None = Field(default=None,
                                  description="Default: the customer who returned it.")
 
@@ -150,18 +157,19 @@ class ReplaceIn(In):
     customer: str | None = None
     replacement_product: str | None = None
     reason: str = Field(default="", max_length=500)
+    case: str | None = case_field()
 
 
 REPAIR_START = register(Operation(
     name="repair_start", kind=DocumentKind.REPAIR, entry=start_repair, role="manager",
-    title="Start repair", help="Send units from stock into repair.", body=SerialsIn,
+    title="Start repair", help="Send units from stock into repair.", body=RepairIn,
     api_path="/repairs/start", cli=("repair", "start"),
     station=Station(url="/repair/", post_label="Post repair start", needs=("product",),
                     arguments=unit_arguments, lead="Units in stock or on hold go into repair."),
 ))
 REPAIR_DONE = register(Operation(
     name="repair_done", kind=DocumentKind.REPAIR, entry=repair_done, role="manager",
-    title="Repair done", help="Repaired: back in stock where it is.", body=SerialsIn,
+    title="Repair done", help="Repaired: back in stock where it is.", body=RepairIn,
     api_path="/repairs/done", cli=("repair", "done"),
     station=Station(url="/repair/done/", post_label="Post repair done", needs=("product",),
                     arguments=unit_arguments,

@@ -38,6 +38,8 @@ from serialtrack.posting.operations import (
     In,
     Operation,
     Station,
+    case_field,
+    draft_case,
     register,
     scan_mismatch_override,
     serial_list,
@@ -328,13 +330,14 @@ class ReturnIn(In):
     lot: str | None = None
     reason: str = Field(default="", max_length=500)
     accept_scan_mismatch: bool = scan_mismatch_override()
+    case: str | None = case_field()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
                 dispositions: dict[str, str] | None) -> dict[str, Any]:
     return {"shipment": doc.related.number, "serials": serials, "disposition": line.disposition,
             "dispositions": dispositions, "warehouse": line.location_ref or None,
-            "reason": doc.reason}
+            "reason": doc.reason, "case": draft_case(doc)}
 
 
 RETURN = register(Operation(

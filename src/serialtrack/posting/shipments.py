@@ -28,6 +28,7 @@ from serialtrack.posting.operations import (
     In,
     Operation,
     Station,
+    case_field,
     register,
     scan_mismatch_override,
     serial_list,
@@ -157,6 +158,7 @@ class ShipmentIn(In):
     reason: str = Field(default="", max_length=500,
                         description="Why (kept on the document; required with an override).")
     accept_scan_mismatch: bool = scan_mismatch_override()
+    case: str | None = case_field()
 
 
 def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],

@@ -1,19 +1,20 @@
 """Replace a unit in repair: scrap it and ship a unit from stock to the customer in its place,
 carrying the remaining warranty (the CLI's `repair replace`, the API's POST /api/repairs/replace;
-the same engine entry, `posting.replace`). Repairs need the manager role."""
+the same declared operation, `replace`). Repairs need the manager role. Opened from a service
+case's page, the form carries the case: the replacement links itself to it as it posts."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
-from serialtrack import posting
 from serialtrack.accounts.roles import has_role
 from serialtrack.errors import Problem, Refused
+from serialtrack.posting import operations
 from serialtrack.queries import choices
 from serialtrack.web.views import document_url, forbidden, show, station, station_form
 
-FIELDS = ("product", "old", "new", "replacement_product", "customer", "reason")
+FIELDS = ("product", "old", "new", "replacement_product", "customer", "reason", "case")
 REQUIRED = {"product": "the product of the unit in repair", "old": "the serial of the unit in repair",
             "new": "the serial of the replacement from stock"}
 ROLE = "manager"
@@ -33,10 +34,11 @@ def repair_replace(request: HttpRequest) -> HttpResponse:
                     for name, what in REQUIRED.items() if not form[name]]
         if not problems:
             try:
-                doc = posting.replace(
-                    product=form["product"], old=form["old"], new=form["new"], user=request.user,
+                doc = operations.operation("replace").post(
+                    request.user, product=form["product"], old=form["old"], new=form["new"],
                     replacement_product=form["replacement_product"] or None,
-                    customer=form["customer"] or None, reason=form["reason"])
+                    customer=form["customer"] or None, reason=form["reason"],
+                    case=form["case"] or None)
                 return HttpResponseRedirect(document_url(doc.number))
             except Refused as exc:
                 problems = exc.problems

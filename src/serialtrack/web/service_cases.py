@@ -67,7 +67,8 @@ def open_case(request: HttpRequest) -> HttpResponse:
 
 def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
     """The stations that carry the case out from where its unit is now, filled in; only those
-    the user may post."""
+    the user may post. The return's draft names the case, so the return links itself to it
+    as it posts; the others are linked once posted (the candidates)."""
     unit = case["unit"]
     if case["status"] != "open" or unit is None:
         return []
@@ -76,7 +77,8 @@ def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
     found: list[tuple[str, str, str, dict[str, str]]] = []
     if status == "shipped" and unit["last_sale"]:
         found.append(("return", "Receive the return", station_url("return"),
-                      {"find": unit["last_sale"]["document"], "disposition": "repair"}))
+                      {"find": unit["last_sale"]["document"], "disposition": "repair",
+                       "case": case["number"]}))
     if status in ("in_stock", "on_hold"):
         found.append(("repair_start", "Start repair", station_url("repair_start"),
                       {"product": sku}))
@@ -85,7 +87,8 @@ def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
                   ("repair_ship_back", "Ship back after repair",
                    station_url("repair_ship_back"), {"product": sku}),
                   ("replace", "Ship a replacement", reverse("web:repair_replace"),
-                   {"product": sku, "old": serial, "customer": case["claimant"]})]
+                   {"product": sku, "old": serial, "customer": case["claimant"],
+                    "case": case["number"]})]
     else:
         found.append(("shipment", "Ship a replacement from stock", station_url("shipment"),
                       {"customer": case["claimant"], "product": sku}))

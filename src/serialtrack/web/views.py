@@ -250,12 +250,13 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                                             "form": form}, status=422)
 
 
-RETURN_FIELDS = ("find", "disposition", "warehouse")
+RETURN_FIELDS = ("find", "disposition", "warehouse", "case")
 
 
 def _open_return(request: HttpRequest) -> HttpResponse:
     """Find the shipment (by number, by a serial it carried, or from a customer's recent
-    shipments), then open a return draft against it."""
+    shipments), then open a return draft against it — for a service case when the case page
+    led here (`case`: the posted return links itself to it)."""
     customer = (request.GET.get("customer") or "").strip()
     context: dict[str, Any] = {
         "kind": "return", "nav": "return", "title": operations.operation("return").title,
@@ -287,7 +288,7 @@ def _open_return(request: HttpRequest) -> HttpResponse:
     try:
         doc = drafts.create_draft(kind="return", user=request.user, shipment=shipment,
                                   warehouse=form["warehouse"] or None,
-                                  disposition=form["disposition"])
+                                  disposition=form["disposition"], case=form["case"] or None)
     except Refused as exc:
         context["problems"] = exc.problems
         return show(request, "web/return_start.html", context, status=422)
