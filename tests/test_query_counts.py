@@ -997,6 +997,15 @@ def _disassemble_page(s: Shop) -> Call:
                 302, "clerk")
 
 
+@request("POST /repairs/parts")
+def _repair_parts_page(s: Shop) -> Call:
+    """A spare part fitted from a unit in repair's page."""
+    repaired, part = s.units(2)
+    s.in_repair(repaired)
+    return Call("/repairs/parts", {"product": "HT-1", "serial": repaired, "parts": part,
+                                   "action": "install"}, 302, "manager")
+
+
 @request("POST /quantities/<str:kind>/")
 def _quantity_receipt(s: Shop) -> Call:
     return Call("/quantities/receive/", {"product": "SAL-1", "warehouse": "WH1", "quantity": "10",

@@ -62,3 +62,34 @@ def test_an_assembly_is_taken_apart_from_its_page(shop: dict, user: Any) -> None
     again = clerk.post("/assemblies/disassemble", {"product": "BIKE", "serial": "BK-1"})
     assert again.status_code == 422
     assert "has no components installed" in again.content.decode()
+
+
+def test_spare_parts_are_fitted_and_taken_out_from_the_page_of_a_unit_in_repair(
+        shop: dict, user: Any) -> None:
+    catalog.create_product("WHEEL", "Wheel", "serial")
+    posting.receive(warehouse="WH1", product="WHEEL", supplier="Supplier S",
+                    serials=["WH-1", "WH-2"], user=user)
+    posting.receive(warehouse="WH1", product="HT-1", supplier="Supplier S", serials=["T-1"],
+                    user=user)
+    manager = create_user("mia", "manager", PASSWORD)[0]
+    posting.start_repair(product="HT-1", serials=["T-1"], reason="cracked", user=manager)
+    boss, clerk = Client(), Client()
+    boss.force_login(manager)
+    clerk.force_login(create_user("casey", "clerk", PASSWORD)[0])
+    assert 'data-testid="spare-parts"' not in clerk.get("/units/HT-1/T-1").content.decode()
+    assert clerk.post("/repairs/parts", {"product": "HT-1", "serial": "T-1", "parts": "WH-1",
+                                         "action": "install"}).status_code == 403
+    assert 'data-testid="spare-parts"' in boss.get("/units/HT-1/T-1").content.decode()
+    fitted = boss.post("/repairs/parts", {"product": "HT-1", "serial": "T-1",
+                                          "parts": "WH-1\n\nWH-2\n", "action": "install"})
+    assert fitted.status_code == 302 and fitted["Location"].startswith("/documents/RPR-")
+    assert sorted(Unit.objects.filter(parent__serial="T-1").values_list("serial", flat=True)
+                  ) == ["WH-1", "WH-2"]
+    wrong = boss.post("/repairs/parts", {"product": "HT-1", "serial": "T-1", "parts": "NOPE",
+                                         "action": "remove"})
+    assert wrong.status_code == 422 and "NOPE" in wrong.content.decode()
+    out = boss.post("/repairs/parts", {"product": "HT-1", "serial": "T-1", "parts": "WH-2",
+                                       "action": "scrap"})
+    assert out.status_code == 302
+    assert Unit.objects.get(serial="WH-2").status == "scrapped"
+    assert Unit.objects.get(serial="WH-1").parent.serial == "T-1"

@@ -26,7 +26,7 @@ NOT_PAGES = {
     "recalls/<str:number>/customers.<str:fmt>", "rma/<str:number>/note", "rma/<str:number>/photo",
     "rma/<str:number>/photos/<int:photo_id>", "rma/<str:number>/link", "rma/<str:number>/close",
     "purchase-orders/<str:number>/close", "sales-orders/<str:number>/close",
-    "assemblies/disassemble",
+    "assemblies/disassemble", "repairs/parts",
     # the hold / release / write-off / repair stations live on /adjust/ (these answer its forms)
     "hold/", "release/", "write-off/", "repair/", "repair/done/", "repair/ship-back/",
 }

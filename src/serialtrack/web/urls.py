@@ -52,6 +52,7 @@ urlpatterns = [
     path("adjust/", views.adjust, name="adjust"),
     path("repair/replace/", replace.repair_replace, name="repair_replace"),
     path("assemblies/disassemble", assemblies.disassemble, name="disassemble"),
+    path("repairs/parts", assemblies.repair_parts, name="repair_parts"),
     path("drafts/<int:draft_id>/", views.draft_page, name="draft"),
     path("drafts/<int:draft_id>/scan", views.scan, name="scan"),
     path("drafts/<int:draft_id>/remove", views.remove, name="remove"),
