@@ -169,25 +169,24 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     location = (catalog.get_location(location_ref, field="warehouse" if warehouse else "from")
                 if location_ref else None)
     target = catalog.get_location(destination, field="to") if destination else None
-    if "assembly" not in needs:
-        assembly = None
-    elif station.checked_on_open:
-        probe = Document(kind=kind, reason=reason)
-        probe.draft = DraftLine(product=item, location=location, location_ref=location_ref,
-                                operation=operation, assembly_serial=given["assembly"])
+    line = DraftLine(
+        product=item, location=location, destination=target, location_ref=location_ref,
+        destination_ref=destination or "", lot_code=lot or "", expiry=expiry, cost=cost,
+        expected_quantity=expected_quantity, disposition=disposition, operation=operation,
+        scans=scans, order_ref=order_row.number if order_row else None,
+        assembly_serial=given["assembly"] if "assembly" in needs else None)
+    if station.checked_on_open:  # a dry run of the entry with no scans (their count aside)
+        probe = Document(kind=kind, party=party, related=related, reference=reference,
+                         reason=reason)
+        probe.draft = line
         refuse([p for p in _refusal(probe, [], user) if p.code != "count_mismatch"])
     with transaction.atomic():
         doc = Document.objects.create(
             kind=kind, status=DocumentStatus.DRAFT, created_by=user, party=party,
             warehouse=location.warehouse if location else None, related=related,
             reference=reference, reason=reason)
-        DraftLine.objects.create(
-            document=doc, product=item, location=location, destination=target,
-            location_ref=location_ref, destination_ref=destination or "", lot_code=lot or "",
-            expiry=expiry, cost=cost, expected_quantity=expected_quantity,
-            disposition=disposition, operation=operation, scans=scans,
-            order_ref=order_row.number if order_row else None,
-            assembly_serial=given["assembly"] if assembly is not None else None)
+        line.document = doc
+        line.save()
     return doc
 
 
