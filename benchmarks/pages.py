@@ -21,7 +21,9 @@ One process on a fresh database: SQLite (a temporary file, removed afterwards), 
   no network, no server), two warm-ups then `--repeat` timed requests, median and p95 in ms.
   A page slower than a second on its warm-ups is timed five times only (said in the table).
   The number of SQL statements of one request is counted apart (`CaptureQueriesContext`),
-  its three slowest are logged (stderr), with `--explain` in full with the database's plan."""
+  its three slowest are logged (stderr), with `--explain` in full with the database's plan.
+* then the assembly station's scan (issue 18): one component scan posted as the station's htmx
+  request into an assembly draft, each a different BENCH-1 unit in stock, `--repeat` times."""
 
 from __future__ import annotations
 
@@ -260,6 +262,55 @@ def measure(seeded: dict[str, Any], units: int, repeat: int, explain: bool = Fal
     return rows
 
 
+def measure_assembly_scans(seeded: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """The assembly station's hot path: one component scan (the htmx POST a scanner's Enter
+    sends) into an assembly draft of BENCH-2, each a unit of BENCH-1 in stock, judged by a dry
+    run of `assemble` (rolled back) and kept. Two warm-ups, then `repeat` timed scans."""
+    from django.db import connection
+    from django.test import Client
+
+    from serialtrack.inventory.models import Unit
+    from serialtrack.posting import drafts
+
+    client = Client()
+    client.force_login(seeded["manager"])
+    draft = drafts.create_draft(kind="assembly", operation="assemble", user=seeded["manager"],
+                                product=SKU2, warehouse=WAREHOUSE, assembly="BENCH-ASM-1")
+    parts = list(Unit.objects.filter(product__sku=SKU, status="in_stock")
+                 .order_by("-id").values_list("serial", flat=True)[:repeat + 3])
+    url = f"/drafts/{draft.pk}/scan"
+
+    def scan(serial: str) -> Any:
+        response = client.post(url, {"serial": serial}, HTTP_HX_REQUEST="true")
+        if b'data-verdict="accepted"' not in response.content:
+            raise SystemExit(f"assembly scan {serial}: not accepted: {response.content[:300]!r}")
+        return response
+
+    for part in parts[:2]:
+        scan(part)
+    statements = []  # counted by a wrapper: the request's start empties Django's query log
+
+    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        scan(parts[2])
+    times = []
+    for part in parts[3:3 + repeat]:
+        began = time.perf_counter()
+        scan(part)
+        times.append((time.perf_counter() - began) * 1000)
+    row = {"page": "assembly station: one component scan (POST, htmx)", "status": 200,
+           "queries": len(statements), "bytes": 0, "n": len(times),
+           "median_ms": statistics.median(times), "p95_ms": percentile(times, 95),
+           "issue": "18"}
+    row["verdict"] = "PASS" if row["median_ms"] < TARGET_MS else "MISS"
+    log(f"{row['page']}: median {row['median_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms "
+        f"({row['queries']} queries)")
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pages", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -287,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         rows = measure(seeded, args.units, args.repeat, args.explain)
+        rows.append(measure_assembly_scans(seeded, args.repeat))
         connections.close_all()
     print(f"# web pages at {args.units:,} units and {seeded['orders']:,} orders — "
           f"{backend.describe()}, {cpu_model()}")
