@@ -289,10 +289,11 @@ def test_a_return_draft_for_a_case_links_its_return_as_it_posts(shop: dict,
     receive(user, ["D1", "D2", "D3", "D4"])
     shp = ship(user, ["D1", "D2", "D3"]).number
     case = service_cases.open_case(scan="D1", claimant="Customer A", fault="dead", user=user)
-    # only a return draft names its case, and only an open one
-    bad = refused(errors.InvalidInput, drafts.create_draft, kind="shipment", user=user,
-                  product="HT-1", warehouse="WH1", customer="Customer A", case=case.number)
+    # only a draft whose posting takes a case names one (not a receipt), and only an open one
+    bad = refused(errors.InvalidInput, drafts.create_draft, kind="receipt", user=user,
+                  product="HT-1", warehouse="WH1", supplier="Supplier S", case=case.number)
     assert [p.field for p in bad.problems] == ["case"]
+    assert "a receipt draft does not carry out a service case" in bad.problems[0].message
     bad = refused(errors.NotFound, drafts.create_draft, kind="return", user=user,
                   shipment=shp, case="RMA-999999")
     assert [p.field for p in bad.problems] == ["case"]
@@ -318,3 +319,28 @@ def test_a_return_draft_for_a_case_links_its_return_as_it_posts(shop: dict,
     service_cases.close_case(second.number, outcome="reject", reason="x", user=user)
     bad = refused(errors.InvalidInput, drafts.post_draft, other.pk, user)
     assert [p.field for p in bad.problems] == ["case"]
+
+
+def test_repair_and_replacement_drafts_for_a_case_link_what_they_post(shop: dict,
+                                                                     user: Any) -> None:
+    from serialtrack.posting import system_user
+
+    manager = system_user("admin")
+    receive(user, ["R1", "R2"])
+    shp = ship(user, ["R1"]).number
+    case = service_cases.open_case(scan="R1", claimant="Customer A", fault="dead", user=user)
+    back = drafts.create_draft(kind="return", user=user, shipment=shp, disposition="restock",
+                               case=case.number)
+    drafts.add_scans(back.pk, ["R1"], user)
+    ret = drafts.post_draft(back.pk, user)
+    start = drafts.create_draft(kind="repair", operation="repair_start", user=manager,
+                                product="HT-1", case=case.number)
+    assert drafts.add_scans(start.pk, ["R1"], manager)[0].accepted
+    repair = drafts.post_draft(start.pk, manager)
+    swap = drafts.create_draft(kind="shipment", user=user, product="HT-1", warehouse="WH1",
+                               customer="Customer A", case=case.number)
+    drafts.add_scans(swap.pk, ["R2"], user)
+    replacement = drafts.post_draft(swap.pk, user)
+    assert [d["number"] for d in summary(case.number)["documents"]] == [
+        ret.number, repair.number, replacement.number]
+    assert Document.objects.get(pk=repair.pk).reference == case.number

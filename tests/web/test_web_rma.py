@@ -78,6 +78,21 @@ def test_case_pages(shop: dict, user: Any, settings: Any, tmp_path: Path) -> Non
     ret = posting.receive_return(shipment=shp, serials=["D1"], disposition="repair", user=user)
     assert f"Link {ret.number}" in clerk.get("/rma/RMA-000001/").content.decode()
     assert clerk.post("/rma/RMA-000001/link", {"document": ret.number}).status_code == 302
+    # in repair now: the repair stations are offered for the case, and what they post links
+    page = boss.get("/rma/RMA-000001/").content.decode()
+    assert "/repair/done/?product=HT-1&amp;case=RMA-000001" in page
+    station = boss.get("/repair/done/?product=HT-1&case=RMA-000001").content.decode()
+    assert 'data-testid="draft-case"' in station and 'name="case" value="RMA-000001"' in station
+    opened = boss.post("/repair/done/", {"product": "HT-1", "case": "RMA-000001"})
+    assert opened.status_code == 302
+    boss.post(f"{opened['Location']}scan", {"serial": "D1"})
+    done = boss.post(f"{opened['Location']}post")
+    assert done.status_code == 302
+    number = done["Location"].split("/documents/")[1].split("?")[0]
+    from serialtrack.queries.service_cases import case_summary, get_case
+
+    linked = case_summary(get_case("RMA-000001"))["documents"]
+    assert [d["number"] for d in linked] == [ret.number, number]
     bad = clerk.post("/rma/RMA-000001/link", {"document": "RCV-000001"})
     assert bad.status_code == 422
     assert clerk.post("/rma/RMA-000001/close", {"outcome": "reject"}).status_code == 403

@@ -52,6 +52,7 @@ from serialtrack.posting.operations import (
     SCANS,
     SERIALS,
     Operation,
+    draft_case,
     draft_kinds,
     draft_operations,
     draft_role,
@@ -102,9 +103,10 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     product has a serial template. A receipt or shipment draft may name the purchase / sales
     `order` it posts against (its supplier / customer then defaults to the order's). An
     assembly draft names the product built, where, and the `assembly`'s serial (or scan); its
-    scans are the components. A return draft may name the open service `case` it carries out
-    (kept as its reference): the return is linked to the case as it posts (`Operation.post`),
-    or refused naming `case`."""
+    scans are the components. A draft whose posting takes a service case (a return, a repair
+    step, a shipment: their bodies' `case` field) may name the open `case` it carries out (kept
+    as its reference): what it posts is linked to the case as it posts (`Operation.post`), or
+    refused naming `case`."""
     kinds = draft_kinds()
     if kind not in kinds:
         raise InvalidInput([Problem("invalid", f"drafts are for {', '.join(kinds)}",
@@ -126,7 +128,7 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
             supplier = order_row.party.name
         reference = reference or order_row.number
     if case:
-        reference = _case_to_carry_out(kind, case)
+        reference = _case_to_carry_out(kind, operation, case)
     given = {"product": product, "warehouse": warehouse, "customer": customer,
              "shipment": shipment, "source": source, "destination": destination,
              "reason": reason, "assembly": (assembly or "").strip()}
@@ -190,13 +192,13 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
     return doc
 
 
-def _case_to_carry_out(kind: str, case: str) -> str:
-    """The number of the open service case a draft of `kind` names, else refused naming
-    `case`."""
-    if kind != DocumentKind.RETURN:
-        raise InvalidInput([Problem("invalid", f"only a return draft names its service case, not "
-                                    f"a {kind} draft: post the others with their case, or link "
-                                    "them on the case page", field="case")])
+def _case_to_carry_out(kind: str, operation: str, case: str) -> str:
+    """The number of the open service case a draft names, else refused naming `case` (its
+    posting takes no case, or the case is unknown or closed)."""
+    if "case" not in drafted(kind, operation).body.model_fields:
+        what = operation.replace("_", "-") or kind
+        raise InvalidInput([Problem("invalid", f"a {what} draft does not carry out a service "
+                                    "case: link what it posts on the case page", field="case")])
     found = get_case(case)
     if found.status != CaseStatus.OPEN:
         raise InvalidInput([Problem("case_closed", f"{found.number} is closed ({found.outcome}):"
@@ -278,13 +280,15 @@ def get_draft(draft_id: int) -> Document:
 def _entry(doc: Document, serials: Sequence[str], dispositions: dict[str, str] | None = None,
            *, dry_run: bool = False) -> Callable[[Any], Document]:
     """The posting (given the user) this draft posts with: its operation's entry, with the
-    arguments its declaration takes from the draft. A dry run of one scan links no case (the
-    draft as a whole carries it out, not each scan)."""
+    arguments its declaration takes from the draft, and the service case the draft carries out
+    (`draft_case`), when its posting takes one. A dry run of one scan links no case (the draft
+    as a whole carries it out, not each scan)."""
     op: Operation = drafted(doc.kind, doc.draft.operation)
     assert op.station is not None
     arguments = op.station.arguments(doc, doc.draft, serials, dispositions)
-    if dry_run:
-        arguments.pop("case", None)
+    case = None if dry_run else draft_case(doc)
+    if case and "case" in op.body.model_fields:
+        arguments["case"] = case
     return lambda user: op.post(user, **arguments)
 
 

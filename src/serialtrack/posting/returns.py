@@ -39,7 +39,6 @@ from serialtrack.posting.operations import (
     Operation,
     Station,
     case_field,
-    draft_case,
     register,
     scan_mismatch_override,
     serial_list,
@@ -337,7 +336,7 @@ def _from_draft(doc: Document, line: DraftLine, serials: Sequence[str],
                 dispositions: dict[str, str] | None) -> dict[str, Any]:
     return {"shipment": doc.related.number, "serials": serials, "disposition": line.disposition,
             "dispositions": dispositions, "warehouse": line.location_ref or None,
-            "reason": doc.reason, "case": draft_case(doc)}
+            "reason": doc.reason}
 
 
 RETURN = register(Operation(

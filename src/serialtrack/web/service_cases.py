@@ -67,8 +67,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
 
 def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
     """The stations that carry the case out from where its unit is now, filled in; only those
-    the user may post. The return's draft names the case, so the return links itself to it
-    as it posts; the others are linked once posted (the candidates)."""
+    the user may post. Each names the case, so what it posts links itself to the case."""
     unit = case["unit"]
     if case["status"] != "open" or unit is None:
         return []
@@ -81,17 +80,18 @@ def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
                        "case": case["number"]}))
     if status in ("in_stock", "on_hold"):
         found.append(("repair_start", "Start repair", station_url("repair_start"),
-                      {"product": sku}))
+                      {"product": sku, "case": case["number"]}))
     if status == "in_repair":
-        found += [("repair_done", "Repair done", station_url("repair_done"), {"product": sku}),
+        found += [("repair_done", "Repair done", station_url("repair_done"),
+                   {"product": sku, "case": case["number"]}),
                   ("repair_ship_back", "Ship back after repair",
-                   station_url("repair_ship_back"), {"product": sku}),
+                   station_url("repair_ship_back"), {"product": sku, "case": case["number"]}),
                   ("replace", "Ship a replacement", reverse("web:repair_replace"),
                    {"product": sku, "old": serial, "customer": case["claimant"],
                     "case": case["number"]})]
     else:
         found.append(("shipment", "Ship a replacement from stock", station_url("shipment"),
-                      {"customer": case["claimant"], "product": sku}))
+                      {"customer": case["claimant"], "product": sku, "case": case["number"]}))
     return [{"name": name, "label": label, "url": f"{url}?{urlencode(params)}"}
             for name, label, url, params in found if name in may]
 

@@ -208,7 +208,7 @@ def typed_fields(request: HttpRequest, problems: list[Problem]) -> dict[str, Any
 
 
 START_FIELDS = ("supplier", "customer", "warehouse", "product", "lot", "reference",
-                "expected_quantity", "cost", "expiry", "scans", "order")
+                "expected_quantity", "cost", "expiry", "scans", "order", "case")
 
 
 def _start_context(kind: str) -> dict[str, Any]:
@@ -241,7 +241,7 @@ def _open_draft(request: HttpRequest, kind: str) -> HttpResponse:
                 customer=(form["customer"] or None) if kind == "shipment" else None,
                 lot=form["lot"] or None, reference=form["reference"],
                 scans=(form["scans"] or drafts.SERIALS) if kind == "receipt" else drafts.SERIALS,
-                order=form["order"] or None, **fields)
+                order=form["order"] or None, case=form["case"] or None, **fields)
         except Refused as exc:
             problems = exc.problems
         else:
@@ -314,7 +314,7 @@ def _move_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
 
 
 MOVE_FIELDS = ("product", "source", "destination", "warehouse", "assembly", "reason",
-               "expected_quantity")
+               "expected_quantity", "case")
 
 
 def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
@@ -334,7 +334,7 @@ def _open_move(request: HttpRequest, op: Operation) -> HttpResponse:
                 product=form["product"] or None, source=form["source"] or None,
                 destination=form["destination"] or None, reason=form["reason"],
                 warehouse=form["warehouse"] or None, assembly=form["assembly"] or None,
-                expected_quantity=fields.get("expected_quantity"))
+                expected_quantity=fields.get("expected_quantity"), case=form["case"] or None)
         except Refused as exc:
             problems = exc.problems
         else:
