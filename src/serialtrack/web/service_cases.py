@@ -76,23 +76,21 @@ def _actions(user: Any, case: dict[str, Any]) -> list[dict[str, str]]:
     found: list[tuple[str, str, str, dict[str, str]]] = []
     if status == "shipped" and unit["last_sale"]:
         found.append(("return", "Receive the return", station_url("return"),
-                      {"find": unit["last_sale"]["document"], "disposition": "repair",
-                       "case": case["number"]}))
+                      {"find": unit["last_sale"]["document"], "disposition": "repair"}))
     if status in ("in_stock", "on_hold"):
         found.append(("repair_start", "Start repair", station_url("repair_start"),
-                      {"product": sku, "case": case["number"]}))
+                      {"product": sku}))
     if status == "in_repair":
-        found += [("repair_done", "Repair done", station_url("repair_done"),
-                   {"product": sku, "case": case["number"]}),
+        found += [("repair_done", "Repair done", station_url("repair_done"), {"product": sku}),
                   ("repair_ship_back", "Ship back after repair",
-                   station_url("repair_ship_back"), {"product": sku, "case": case["number"]}),
+                   station_url("repair_ship_back"), {"product": sku}),
                   ("replace", "Ship a replacement", reverse("web:repair_replace"),
-                   {"product": sku, "old": serial, "customer": case["claimant"],
-                    "case": case["number"]})]
+                   {"product": sku, "old": serial, "customer": case["claimant"]})]
     else:
         found.append(("shipment", "Ship a replacement from stock", station_url("shipment"),
-                      {"customer": case["claimant"], "product": sku, "case": case["number"]}))
-    return [{"name": name, "label": label, "url": f"{url}?{urlencode(params)}"}
+                      {"customer": case["claimant"], "product": sku}))
+    return [{"name": name, "label": label,
+             "url": f"{url}?{urlencode({**params, 'case': case['number']})}"}
             for name, label, url, params in found if name in may]
 
 
