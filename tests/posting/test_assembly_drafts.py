@@ -111,3 +111,17 @@ def test_the_web_station_builds_from_scans_and_same_again_asks_the_next_serial(
     assert again.status_code == 302
     assert again["Location"].startswith("/assemble/?product=BIKE&warehouse=WH1")
     assert 'value="BIKE"' in clerk.get(again["Location"]).content.decode()
+
+
+def test_the_assembly_is_named_by_a_scan_of_its_label(parts: None, user: Any) -> None:
+    catalog.create_product("EBIKE", "E-bike", "serial", gtin="09506000134352")
+    wrong = refused(errors.Refused, drafts.create_draft, kind="assembly", operation="assemble",
+                    user=user, product="EBIKE", warehouse="WH1",
+                    assembly=datamatrix("EB-1", gtin=WHEEL_GTIN)).problems
+    assert [p.code for p in wrong] == ["wrong_product"] and "WHEEL" in wrong[0].message
+    doc = drafts.create_draft(kind="assembly", operation="assemble", user=user, product="EBIKE",
+                              warehouse="WH1", assembly=datamatrix("EB-1", gtin="09506000134352"))
+    assert drafts.draft_summary(doc)["assembly"] == "EB-1"
+    drafts.add_scans(doc.pk, ["FR-2"], user)
+    drafts.post_draft(doc.pk, user)
+    assert Unit.objects.get(serial="FR-2").parent.serial == "EB-1"

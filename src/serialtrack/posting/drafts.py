@@ -61,6 +61,7 @@ from serialtrack.posting.operations import (
 from serialtrack.posting.receipts import known_manufacturer_serials
 from serialtrack.posting.scans import LotInfo, decode_scans
 from serialtrack.queries.orders import get_order
+from serialtrack.queries.scans import read_scan
 from serialtrack.queries.service_cases import get_case
 from serialtrack.serials import check_manufacturer_serials, serial_problem
 
@@ -182,6 +183,9 @@ def create_draft(*, kind: str, user: Any, product: str | None = None,
                          reason=reason)
         probe.draft = line
         refuse([p for p in _refusal(probe, [], user) if p.code != "count_mismatch"])
+    scanned = read_scan(line.assembly_serial, "assembly") if line.assembly_serial else None
+    if scanned is not None:  # the assembly's label: kept as the serial it names
+        line.assembly_serial = scanned.serial
     with transaction.atomic():
         doc = Document.objects.create(
             kind=kind, status=DocumentStatus.DRAFT, created_by=user, party=party,
