@@ -288,14 +288,20 @@ def measure_assembly_scans(seeded: dict[str, Any], repeat: int) -> dict[str, Any
 
     for part in parts[:2]:
         scan(part)
-    statements = []  # counted by a wrapper: the request's start empties Django's query log
+    # counted and timed by a wrapper: the request's start empties Django's query log
+    statements: list[tuple[float, str]] = []
 
     def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append(sql)
-        return execute(sql, params, many, context)
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - began, sql))
 
     with connection.execute_wrapper(counted):
         scan(parts[2])
+    for took, sql in sorted(statements, reverse=True)[:3]:
+        log(f"    {took * 1000:.1f} ms: {sql[:400]}")
     times = []
     for part in parts[3:3 + repeat]:
         began = time.perf_counter()

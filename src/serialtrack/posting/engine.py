@@ -179,8 +179,7 @@ class Posting:
             f"INSERT INTO st_units (pos, unit_id) SELECT u.id, u.id FROM {source} "
             f"WHERE {condition}", list(params))
         count = self.cursor.rowcount
-        if self.pg:
-            self.cursor.execute("ANALYZE st_units")  # as `bulk_load`: the planner sees its size
+        self.cursor.execute("ANALYZE st_units")  # as `bulk_load`: the planner sees its size
         return count
 
     def _temp_table(self, name: str, columns: str) -> None:
@@ -273,16 +272,20 @@ class Posting:
 
 def bulk_load(cursor: Any, table: str, columns: tuple[str, ...],
               rows: Iterable[tuple[Any, ...]]) -> None:
-    """Write many rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite."""
+    """Write many rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite;
+    then ANALYZE it, so the planner knows its size. On SQLite a temporary table without
+    statistics is taken for a large one, and a join from it to the unit table on (product,
+    serial) then builds a Bloom filter by reading every unit first: about 150 ms at a million
+    units for a one-serial posting (docs/benchmarks.md, "Staged lists analyzed")."""
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(f"ANALYZE {table}")
     else:
         marks = ", ".join(["?"] * len(columns))
         cursor.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                                   rows)
+    cursor.execute(f"ANALYZE {table}")
 
 
 def location_of(code: str | None) -> tuple[str, str | None]:
