@@ -276,7 +276,8 @@ def bulk_load(cursor: Any, table: str, columns: tuple[str, ...],
     then ANALYZE it, so the planner knows its size. On SQLite a temporary table without
     statistics is taken for a large one, and a join from it to the unit table on (product,
     serial) then builds a Bloom filter by reading every unit first: about 150 ms at a million
-    units for a one-serial posting (docs/benchmarks.md, "Staged lists analyzed")."""
+    units for a one-serial posting (docs/benchmarks.md, "The assembly station, and staged lists
+    analyzed on SQLite")."""
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
